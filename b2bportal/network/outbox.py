@@ -1,0 +1,50 @@
+"""The outbox: how a decision asks for a call to EnKash.
+
+`enqueue` writes an OutboundMessage and defers its delivery job in the caller's
+transaction, so a rolled-back decision leaves neither. Nothing is sent here.
+"""
+
+from django.db import transaction
+
+from .messages import ACTIONS_BY_NAME
+from .models import OutboundMessage, new_req_msg_id
+
+
+def enqueue(
+    message_type: str,
+    body: dict,
+    *,
+    document=None,
+    object_id: str = "",
+    object_version: int | None = None,
+    buyer_b2b_id: str = "",
+    supplier_b2b_id: str = "",
+    created_by=None,
+) -> OutboundMessage:
+    """Record a call of `message_type` with `body` and defer its delivery (inside a transaction).
+
+    The body gets our reqMsgId in `additionalInfos`, so the network's result can be matched.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("enqueue() must run inside the decision's transaction")
+    action = ACTIONS_BY_NAME[message_type]
+    req_msg_id = new_req_msg_id()
+    body = dict(body)
+    infos = [i for i in body.get("additionalInfos", []) if i.get("name") != "reqMsgId"]
+    body["additionalInfos"] = [*infos, {"name": "reqMsgId", "value": req_msg_id}]
+    message = OutboundMessage.objects.create(
+        message_type=message_type,
+        path=action.request_path,
+        body=body,
+        req_msg_id=req_msg_id,
+        document=document,
+        object_id=object_id,
+        object_version=object_version,
+        buyer_b2b_id=buyer_b2b_id,
+        supplier_b2b_id=supplier_b2b_id,
+        created_by=created_by,
+    )
+    from .tasks import deliver_outbound
+
+    deliver_outbound.defer(message_id=message.pk)
+    return message

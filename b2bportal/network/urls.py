@@ -1,0 +1,3 @@
+"""Every EnKash webhook path of the catalogue, served at the site root."""
+
+urlpatterns = []

@@ -1,0 +1,32 @@
+"""Staff roles as Django groups: the one table of who may see and do what.
+
+Each role lists permissions as "app_label.codename". `setup_roles` makes the groups
+match this table; a permission an app has not defined yet is skipped with a warning.
+"""
+
+ROLES: dict[str, list[str]] = {
+    # Reads everything and exports; changes nothing.
+    "Auditor": [
+        "network.view_inboundmessage",
+        "network.view_outboundmessage",
+        "network.view_deliveryattempt",
+        "parties.view_business",
+        "parties.view_counterparty",
+        "invoices.view_invoice",
+        "invoices.view_invoiceversion",
+        "invoices.view_statuschange",
+        "invoices.export_invoice",
+    ],
+    # Reviews invoices and decides them (accept, reject, return).
+    "Reviewer": [
+        "network.view_inboundmessage",
+        "network.view_outboundmessage",
+        "network.view_deliveryattempt",
+        "parties.view_business",
+        "parties.view_counterparty",
+        "invoices.view_invoice",
+        "invoices.view_invoiceversion",
+        "invoices.view_statuschange",
+        "invoices.decide_invoice",
+    ],
+}
