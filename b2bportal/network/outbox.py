@@ -48,3 +48,28 @@ def enqueue(
 
     deliver_outbound.defer(message_id=message.pk)
     return message
+
+
+def match_result(action, body: dict) -> OutboundMessage | None:
+    """The request of ours a `resp-*` message answers.
+
+    Matched on `resp.reqMsgId` (our id, or one EnKash's ack returned), then on
+    objectId + version + message type.
+    """
+    resp = body.get("resp") if isinstance(body.get("resp"), dict) else {}
+    req_msg_id = str(resp.get("reqMsgId") or "")
+    if req_msg_id:
+        found = OutboundMessage.objects.filter(req_msg_id=req_msg_id).first()
+        found = found or OutboundMessage.objects.filter(network_message_id=req_msg_id).first()
+        if found:
+            return found
+    block = body.get(action.body_block)
+    if not isinstance(block, dict) or not block.get("objectId"):
+        return None
+    candidates = OutboundMessage.objects.filter(
+        message_type=action.name, object_id=block["objectId"]
+    )
+    version = block.get("objectVersion")
+    if isinstance(version, dict) and version.get("currentVersion") is not None:
+        candidates = candidates.filter(object_version=version["currentVersion"])
+    return candidates.order_by("-created_at").first()

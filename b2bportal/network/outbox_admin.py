@@ -1,0 +1,1 @@
+"""Admin for outbound messages and their delivery attempts."""
