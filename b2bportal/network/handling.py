@@ -20,11 +20,14 @@ class Rejected(Exception):
     `field` is the JSON path of the failing field (e.g. "invoiceConfirmation.buyerRemarks").
     """
 
-    def __init__(self, code: str, detail: str, field: str = ""):
+    def __init__(self, code: str, detail: str, field: str = "", document=None):
         super().__init__(f"{code}: {detail} ({field})" if field else f"{code}: {detail}")
         self.code = code
         self.detail = detail
         self.field = field
+        # The document the refused message concerns (e.g. a version conflict), so the
+        # kept message links to it for staff even though nothing was applied.
+        self.document = document
 
 
 @dataclass

@@ -73,3 +73,17 @@ def match_result(action, body: dict) -> OutboundMessage | None:
     if isinstance(version, dict) and version.get("currentVersion") is not None:
         candidates = candidates.filter(object_version=version["currentVersion"])
     return candidates.order_by("-created_at").first()
+
+
+def record_result(message: OutboundMessage, result_record, resp: dict) -> OutboundMessage:
+    """Store the network's verdict (`resp` block) on the request it answers."""
+    from django.utils import timezone
+
+    message.state = OutboundMessage.State.ANSWERED
+    message.answered_at = timezone.now()
+    message.result = str(resp.get("result") or "")
+    message.error_code = str(resp.get("errorCd") or "")
+    message.error_detail = str(resp.get("errorDtl") or "")
+    message.error_field = str(resp.get("errorField") or "")
+    message.save()
+    return message
