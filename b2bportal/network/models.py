@@ -71,6 +71,12 @@ class InboundMessage(DocumentLink):
     reply_status = models.PositiveSmallIntegerField(null=True, blank=True)
     reply_body = models.JSONField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    history = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Each processing of the message (on arrival, then any reprocess): "
+        "when, how, outcome, reply status.",
+    )
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
     )
@@ -89,6 +95,7 @@ class InboundMessage(DocumentLink):
             *DocumentLink.Meta.indexes,
             models.Index(fields=["fingerprint", "outcome"], name="inbound_fingerprint_outcome"),
         ]
+        permissions = [("reprocess_inboundmessage", "Can reprocess inbound messages")]
 
     def __str__(self):
         return f"{self.message_type or self.path} #{self.pk}"

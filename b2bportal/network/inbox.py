@@ -1,0 +1,340 @@
+"""The inbox: every webhook delivery recorded, authenticated, checked, applied once, answered.
+
+`receive` runs for each HTTP request on a catalogue path:
+
+1. **Record first.** The request becomes an `InboundMessage` (path, type, masked
+   headers, raw bytes, source IP, time) committed on its own, before anything is
+   checked, so nothing that reached us is ever lost, not even invalid JSON.
+2. **Authenticate** (auth.py): a failure answers 401, outcome "rejected".
+3. **Check the envelope**: Content-Type (415), size (413), JSON object (400),
+   the route's required top-level blocks (400 MISSING_FIELD naming the block).
+   Outcome "invalid". The size limit is ENKASH_WEBHOOK_MAX_BODY_BYTES; the view
+   reads at most limit + 1 bytes, so an oversize body is kept truncated to that
+   (enough to tell what it was; the rest was never read).
+4. **Process**, in its own transaction (`_process`): exactly once (below); for a
+   result message, find the request of ours it answers (`outbox.match_result`;
+   none: outcome "unmatched", acknowledged); then the handler of the message type
+   (registry.py; none yet: outcome "awaiting_handler", acknowledged, reprocessed
+   later). A handler's `Rejected` undoes everything it wrote and answers 400/409
+   from the catalogue; any other error undoes it too and answers 500 ("failed",
+   the sender retries, staff may reprocess). The reply sent is written onto the row.
+
+**What identifies a message** (its `fingerprint`): the `webhook-id` header when the
+sender gives one (Standard Webhooks keeps it across retries), otherwise the path plus
+the raw body: SHA-256 of either. Only a delivery that passed authentication and the
+envelope checks gets a fingerprint. A delivery whose fingerprint matches a message
+already answered (processed, duplicate, invalid, unmatched or awaiting handler)
+gets exactly that message's reply (same status, same body), is recorded with
+outcome "duplicate" and `duplicate_of`, and changes nothing. A "failed" message is
+not answered yet, so its retry is processed afresh. Two copies arriving at once on
+two server processes are serialised by a PostgreSQL advisory lock on the
+fingerprint, taken inside the processing transaction before the re-check.
+Version-based duplicates (same document, same version) are the handlers' business.
+"""
+
+import hashlib
+import ipaddress
+import json
+import logging
+import math
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import auth, envelope, outbox, registry
+from .handling import Inbound, Rejected
+from .messages import RESULT, ROUTES, Route
+from .models import InboundMessage
+
+logger = logging.getLogger(__name__)
+
+Outcome = InboundMessage.Outcome
+
+# Outcomes of a message that has been given its final answer: a repeat gets that answer.
+ANSWERED = (
+    Outcome.PROCESSED,
+    Outcome.DUPLICATE,
+    Outcome.INVALID,
+    Outcome.UNMATCHED,
+    Outcome.AWAITING_HANDLER,
+)
+REPROCESSABLE = (Outcome.FAILED, Outcome.AWAITING_HANDLER)
+
+
+class EnvelopeError(Exception):
+    """The delivery is refused before processing: a catalogue code, detail and field."""
+
+    def __init__(self, code: str, detail: str, field: str = ""):
+        super().__init__(detail)
+        self.code, self.detail, self.field = code, detail, field
+
+
+def fingerprint(path: str, headers: Mapping, body: bytes) -> str:
+    """What identifies a message: its webhook-id if sent, else its path and raw body."""
+    webhook_id = auth._header(headers, "webhook-id")
+    if webhook_id:
+        return hashlib.sha256(b"webhook-id:" + webhook_id.encode()).hexdigest()
+    return hashlib.sha256(path.encode() + b"\n" + body).hexdigest()
+
+
+def receive(
+    *,
+    path: str,
+    headers: Mapping,
+    body: bytes,
+    source_ip: str | None,
+    method: str = "POST",
+) -> InboundMessage:
+    """Record, authenticate, check and process one delivery; the row carries the reply.
+
+    `body` is what was read from the request: at most ENKASH_WEBHOOK_MAX_BODY_BYTES + 1
+    bytes. The returned record's `reply_status` and `reply_body` are the HTTP answer.
+    """
+    route = ROUTES[path]
+    record = InboundMessage.objects.create(
+        method=method[:10],
+        path=route.path,
+        message_type=route.message_type,
+        headers=auth.mask_headers(headers),
+        body=body,
+        source_ip=_valid_ip(source_ip),
+    )
+    try:
+        auth.authenticate(headers, body, source_ip)
+    except auth.AuthenticationFailed as failure:
+        status, reply = envelope.error("AUTHENTICATION_FAILED")
+        # The reason stays on our side: telling a stranger which check failed helps them.
+        _close(record, Outcome.REJECTED, status, reply, code="AUTHENTICATION_FAILED",
+               detail=str(failure), via="http")  # fmt: skip
+        return record
+    try:
+        parsed = parse(route, headers, body)
+    except EnvelopeError as refused:
+        status, reply = envelope.error(refused.code, refused.detail, refused.field)
+        _close(record, Outcome.INVALID, status, reply, code=refused.code,
+               detail=refused.detail, field=refused.field, via="http")  # fmt: skip
+        return record
+    _identify(record, route, headers, parsed)
+    record.fingerprint = fingerprint(route.path, headers, body)
+    record.save(
+        update_fields=["fingerprint", "req_msg_id", "object_id", "buyer_b2b_id", "supplier_b2b_id"]
+    )
+    _process(record, route, parsed, via="http")
+    return record
+
+
+def reprocess(record: InboundMessage) -> InboundMessage:
+    """Process a failed or awaiting-handler message again from its stored bytes."""
+    if record.outcome not in REPROCESSABLE:
+        raise ValueError(f"{record} is {record.outcome}; only failed or awaiting ones are redone")
+    route = ROUTES[record.path]
+    body = parse(route, record.headers, bytes(record.body))
+    _process(record, route, body, via="reprocess")
+    return record
+
+
+def parse(route: Route, headers: Mapping, body: bytes) -> dict:
+    """The JSON object of a delivery, or EnvelopeError with the catalogue code."""
+    content_type = auth._header(headers, "Content-Type").split(";")[0].strip().lower()
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise EnvelopeError("UNSUPPORTED_MEDIA_TYPE", f"Content-Type {content_type!r}")
+    limit = settings.ENKASH_WEBHOOK_MAX_BODY_BYTES
+    if len(body) > limit:
+        raise EnvelopeError("PAYLOAD_TOO_LARGE", f"body larger than {limit} bytes")
+    try:
+        parsed = json.loads(
+            body.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float
+        )
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError too
+        raise EnvelopeError("INVALID_JSON", f"not valid UTF-8 JSON: {exc}"[:300])
+    if not isinstance(parsed, dict):
+        raise EnvelopeError("INVALID_JSON", "the body must be a JSON object")
+    # PostgreSQL cannot store NUL in text or jsonb: refuse it here rather than fail later.
+    if b"\\u0000" in body and _contains_nul(parsed):
+        raise EnvelopeError("INVALID_JSON", "strings must not contain NUL (\\u0000)")
+    for block in route.action.required_blocks(route.kind):
+        value = parsed.get(block)
+        if value is None:
+            raise EnvelopeError("MISSING_FIELD", f"{block} is required", block)
+        if not isinstance(value, dict | list):
+            raise EnvelopeError("INVALID_FIELD", f"{block} must be an object", block)
+    return parsed
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:20]} out of range")
+    return value
+
+
+def _contains_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+def _valid_ip(source_ip: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address(source_ip or ""))
+    except ValueError:
+        return None
+
+
+def _text(value, length: int) -> str:
+    return str(value)[:length] if isinstance(value, str | int) else ""
+
+
+def _identify(record: InboundMessage, route: Route, headers: Mapping, body: dict) -> None:
+    """Copy the wire identifiers (B2B IDs, objectId, reqMsgId) onto the row, for filtering."""
+    b2b_ids = body.get("b2bIds")
+    if isinstance(b2b_ids, dict):
+        record.buyer_b2b_id = _text(b2b_ids.get("buyerB2BId"), 100)
+        record.supplier_b2b_id = _text(b2b_ids.get("supplierB2BId"), 100)
+    block = body.get(route.action.body_block)
+    if isinstance(block, dict):
+        # EnKash's internal invoice shape names the network's objectId nbblInvoiceId.
+        record.object_id = _text(block.get("objectId") or block.get("nbblInvoiceId"), 64)
+    record.req_msg_id = _text(_req_msg_id(route, headers, body), 64)
+
+
+def _req_msg_id(route: Route, headers: Mapping, body: dict):
+    resp = body.get("resp") if isinstance(body.get("resp"), dict) else {}
+    if route.kind == RESULT and resp.get("reqMsgId"):
+        return resp["reqMsgId"]
+    for key in ("additionalInfos", "additionalInfo"):
+        infos = body.get(key)
+        for info in infos if isinstance(infos, list) else ():
+            if isinstance(info, dict) and info.get("name") == "reqMsgId" and info.get("value"):
+                return info["value"]
+    return auth._header(headers, "X-Request-Id") or resp.get("reqMsgId") or ""
+
+
+def _lock(fingerprint_hex: str) -> None:
+    """Serialise every processing of one message, across processes, until the commit."""
+    key = int.from_bytes(bytes.fromhex(fingerprint_hex[:16]), "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _process(record: InboundMessage, route: Route, body: dict, via: str) -> None:
+    """Apply the message once, in its own transaction; any error of ours leaves it "failed"."""
+    history = list(record.history)
+    try:
+        with transaction.atomic():
+            _lock(record.fingerprint)
+            if via != "http":
+                # Another reprocess of this very row may have finished while we waited.
+                current = InboundMessage.objects.filter(pk=record.pk).values_list(
+                    "outcome", flat=True
+                )
+                if current.get() not in REPROCESSABLE:
+                    record.refresh_from_db()
+                    return
+            first = (
+                InboundMessage.objects.filter(fingerprint=record.fingerprint, outcome__in=ANSWERED)
+                .exclude(pk=record.pk)
+                .order_by("id")
+                .first()
+            )
+            if first is not None:
+                record.duplicate_of_id = first.duplicate_of_id or first.pk
+                _close(record, Outcome.DUPLICATE, first.reply_status, first.reply_body, via=via)
+                return
+            _dispatch(record, route, body, via)
+    except Exception as exc:
+        logger.exception("Processing inbound message %s failed", record.pk)
+        # The processing transaction is undone; the raw row and the failure stay.
+        record.history = history
+        record.document_type, record.document_id = None, None
+        status, reply = envelope.error("INTERNAL_ERROR", req_msg_id=record.req_msg_id)
+        _close(record, Outcome.FAILED, status, reply, code="INTERNAL_ERROR",
+               detail=f"{type(exc).__name__}: {exc}", via=via)  # fmt: skip
+
+
+def _dispatch(record: InboundMessage, route: Route, body: dict, via: str) -> None:
+    answers = None
+    if route.kind == RESULT:
+        answers = outbox.match_result(route.action, body)
+        if answers is None:
+            _close(record, Outcome.UNMATCHED, 200, _ack(record, body), via=via)
+            return
+        record.answers = answers
+    handler = registry.handler_for(route.message_type)
+    if handler is None:
+        _close(record, Outcome.AWAITING_HANDLER, 200, _ack(record, body), via=via)
+        return
+    try:
+        # A savepoint: a refusal undoes whatever the handler wrote before refusing.
+        with transaction.atomic():
+            reply = handler(Inbound(record=record, route=route, body=body, answers=answers))
+            if answers is not None:
+                outbox.record_result(answers, record, body["resp"])
+    except Rejected as rejected:
+        if rejected.document is not None:
+            record.document = rejected.document
+        status, payload = envelope.error(
+            rejected.code, rejected.detail, rejected.field, record.req_msg_id,
+            extra=_b2b_ids(record, body),
+        )  # fmt: skip
+        _close(record, Outcome.INVALID, status, payload, code=rejected.code,
+               detail=rejected.detail, field=rejected.field, via=via)  # fmt: skip
+        return
+    if reply.document is not None:
+        record.document = reply.document
+    outcome = Outcome.DUPLICATE if reply.duplicate else Outcome.PROCESSED
+    _close(record, outcome, 200, _ack(record, body, reply.result, reply.extra), via=via)
+
+
+def _b2b_ids(record: InboundMessage, body: dict) -> dict:
+    if not isinstance(body.get("b2bIds"), dict):
+        return {}
+    return {"b2bIds": {"buyerB2BId": record.buyer_b2b_id, "supplierB2BId": record.supplier_b2b_id}}
+
+
+def _ack(record, body: dict, result: str = envelope.SUCCESS, extra: dict | None = None) -> dict:
+    payload = {**_b2b_ids(record, body), **(extra or {})}
+    payload["resp"] = envelope.resp_block(record.req_msg_id, result)
+    return envelope.ack(payload)
+
+
+def _close(
+    record: InboundMessage,
+    outcome: str,
+    status: int,
+    reply: dict,
+    *,
+    code: str = "",
+    detail: str = "",
+    field: str = "",
+    via: str,
+) -> None:
+    """Write the outcome and the reply onto the row, and append it to the row's history."""
+    now = timezone.now()
+    record.outcome = outcome
+    record.reply_status = status
+    record.reply_body = envelope.to_json(reply)
+    record.error_code, record.error_detail, record.error_field = code, detail, field[:255]
+    record.processed_at = now
+    record.history = [
+        *record.history,
+        {"at": now.isoformat(), "via": via, "outcome": outcome, "status": status,
+         "errorCd": code},
+    ]  # fmt: skip
+    record.save(
+        update_fields=[
+            "outcome", "reply_status", "reply_body", "error_code", "error_detail",
+            "error_field", "processed_at", "history", "duplicate_of", "answers",
+            "document_type", "document_id",
+        ]
+    )  # fmt: skip
