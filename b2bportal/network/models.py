@@ -139,6 +139,12 @@ class OutboundMessage(DocumentLink):
         max_length=100, blank=True, db_index=True, help_text="An id EnKash's ack returned, if any."
     )
     last_error = models.TextField(blank=True)
+    retry_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Network errors and 5xx are retried until then; set by the first attempt "
+        "and again by a retry from staff.",
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
     result = models.CharField(max_length=32, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
@@ -147,6 +153,7 @@ class OutboundMessage(DocumentLink):
 
     class Meta(DocumentLink.Meta):
         ordering = ["-created_at", "-id"]
+        permissions = [("retry_outboundmessage", "Can retry failed outbound messages")]
 
     def __str__(self):
         return f"{self.message_type} {self.req_msg_id}"
