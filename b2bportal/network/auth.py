@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 from django.conf import settings
 
-TOKEN_HEADER = "X-Webhook-Token"
+TOKEN_HEADER = "X-Webhook-Token"  # noqa: S105  (a header name, not a secret)
 SECRET_HEADERS = {"x-webhook-token", "authorization", "cookie", "proxy-authorization"}
 
 

@@ -117,10 +117,8 @@ def receive(
                detail=refused.detail, field=refused.field, via="http")  # fmt: skip
         return record
     _identify(record, route, headers, parsed)
+    # Saved with the outcome, in the processing transaction: one write less per message.
     record.fingerprint = fingerprint(route.path, headers, body)
-    record.save(
-        update_fields=["fingerprint", "req_msg_id", "object_id", "buyer_b2b_id", "supplier_b2b_id"]
-    )
     _process(record, route, parsed, via="http")
     return record
 
@@ -335,6 +333,7 @@ def _close(
         update_fields=[
             "outcome", "reply_status", "reply_body", "error_code", "error_detail",
             "error_field", "processed_at", "history", "duplicate_of", "answers",
-            "document_type", "document_id",
+            "document_type", "document_id", "fingerprint", "req_msg_id", "object_id",
+            "buyer_b2b_id", "supplier_b2b_id",
         ]
     )  # fmt: skip
