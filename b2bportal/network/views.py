@@ -35,6 +35,7 @@ class WebhookView(APIView):
 
     # Authentication is the inbox's (a webhook token or signature, auth.py), done after
     # the request is recorded; DRF's user authentication and permissions do not apply.
+    http_method_names = ["post"]
     authentication_classes = ()
     permission_classes = ()
     renderer_classes = (JSONRenderer,)
