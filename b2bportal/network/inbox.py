@@ -239,14 +239,17 @@ def _process(record: InboundMessage, route: Route, body: dict, via: str) -> None
                 if current.get() not in REPROCESSABLE:
                     record.refresh_from_db()
                     return
+            # Only an original counts: its repeats carry its (possibly older) answer.
             first = (
-                InboundMessage.objects.filter(fingerprint=record.fingerprint, outcome__in=ANSWERED)
+                InboundMessage.objects.filter(
+                    fingerprint=record.fingerprint, outcome__in=ANSWERED, duplicate_of=None
+                )
                 .exclude(pk=record.pk)
                 .order_by("id")
                 .first()
             )
             if first is not None:
-                record.duplicate_of_id = first.duplicate_of_id or first.pk
+                record.duplicate_of_id = first.pk
                 _close(record, Outcome.DUPLICATE, first.reply_status, first.reply_body, via=via)
                 return
             _dispatch(record, route, body, via)

@@ -27,7 +27,9 @@ class AlwaysJSON(BaseContentNegotiation):
 
 
 def _reply(status: int, body: dict) -> JsonResponse:
-    return JsonResponse(body, status=status)
+    # Sorted keys: a repeat answered from the stored reply (jsonb keeps its own key order)
+    # is then byte for byte the answer the first delivery got.
+    return JsonResponse(body, status=status, json_dumps_params={"sort_keys": True})
 
 
 class WebhookView(APIView):

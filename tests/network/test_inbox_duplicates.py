@@ -1,0 +1,166 @@
+"""Exactly once: a repeated delivery answers as the first did and changes nothing."""
+
+import json
+import threading
+import time
+
+import httpx
+import pytest
+from django.contrib.auth.models import Group
+
+from b2bportal.network import inbox
+from b2bportal.network.handling import Rejected, Reply
+from b2bportal.network.models import InboundMessage
+
+from .conftest import PO_SEND, WEBHOOK_TOKEN, RecordingHandler, minimal_body
+
+Outcome = InboundMessage.Outcome
+
+
+def apply_once(message):
+    Group.objects.create(name=f"applied {message.record.pk}")
+    return Reply(document=None)
+
+
+@pytest.mark.django_db
+def test_a_repeated_delivery_gets_the_first_reply_and_changes_nothing(post_webhook, handle):
+    handler = handle("purchase_order.send", RecordingHandler(effect=apply_once))
+    body = minimal_body(PO_SEND)
+
+    first = post_webhook(PO_SEND, body)
+    second = post_webhook(PO_SEND, body)
+    third = post_webhook(PO_SEND, body)
+
+    assert first.status_code == second.status_code == third.status_code == 200
+    assert first.content == second.content == third.content
+    assert len(handler.calls) == 1
+    assert Group.objects.count() == 1
+    original, *repeats = InboundMessage.objects.order_by("id")
+    assert original.outcome == Outcome.PROCESSED
+    assert [(r.outcome, r.duplicate_of_id) for r in repeats] == [
+        (Outcome.DUPLICATE, original.pk),
+        (Outcome.DUPLICATE, original.pk),
+    ]
+    assert {r.fingerprint for r in repeats} == {original.fingerprint}
+
+
+@pytest.mark.django_db
+def test_the_webhook_id_identifies_the_message_when_sent(post_webhook, handle):
+    handler = handle("purchase_order.send")
+    body = minimal_body(PO_SEND)
+    compact = json.dumps(body, separators=(",", ":")).encode()
+    spaced = json.dumps(body, indent=2).encode()
+
+    post_webhook(PO_SEND, compact, headers={"webhook-id": "msg_42"})
+    repeat = post_webhook(PO_SEND, spaced, headers={"webhook-id": "msg_42"})
+    other = post_webhook(PO_SEND, compact, headers={"webhook-id": "msg_43"})
+
+    assert repeat.status_code == other.status_code == 200
+    assert len(handler.calls) == 2
+    assert list(InboundMessage.objects.order_by("id").values_list("outcome", flat=True)) == [
+        Outcome.PROCESSED,
+        Outcome.DUPLICATE,
+        Outcome.PROCESSED,
+    ]
+
+
+@pytest.mark.django_db
+def test_without_webhook_id_the_same_body_on_another_path_is_another_message(post_webhook, handle):
+    handle("purchase_order.send")
+    handle("purchase_order.edit")
+    body = minimal_body(PO_SEND)
+
+    post_webhook(PO_SEND, body)
+    post_webhook("/api/v0/purchase-order/req-edit", body)
+
+    assert set(InboundMessage.objects.values_list("outcome", flat=True)) == {Outcome.PROCESSED}
+
+
+@pytest.mark.django_db
+def test_a_repeat_of_a_refused_message_gets_the_same_refusal(post_webhook, handle):
+    def refuse(message):
+        raise Rejected("INVALID_FIELD", "bad", "purchaseOrder.subject")
+
+    handler = handle("purchase_order.send", RecordingHandler(effect=refuse))
+    body = minimal_body(PO_SEND)
+
+    first = post_webhook(PO_SEND, body)
+    second = post_webhook(PO_SEND, body)
+
+    assert first.status_code == second.status_code == 400
+    assert first.json() == second.json()
+    assert len(handler.calls) == 1
+    assert InboundMessage.objects.order_by("id").last().outcome == Outcome.DUPLICATE
+
+
+@pytest.mark.django_db
+def test_a_repeat_of_an_awaiting_message_is_acknowledged_and_reprocessing_applies_once(
+    post_webhook, handle
+):
+    body = minimal_body(PO_SEND)
+    first = post_webhook(PO_SEND, body)
+    second = post_webhook(PO_SEND, body)
+    assert first.json() == second.json()
+
+    handler = handle("purchase_order.send")
+    original = InboundMessage.objects.order_by("id").first()
+    inbox.reprocess(original)
+    assert original.outcome == Outcome.PROCESSED
+    assert len(handler.calls) == 1
+    # The repeat was answered as a duplicate; it is not reprocessed on its own.
+    assert InboundMessage.objects.order_by("id").last().outcome == Outcome.DUPLICATE
+
+
+@pytest.mark.django_db
+def test_a_handler_duplicate_is_acknowledged_as_duplicate(post_webhook, handle):
+    handle("purchase_order.send", RecordingHandler(Reply(duplicate=True)))
+
+    response = post_webhook(PO_SEND, minimal_body(PO_SEND))
+
+    assert response.status_code == 200
+    record = InboundMessage.objects.get()
+    assert (record.outcome, record.duplicate_of) == (Outcome.DUPLICATE, None)
+
+
+def slow_apply(message):
+    # Long enough that every copy arrives while the first is still being applied.
+    time.sleep(0.3)
+    Group.objects.create(name=f"applied {message.record.pk}")
+    return Reply()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_copies_arriving_at_the_same_instant_apply_once(live_server, webhook_auth, handle):
+    handler = handle("purchase_order.send", RecordingHandler(effect=slow_apply))
+    raw = json.dumps(minimal_body(PO_SEND)).encode()
+    copies = 6
+    barrier = threading.Barrier(copies)
+    replies = [None] * copies
+
+    def send(i):
+        with httpx.Client(base_url=live_server.url, timeout=30) as http:
+            barrier.wait()
+            replies[i] = http.post(
+                PO_SEND,
+                content=raw,
+                headers={"Content-Type": "application/json", "X-Webhook-Token": WEBHOOK_TOKEN},
+            )
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [r.status_code for r in replies] == [200] * copies
+    assert len({r.content for r in replies}) == 1
+    assert len(handler.calls) == 1
+    assert Group.objects.count() == 1
+    outcomes = list(InboundMessage.objects.values_list("outcome", flat=True))
+    assert sorted(outcomes) == sorted([Outcome.PROCESSED] + [Outcome.DUPLICATE] * (copies - 1))
+    original = InboundMessage.objects.get(outcome=Outcome.PROCESSED)
+    assert set(
+        InboundMessage.objects.filter(outcome=Outcome.DUPLICATE).values_list(
+            "duplicate_of", flat=True
+        )
+    ) == {original.pk}
