@@ -1,0 +1,245 @@
+"""Serializers for the wire blocks every document shares (PROTOCOL.md §3).
+
+camelCase lives here and in each document's serializers, nowhere else. `parse()`
+validates a block and turns the first error into `Rejected` with the JSON path of
+the failing field, so a bad message is answered 400 with `errorField`.
+"""
+
+import re
+
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+
+from .handling import Rejected
+
+# Free text the network allows: 1-N characters, none of them `"` or `\`.
+NO_QUOTES = RegexValidator(r'^[^"\\]*$', 'Must not contain " or \\.')
+
+
+def wire_text(max_length: int, **kwargs) -> serializers.CharField:
+    """A network text field: at most `max_length` characters, no `"` or `\\`."""
+    return serializers.CharField(max_length=max_length, validators=[NO_QUOTES], **kwargs)
+
+
+def optional_text(max_length: int = 500) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=max_length, required=False, allow_blank=True, allow_null=True
+    )
+
+
+def optional_amount() -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=20, decimal_places=4, required=False, allow_null=True, coerce_to_string=False
+    )
+
+
+OBJECT_ID_PATTERN = re.compile(r"^[A-Z]{3}[A-Za-z0-9]{32}$")
+
+
+class B2BIdsSerializer(serializers.Serializer):
+    """`b2bIds`: who buys and who supplies."""
+
+    buyerB2BId = wire_text(100)
+    supplierB2BId = wire_text(100)
+
+
+class ObjectVersionSerializer(serializers.Serializer):
+    """`objectVersion`: the version a message acts on and the one it makes."""
+
+    currentVersion = serializers.IntegerField(min_value=0)
+    newVersion = serializers.IntegerField(min_value=0)
+
+
+class StatusTransitionSerializer(serializers.Serializer):
+    """`statusTransition`: the status before and after the message."""
+
+    currentStatus = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    newStatus = serializers.CharField(max_length=64)
+
+
+class RespSerializer(serializers.Serializer):
+    """`resp`: the network's verdict on a request."""
+
+    reqMsgId = optional_text(100)
+    result = optional_text(32)
+    errorCd = optional_text(64)
+    errorDtl = optional_text(2000)
+    errorField = optional_text(255)
+
+
+class NameValueSerializer(serializers.Serializer):
+    """One `{name, value}` pair of `additionalInfos` / `additionalInfo`."""
+
+    name = serializers.CharField(max_length=200)
+    value = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+
+
+class TagSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    value = serializers.CharField(max_length=500, allow_blank=True, required=False)
+
+
+class DeviceSerializer(serializers.Serializer):
+    """`device {tag {name, value}}`, e.g. GEOCODE."""
+
+    tag = TagSerializer()
+
+
+class AddressSerializer(serializers.Serializer):
+    type = optional_text(50)
+    addressLine1 = optional_text(300)
+    addressLine2 = optional_text(300)
+    city = optional_text(100)
+    state = optional_text(100)
+    country = optional_text(100)
+    pincode = optional_text(10)
+
+
+class ContactNumberSerializer(serializers.Serializer):
+    type = optional_text(50)
+    countryCode = optional_text(6)
+    phoneNumber = optional_text(20)
+
+
+class PartyDetailsSerializer(serializers.Serializer):
+    """`supplierDetails`, `buyerDetails`, `dispatchDetails`, `shippingDetails`.
+
+    The shipping block spells the names `lglNm`/`trdNm`; both spellings are read.
+    """
+
+    b2bId = optional_text(100)
+    gstin = optional_text(20)
+    legalName = optional_text(200)
+    tradeName = optional_text(200)
+    lglNm = optional_text(200)
+    trdNm = optional_text(200)
+    stateCode = optional_text(2)
+    placeOfSupply = optional_text(2)
+    address = AddressSerializer(required=False, allow_null=True)
+    contactNumber = ContactNumberSerializer(required=False, allow_null=True)
+    email = optional_text(200)
+
+
+def party_fields(block: dict | None) -> dict:
+    """A validated party block as model field values (parties app names)."""
+    block = block or {}
+    contact = block.get("contactNumber") or {}
+    phone = "".join(filter(None, [contact.get("countryCode"), contact.get("phoneNumber")]))
+    return {
+        "b2b_id": block.get("b2bId") or "",
+        "gstin": (block.get("gstin") or "").upper(),
+        "legal_name": block.get("legalName") or block.get("lglNm") or "",
+        "trade_name": block.get("tradeName") or block.get("trdNm") or "",
+        "state_code": block.get("stateCode") or "",
+        "address": {k: v for k, v in (block.get("address") or {}).items() if v},
+        "email": block.get("email") or "",
+        "phone": phone,
+    }
+
+
+def party_block(fields: dict, *, shipping: bool = False) -> dict:
+    """Model field values of a party as a wire party block (the inverse of party_fields)."""
+    names = ("lglNm", "trdNm") if shipping else ("legalName", "tradeName")
+    block = {
+        "gstin": fields.get("gstin") or "",
+        names[0]: fields.get("legal_name") or "",
+        names[1]: fields.get("trade_name") or "",
+        "stateCode": fields.get("state_code") or "",
+    }
+    if fields.get("b2b_id"):
+        block = {"b2bId": fields["b2b_id"], **block}
+    if fields.get("address"):
+        block["address"] = fields["address"]
+    if fields.get("email"):
+        block["email"] = fields["email"]
+    return block
+
+
+class TypeValueSerializer(serializers.Serializer):
+    """`{type, value}` amounts or rates (item value details, other values)."""
+
+    type = serializers.CharField(max_length=50)
+    value = optional_amount()
+
+
+class OtherTaxSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    rate = optional_amount()
+    amount = optional_amount()
+
+
+class BatchDetailsSerializer(serializers.Serializer):
+    batchNumber = optional_text(100)
+    expiryDate = optional_text(30)
+    batchWarrantyDate = optional_text(30)
+
+
+class ItemSerializer(serializers.Serializer):
+    """One line of `itemLists` (invoice, PO and note items share it)."""
+
+    serialno = optional_text(20)
+    productDescription = optional_text(500)
+    isService = optional_text(5)
+    hsnCode = optional_text(10)
+    barCode = optional_text(50)
+    quantity = optional_amount()
+    freeQuantity = optional_amount()
+    unit = optional_text(20)
+    unitPrice = optional_amount()
+    totalAmt = optional_amount()
+    assessmentAmount = optional_amount()
+    gstRate = optional_amount()
+    totalItemValue = optional_amount()
+    orderLineReference = optional_text(100)
+    originCountry = optional_text(5)
+    productSerialNumber = optional_text(100)
+    itemValueDetails = TypeValueSerializer(many=True, required=False)
+    rates = TypeValueSerializer(many=True, required=False)
+    batchDetails = BatchDetailsSerializer(required=False, allow_null=True)
+    attributeDetails = NameValueSerializer(many=True, required=False)
+    otherTaxes = OtherTaxSerializer(many=True, required=False)
+
+
+def additional_infos(body: dict) -> list[dict]:
+    """The `{name, value}` pairs of a body, under either spelling the network uses."""
+    found = []
+    for key in ("additionalInfos", "additionalInfo"):
+        value = body.get(key)
+        if isinstance(value, list):
+            found.extend(i for i in value if isinstance(i, dict))
+    return found
+
+
+def _first_error(errors, path: str) -> tuple[str, str, str]:
+    """(code, detail, JSON path) of the first error in a DRF error structure."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            if isinstance(key, int):  # a list's errors keyed by index
+                sub = f"{path}[{key}]"
+            elif key == "non_field_errors":
+                sub = path
+            else:
+                sub = f"{path}.{key}" if path else key
+            return _first_error(value, sub)
+    if isinstance(errors, list) and errors:
+        first = errors[0]
+        if isinstance(first, (dict, list)):
+            for index, value in enumerate(errors):
+                if value:
+                    return _first_error(value, f"{path}[{index}]")
+        code = getattr(first, "code", "invalid")
+        kind = "MISSING_FIELD" if code in ("required", "null", "blank") else "INVALID_FIELD"
+        return kind, str(first), path
+    return "INVALID_FIELD", str(errors), path
+
+
+def parse(serializer_class, data, path: str = "", **kwargs) -> dict:
+    """Validate `data` with `serializer_class`; refuse it with the failing field's path."""
+    if not isinstance(data, dict):
+        raise Rejected("MISSING_FIELD" if data is None else "INVALID_FIELD",
+                       "An object is required", path)  # fmt: skip
+    serializer = serializer_class(data=data, **kwargs)
+    if not serializer.is_valid():
+        code, detail, field = _first_error(serializer.errors, path)
+        raise Rejected(code, detail, field)
+    return serializer.validated_data

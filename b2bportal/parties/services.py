@@ -1,0 +1,76 @@
+"""Parties: who we are on a message, and keeping counterparties up to date."""
+
+from dataclasses import dataclass
+
+from b2bportal.network.handling import Rejected
+
+from .models import Business, Counterparty
+
+BUYER = "buyer"
+SUPPLIER = "supplier"
+
+
+@dataclass(frozen=True)
+class Sides:
+    """Which side we are on for one message, our business and the other side's B2B ID."""
+
+    role: str  # BUYER or SUPPLIER
+    business: Business
+    counterparty_b2b_id: str
+
+
+def resolve_sides(buyer_b2b_id: str, supplier_b2b_id: str) -> Sides:
+    """Match the message's b2bIds with our businesses; refuse a message for nobody of ours.
+
+    When both B2B IDs are ours (two of our businesses trading), the message arriving
+    from the network is addressed to the buyer side.
+    """
+    ours = {
+        b.b2b_id: b for b in Business.objects.filter(b2b_id__in=[buyer_b2b_id, supplier_b2b_id])
+    }
+    if buyer_b2b_id in ours:
+        return Sides(BUYER, ours[buyer_b2b_id], supplier_b2b_id)
+    if supplier_b2b_id in ours:
+        return Sides(SUPPLIER, ours[supplier_b2b_id], buyer_b2b_id)
+    raise Rejected(
+        "UNKNOWN_B2B_ID",
+        f"Neither buyer B2B ID {buyer_b2b_id!r} nor supplier B2B ID {supplier_b2b_id!r} is ours",
+        "b2bIds.buyerB2BId",
+    )
+
+
+# Fields a message may fill in on a party; blanks never erase what we know.
+UPDATABLE = (
+    "gstin", "legal_name", "trade_name", "state_code", "address", "email", "phone", "bank_account"
+)  # fmt: skip
+
+
+def _apply(party, details: dict) -> bool:
+    changed = False
+    for name in UPDATABLE:
+        value = details.get(name)
+        if value and getattr(party, name) != value:
+            setattr(party, name, value)
+            changed = True
+    return changed
+
+
+def upsert_counterparty(b2b_id: str, details: dict) -> Counterparty:
+    """The counterparty with `b2b_id`, created or updated from a message's party details."""
+    party, created = Counterparty.objects.get_or_create(b2b_id=b2b_id)
+    if _apply(party, details) or created:
+        party.save()
+    return party
+
+
+def refresh_business(business: Business, details: dict) -> Business:
+    """Fill in blanks of our business from a message; staff-entered values are kept."""
+    changed = False
+    for name in UPDATABLE:
+        value = details.get(name)
+        if value and not getattr(business, name):
+            setattr(business, name, value)
+            changed = True
+    if changed:
+        business.save()
+    return business

@@ -1,0 +1,779 @@
+"""Every change to an invoice: one function per action (PROTOCOL.md §4).
+
+Each locks the invoice row, checks versions and the local rule table
+(`choices.ALLOWED_FROM`), writes the snapshot and/or the status history row, and
+saves. Decisions of ours create their OutboundMessage in the same transaction and
+leave the invoice pending until `apply_network_result` applies the network's answer.
+
+Refusals raise `Rejected(code, detail, field)`: handlers pass it to the sender, the
+admin shows it, the API maps it to 400/409.
+"""
+
+import hashlib
+import json
+import secrets
+import string
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from b2bportal.network.handling import Rejected
+from b2bportal.network.models import OutboundMessage
+from b2bportal.network.outbox import enqueue, record_result
+from b2bportal.parties.models import Business
+from b2bportal.parties.services import refresh_business, resolve_sides, upsert_counterparty
+
+from . import wire
+from .choices import (
+    ACTION_STATUS,
+    RESPONSE_STATUS,
+    BuyerResponse,
+    ChangeKind,
+    Role,
+    Shape,
+    Source,
+    Status,
+    SupplierAction,
+    VersionState,
+    allowed,
+)
+from .findings import check_version
+from .models import CONTENT_FIELDS, Invoice, InvoiceItem, InvoiceVersion, ParkedAction, StatusChange
+
+CENT = Decimal("0.01")
+REMARKS_MAX = 100
+
+
+@dataclass
+class Received:
+    """What a received message did to its invoice."""
+
+    invoice: Invoice
+    duplicate: bool = False
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def new_object_id() -> str:
+    """A fresh invoice objectId: `INV` + 32 letters and digits."""
+    alphabet = string.ascii_uppercase + string.digits
+    return "INV" + "".join(secrets.choice(alphabet) for _ in range(32))
+
+
+def _fingerprint(message_type: str, block: dict) -> str:
+    encoded = json.dumps([message_type, block], sort_keys=True, cls=DjangoJSONEncoder)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def _locked(object_id: str, field: str) -> Invoice:
+    invoice = Invoice.objects.select_for_update().filter(object_id=object_id).first()
+    if invoice is None:
+        raise Rejected("UNKNOWN_DOCUMENT", f"No invoice {object_id}", field)
+    return invoice
+
+
+def is_pending(invoice: Invoice) -> bool:
+    """True while a request of ours about this invoice awaits the network (or its result)."""
+    if not invoice.pending_message_id:
+        return False
+    return invoice.pending_message.state != OutboundMessage.State.FAILED
+
+
+def _snapshot(invoice, content: dict, number: int, state: str, *, inbound=None, actor=None):
+    """Write an immutable version with its items and findings."""
+    version = InvoiceVersion.objects.create(
+        invoice=invoice,
+        number=number,
+        state=state,
+        shape=content["shape"],
+        status=content.get("status") or "",
+        content_hash=wire.content_hash(content),
+        inbound_message=inbound,
+        created_by=actor,
+        supplier_address=content.get("supplier_address") or {},
+        buyer_address=content.get("buyer_address") or {},
+        supplier_contact=content.get("supplier_contact") or {},
+        buyer_contact=content.get("buyer_contact") or {},
+        sections=content.get("sections") or {},
+        raw=json.loads(json.dumps(content.get("raw") or {}, cls=DjangoJSONEncoder)),
+        **{name: content[name] for name in CONTENT_FIELDS if name in content},
+    )
+    InvoiceItem.objects.bulk_create(
+        InvoiceItem(version=version, **item) for item in content.get("items") or []
+    )
+    check_version(invoice, version)
+    return version
+
+
+def _make_current(invoice: Invoice, version: InvoiceVersion) -> None:
+    """Make `version` the invoice's applied content (the caller saves the invoice)."""
+    if version.state != VersionState.APPLIED:
+        version.state = VersionState.APPLIED
+        version.save(update_fields=["state"])
+    for name in CONTENT_FIELDS:
+        setattr(invoice, name, getattr(version, name))
+    invoice.version = version.number
+    invoice.current_version = version
+    invoice.finding_count = version.findings.count()
+
+
+def _history(
+    invoice,
+    to_status,
+    *,
+    action,
+    source,
+    kind=ChangeKind.APPLIED,
+    from_status=None,
+    actor=None,
+    remarks="",
+    inbound=None,
+    outbound=None,
+    fingerprint="",
+) -> StatusChange:
+    return StatusChange.objects.create(
+        invoice=invoice,
+        kind=kind,
+        action=action,
+        from_status=invoice.status if from_status is None else from_status,
+        to_status=to_status,
+        version=invoice.version,
+        source=source,
+        actor=actor,
+        remarks=remarks[:REMARKS_MAX],
+        inbound_message=inbound,
+        outbound_message=outbound,
+        fingerprint=fingerprint,
+    )
+
+
+def _save(invoice: Invoice) -> None:
+    invoice.updated_at = timezone.now()
+    invoice.save()
+
+
+# -- received documents (we are the buyer) ----------------------------------------------
+
+
+def _parse_invoice(body: dict) -> dict:
+    block = body.get("invoice")
+    if not isinstance(block, dict):
+        raise Rejected("MISSING_FIELD", "The invoice block is required", "invoice")
+    from b2bportal.network.wire import parse
+
+    if wire.is_internal(block):
+        validated = parse(wire.InternalInvoiceSerializer, block, "invoice")
+        return wire.internal_content(validated, block, body["b2bIds"])
+    validated = parse(wire.NetworkInvoiceSerializer, block, "invoice")
+    content = wire.network_content(validated, block)
+    for side, path in (("supplier", "supplierB2BId"), ("buyer", "buyerB2BId")):
+        named, carried = content[f"{side}_b2b_id"], body["b2bIds"][path]
+        if named and named != carried:
+            raise Rejected(
+                "INVALID_FIELD",
+                f"{side} B2B ID {named} differs from b2bIds.{path} {carried}",
+                f"invoice.{side}Details.b2bId",
+            )
+        content[f"{side}_b2b_id"] = carried
+    return content
+
+
+def _receive(body: dict, *, inbound, edit: bool) -> Received:
+    b2b_ids = body["b2bIds"]
+    sides = resolve_sides(b2b_ids["buyerB2BId"], b2b_ids["supplierB2BId"])
+    if sides.role != Role.BUYER:
+        raise Rejected(
+            "INVALID_FIELD",
+            "Invoices are received by their buyer; we are the supplier of this one",
+            "b2bIds.buyerB2BId",
+        )
+    content = _parse_invoice(body)
+    digest = wire.content_hash(content)
+    version_path = "invoice.objectVersion.newVersion"
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().filter(object_id=content["object_id"]).first()
+        if invoice is None:
+            return Received(_create_received(content, sides, inbound=inbound, edit=edit))
+        if invoice.role != Role.BUYER:
+            raise Rejected(
+                "INVALID_FIELD",
+                "We are the supplier of this invoice",
+                "b2bIds.buyerB2BId",
+                document=invoice,
+            )
+        held = {v.number: v for v in invoice.versions.exclude(state=VersionState.REFUSED)}
+        number = content["version"]
+        if number is None:  # the internal shape names no version: match the content
+            same = [v for v in held.values() if v.content_hash == digest]
+            if same:
+                return Received(invoice, duplicate=True)
+            number = invoice.version + 1 if edit else 1
+        existing = held.get(number)
+        if existing is not None:
+            if existing.content_hash == digest:
+                return Received(invoice, duplicate=True)
+            raise Rejected(
+                "VERSION_CONFLICT",
+                f"Version {number} already held with different content",
+                version_path,
+                document=invoice,
+            )
+        if number < invoice.version:
+            # A late version we never held: kept for history, the applied one stays.
+            _snapshot(invoice, content, number, VersionState.SUPERSEDED, inbound=inbound)
+            return Received(invoice)
+        if number > invoice.version + 1:
+            _snapshot(invoice, content, number, VersionState.PARKED, inbound=inbound)
+            return Received(invoice)
+        version = _snapshot(invoice, content, number, VersionState.APPLIED, inbound=inbound)
+        _apply_received_version(invoice, version, inbound=inbound, edit=edit)
+        _drain(invoice)
+        return Received(invoice)
+
+
+def _create_received(content: dict, sides, *, inbound, edit: bool) -> Invoice:
+    supplier = {k[len("supplier_") :]: v for k, v in content.items() if k.startswith("supplier_")}
+    counterparty = upsert_counterparty(
+        sides.counterparty_b2b_id,
+        {
+            **supplier,
+            "address": content.get("supplier_address"),
+            **(content.get("supplier_contact") or {}),
+        },
+    )
+    refresh_business(
+        sides.business,
+        {
+            "gstin": content["buyer_gstin"],
+            "legal_name": content["buyer_legal_name"],
+            "trade_name": content["buyer_trade_name"],
+            "state_code": content["buyer_state_code"],
+        },
+    )
+    invoice = Invoice.objects.create(
+        object_id=content["object_id"],
+        role=Role.BUYER,
+        business=sides.business,
+        counterparty=counterparty,
+        status="",
+        version=content["version"] or 1,
+        **{name: content[name] for name in CONTENT_FIELDS if name in content},
+    )
+    version = _snapshot(invoice, content, invoice.version, VersionState.APPLIED, inbound=inbound)
+    _apply_received_version(invoice, version, inbound=inbound, edit=edit)
+    return invoice
+
+
+def _apply_received_version(invoice, version, *, inbound, edit: bool) -> None:
+    status = version.status or invoice.status or Status.SENT_TO_BUYER
+    _make_current(invoice, version)
+    _history(
+        invoice, status, action="edit" if edit else "send", source=Source.NETWORK, inbound=inbound
+    )
+    invoice.status = status
+    _save(invoice)
+
+
+def receive_invoice(body: dict, *, inbound=None) -> Received:
+    """A supplier's invoice reaches us (`req-send-invoice`), in either shape."""
+    return _receive(body, inbound=inbound, edit=False)
+
+
+def receive_edit(body: dict, *, inbound=None) -> Received:
+    """A supplier's new version of an invoice reaches us (`req-edit-invoice`)."""
+    return _receive(body, inbound=inbound, edit=True)
+
+
+def _drain(invoice: Invoice) -> None:
+    """Apply what was parked waiting for the version the invoice now has, in order."""
+    while True:
+        parked = invoice.versions.filter(
+            state=VersionState.PARKED, number=invoice.version + 1
+        ).first()
+        actions = list(invoice.parked_actions.filter(version=invoice.version, applied_at=None))
+        for action in actions:
+            _apply_action(
+                invoice, action.message_type, action.block, inbound=action.inbound_message
+            )
+            action.applied_at = timezone.now()
+            action.save(update_fields=["applied_at"])
+        if parked is None:
+            return
+        _apply_received_version(invoice, parked, inbound=parked.inbound_message, edit=True)
+
+
+# -- received actions ------------------------------------------------------------------
+
+
+ACTION_BLOCKS = {
+    "invoice.confirm": ("invoiceConfirmation", Role.SUPPLIER),
+    "invoice.status_change": ("invoiceStatus", Role.BUYER),
+}
+
+
+def _action_target(message_type: str, block: dict) -> tuple[str, str, str]:
+    """(new status, action label, remarks) a received confirmation/status change carries."""
+    carried = (block.get("statusTransition") or {}).get("newStatus")
+    if message_type == "invoice.confirm":
+        response = block["buyerResponse"]
+        return carried or RESPONSE_STATUS[response], f"confirm:{response}", block["buyerRemarks"]
+    action = block["supplierAction"]
+    return carried or ACTION_STATUS[action], f"status:{action}", block["supplierRemarks"]
+
+
+def _apply_action(invoice, message_type, block, *, inbound, fingerprint="") -> None:
+    status, label, remarks = _action_target(message_type, block)
+    new_version = block["objectVersion"]["newVersion"]
+    _history(
+        invoice,
+        status,
+        action=label,
+        source=Source.NETWORK,
+        remarks=remarks,
+        inbound=inbound,
+        fingerprint=fingerprint or _fingerprint(message_type, block),
+    )
+    invoice.status = status
+    invoice.version = max(invoice.version, new_version)
+    _save(invoice)
+
+
+def _receive_action(message_type: str, body: dict, block: dict, *, inbound) -> Received:
+    path, our_role = ACTION_BLOCKS[message_type]
+    b2b_ids = body["b2bIds"]
+    sides = resolve_sides(b2b_ids["buyerB2BId"], b2b_ids["supplierB2BId"])
+    with transaction.atomic():
+        invoice = _locked(block["objectId"], f"{path}.objectId")
+        if invoice.role != our_role or sides.business.pk != invoice.business_id:
+            raise Rejected(
+                "INVALID_FIELD",
+                "This message is not for our side of the invoice",
+                "b2bIds.buyerB2BId",
+                document=invoice,
+            )
+        fingerprint = _fingerprint(message_type, block)
+        if (
+            invoice.status_changes.filter(fingerprint=fingerprint).exists()
+            or invoice.parked_actions.filter(message_type=message_type, block=block).exists()
+        ):
+            return Received(invoice, duplicate=True)
+        acts_on = block["objectVersion"]["currentVersion"]
+        if acts_on > invoice.version:
+            ParkedAction.objects.create(
+                invoice=invoice,
+                version=acts_on,
+                message_type=message_type,
+                block=block,
+                inbound_message=inbound,
+            )
+            return Received(invoice)
+        if acts_on < invoice.version:
+            raise Rejected(
+                "STALE_VERSION",
+                f"Acts on version {acts_on}; the invoice is at version {invoice.version}",
+                f"{path}.objectVersion.currentVersion",
+                document=invoice,
+            )
+        _apply_action(invoice, message_type, block, inbound=inbound, fingerprint=fingerprint)
+        return Received(invoice)
+
+
+def receive_confirmation(body: dict, block: dict, *, inbound=None) -> Received:
+    """The buyer's ACCEPT/REJECT/RETURN of an invoice we supplied (`req-confirm-invoice`)."""
+    return _receive_action("invoice.confirm", body, block, inbound=inbound)
+
+
+def receive_status_change(body: dict, block: dict, *, inbound=None) -> Received:
+    """The supplier cancels or deletes an invoice we received (`req-status-change-invoice`)."""
+    return _receive_action("invoice.status_change", body, block, inbound=inbound)
+
+
+# -- our decisions -----------------------------------------------------------------------
+
+
+def validate_remarks(remarks, field: str = "remarks") -> str:
+    """Remarks the network accepts: 1-100 characters, no `"` or `\\`."""
+    remarks = (remarks or "").strip()
+    if not remarks:
+        raise Rejected("MISSING_FIELD", "Remarks are required", field)
+    if len(remarks) > REMARKS_MAX:
+        raise Rejected("INVALID_FIELD", f"At most {REMARKS_MAX} characters", field)
+    if '"' in remarks or "\\" in remarks:
+        raise Rejected("INVALID_FIELD", 'Remarks must not contain " or \\', field)
+    return remarks
+
+
+def _lock_for_decision(invoice, action: str, expected_version) -> Invoice:
+    locked = (
+        Invoice.objects.select_for_update().select_related("pending_message").get(pk=invoice.pk)
+    )
+    if expected_version is not None and int(expected_version) != locked.version:
+        raise Rejected(
+            "STALE_VERSION",
+            f"The invoice changed: it is now at version "
+            f"{locked.version}, you saw version {expected_version}",
+            "version",
+        )
+    if is_pending(locked):
+        raise Rejected("ACTION_PENDING", "A request about this invoice is awaiting the network", "")
+    if not allowed(action, locked.role, locked.status):
+        raise Rejected(
+            "INVALID_TRANSITION",
+            f"Cannot {action} an invoice that is "
+            f"{locked.get_status_display()} (we are the {locked.role})",
+            "status",
+        )
+    return locked
+
+
+def _b2b_ids(invoice) -> dict:
+    return {"buyerB2BId": invoice.buyer_b2b_id, "supplierB2BId": invoice.supplier_b2b_id}
+
+
+def _device() -> dict:
+    return {"tag": {"name": "GEOCODE", "value": getattr(settings, "ENKASH_DEVICE_GEOCODE", "")}}
+
+
+def _request(invoice, message_type, body, *, target, label, actor, source, remarks=""):
+    message = enqueue(
+        message_type,
+        body,
+        document=invoice,
+        object_id=invoice.object_id,
+        object_version=invoice.version,
+        buyer_b2b_id=invoice.buyer_b2b_id,
+        supplier_b2b_id=invoice.supplier_b2b_id,
+        created_by=actor,
+    )
+    _history(
+        invoice,
+        target,
+        kind=ChangeKind.REQUESTED,
+        action=label,
+        source=source,
+        actor=actor,
+        remarks=remarks,
+        outbound=message,
+    )
+    invoice.pending_message = message
+    invoice.pending_status = target
+    invoice.pending_source = source
+    invoice.pending_remarks = remarks
+    _save(invoice)
+    return message
+
+
+def confirm(
+    invoice, response, remarks, *, actor=None, expected_version=None, source=Source.STAFF
+) -> OutboundMessage:
+    """Our decision as buyer: ACCEPT, REJECT or RETURN, sent to the network with remarks."""
+    if response not in BuyerResponse.values:
+        raise Rejected("INVALID_FIELD", "response must be ACCEPT, REJECT or RETURN", "response")
+    remarks = validate_remarks(remarks)
+    with transaction.atomic():
+        invoice = _lock_for_decision(invoice, "confirm", expected_version)
+        target = RESPONSE_STATUS[response]
+        body = {
+            "device": _device(),
+            "b2bIds": _b2b_ids(invoice),
+            "invoiceConfirmation": {
+                "objectId": invoice.object_id,
+                "supplierInvoiceNumber": invoice.supplier_invoice_number,
+                "objectVersion": {"currentVersion": invoice.version, "newVersion": invoice.version},
+                "buyerResponse": response,
+                "buyerRemarks": remarks,
+                "statusTransition": {"currentStatus": invoice.status, "newStatus": target},
+            },
+        }
+        return _request(
+            invoice,
+            "invoice.confirm",
+            body,
+            target=target,
+            label=f"confirm:{response}",
+            actor=actor,
+            source=source,
+            remarks=remarks,
+        )
+
+
+# -- our own invoices (we are the supplier) -------------------------------------------------
+
+
+def _local_content(business: Business, data: dict) -> dict:
+    """Canonical content of an invoice staff write: taxes worked out from the place of supply.
+
+    `data`: buyer (dict of party fields incl. b2b_id), supplier_invoice_number,
+    invoice_date, due_date, place_of_supply, items [{description, hsn_code, quantity,
+    unit, unit_price, gst_rate, is_service}].
+    """
+    buyer = data["buyer"]
+    place = data.get("place_of_supply") or buyer.get("state_code") or ""
+    intra = place == business.state_code
+    items = []
+    for position, line in enumerate(data["items"], start=1):
+        quantity, price = Decimal(line["quantity"]), Decimal(line["unit_price"])
+        rate = Decimal(line.get("gst_rate") or 0)
+        amount = (quantity * price).quantize(CENT)
+        tax = (amount * rate / 100).quantize(CENT)
+        half = (tax / 2).quantize(CENT)
+        items.append(
+            {
+                "position": position,
+                "serial_no": str(position),
+                "description": line.get("description", ""),
+                "hsn_code": line.get("hsn_code", ""),
+                "is_service": bool(line.get("is_service")),
+                "quantity": quantity,
+                "unit": line.get("unit", ""),
+                "unit_price": price,
+                "gross_amount": amount,
+                "assessable_amount": amount,
+                "gst_rate": rate,
+                "cgst_rate": rate / 2 if intra else 0,
+                "sgst_rate": rate / 2 if intra else 0,
+                "igst_rate": 0 if intra else rate,
+                "cgst_amount": half if intra else 0,
+                "sgst_amount": half if intra else 0,
+                "igst_amount": 0 if intra else tax,
+                "total_item_value": amount + (2 * half if intra else tax),
+            }
+        )
+    sums = {
+        key: sum((Decimal(i[key]) for i in items), Decimal(0))
+        for key in ("assessable_amount", "cgst_amount", "sgst_amount", "igst_amount")
+    }
+    return {
+        "shape": Shape.LOCAL,
+        "supplier_invoice_number": data["supplier_invoice_number"],
+        "invoice_date": data.get("invoice_date"),
+        "due_date": data.get("due_date"),
+        "currency": "INR",
+        "supplier_b2b_id": business.b2b_id,
+        "supplier_gstin": business.gstin,
+        "supplier_legal_name": business.legal_name,
+        "supplier_trade_name": business.trade_name,
+        "supplier_state_code": business.state_code,
+        "supplier_address": business.address,
+        "buyer_b2b_id": buyer["b2b_id"],
+        "buyer_gstin": buyer.get("gstin", ""),
+        "buyer_legal_name": buyer.get("legal_name", ""),
+        "buyer_trade_name": buyer.get("trade_name", ""),
+        "buyer_state_code": buyer.get("state_code", ""),
+        "buyer_address": buyer.get("address") or {},
+        "place_of_supply": place,
+        "assessable_value": sums["assessable_amount"],
+        "cgst_amount": sums["cgst_amount"],
+        "sgst_amount": sums["sgst_amount"],
+        "igst_amount": sums["igst_amount"],
+        "cess_amount": Decimal(0),
+        "other_charges": Decimal(0),
+        "total_value": sum(sums.values(), Decimal(0)),
+        "items": items,
+        "sections": data.get("sections") or {},
+        "raw": {},
+    }
+
+
+def create_invoice(business: Business, data: dict, *, actor=None) -> Invoice:
+    """A new invoice of ours as supplier, CREATED at version 1 (not sent yet)."""
+    if not data.get("items"):
+        raise Rejected("MISSING_FIELD", "An invoice needs at least one line", "items")
+    content = _local_content(business, data)
+    with transaction.atomic():
+        counterparty = upsert_counterparty(data["buyer"]["b2b_id"], data["buyer"])
+        invoice = Invoice.objects.create(
+            object_id=new_object_id(),
+            role=Role.SUPPLIER,
+            business=business,
+            counterparty=counterparty,
+            status=Status.CREATED,
+            version=1,
+            **{name: content[name] for name in CONTENT_FIELDS},
+        )
+        version = _snapshot(invoice, content, 1, VersionState.APPLIED, actor=actor)
+        _make_current(invoice, version)
+        _history(
+            invoice,
+            Status.CREATED,
+            from_status="",
+            action="create",
+            source=Source.STAFF,
+            actor=actor,
+        )
+        _save(invoice)
+        return invoice
+
+
+def send_invoice(invoice, *, actor=None, expected_version=None, source=Source.STAFF):
+    """Send our CREATED invoice to the buyer through the network (`invoice.send`)."""
+    with transaction.atomic():
+        invoice = _lock_for_decision(invoice, "send", expected_version)
+        block = wire.network_block(
+            invoice.current_version,
+            status_from=invoice.status,
+            status_to=Status.SENT_TO_BUYER,
+            current_version=0,
+        )
+        body = {"b2bIds": _b2b_ids(invoice), "invoice": block}
+        return _request(
+            invoice,
+            "invoice.send",
+            body,
+            target=Status.SENT_TO_BUYER,
+            label="send",
+            actor=actor,
+            source=source,
+        )
+
+
+def edit_invoice(invoice, data: dict, *, actor=None, expected_version=None, source=Source.STAFF):
+    """A new version of our invoice, proposed to the network (`invoice.edit`).
+
+    The version is applied when the network accepts it; refused, the invoice stays as it was.
+    """
+    with transaction.atomic():
+        invoice = _lock_for_decision(invoice, "edit", expected_version)
+        content = _local_content(invoice.business, data)
+        content["status"] = invoice.status
+        proposed = _snapshot(
+            invoice, content, invoice.version + 1, VersionState.PROPOSED, actor=actor
+        )
+        block = wire.network_block(
+            proposed,
+            status_from=invoice.status,
+            status_to=invoice.status,
+            current_version=invoice.version,
+        )
+        body = {"b2bIds": _b2b_ids(invoice), "invoice": block}
+        return _request(
+            invoice,
+            "invoice.edit",
+            body,
+            target=invoice.status,
+            label="edit",
+            actor=actor,
+            source=source,
+        )
+
+
+def cancel_invoice(
+    invoice,
+    remarks,
+    *,
+    action=SupplierAction.CANCEL,
+    actor=None,
+    expected_version=None,
+    source=Source.STAFF,
+):
+    """Cancel (or delete) our invoice on the network (`invoice.status_change`)."""
+    remarks = validate_remarks(remarks)
+    with transaction.atomic():
+        invoice = _lock_for_decision(invoice, "cancel", expected_version)
+        target = ACTION_STATUS[action]
+        body = {
+            "b2bIds": _b2b_ids(invoice),
+            "invoiceStatus": {
+                "objectId": invoice.object_id,
+                "supplierInvoiceNumber": invoice.supplier_invoice_number,
+                "objectVersion": {"currentVersion": invoice.version, "newVersion": invoice.version},
+                "supplierAction": action,
+                "supplierRemarks": remarks,
+                "statusTransition": {"currentStatus": invoice.status, "newStatus": target},
+            },
+        }
+        return _request(
+            invoice,
+            "invoice.status_change",
+            body,
+            target=target,
+            label=f"status:{action}",
+            actor=actor,
+            source=source,
+            remarks=remarks,
+        )
+
+
+# -- the network's answer to a request of ours --------------------------------------------
+
+
+def apply_network_result(outbound: OutboundMessage, body: dict, *, inbound=None) -> Received:
+    """Apply the `resp-*` for one of our requests: the status it carries, or its refusal.
+
+    SUCCESS: the invoice takes the status the network carries (the block's
+    statusTransition.newStatus, else the status our request asked for); an edit's
+    proposed version becomes the applied one. Anything else: the invoice stays as it
+    was and shows errorCd/errorDtl/errorField.
+    """
+    resp = body.get("resp") or {}
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update()
+            .filter(pk=outbound.document_id, object_id=outbound.object_id)
+            .first()
+        )
+        if invoice is None:
+            raise Rejected(
+                "UNKNOWN_DOCUMENT",
+                "The request this result answers concerns no invoice of ours",
+                "resp.reqMsgId",
+            )
+        if invoice.pending_message_id != outbound.pk:
+            return Received(invoice, duplicate=True)  # already applied
+        if outbound.state != OutboundMessage.State.ANSWERED:
+            record_result(outbound, inbound, resp)
+        label = outbound.message_type.removeprefix("invoice.")
+        proposed = invoice.versions.filter(state=VersionState.PROPOSED).first()
+        if str(resp.get("result") or "").upper() == "SUCCESS":
+            block = body.get(_RESULT_BLOCKS.get(outbound.message_type, "")) or {}
+            carried = (block.get("statusTransition") or {}).get("newStatus")
+            status = carried if carried in Status.values else invoice.pending_status
+            if proposed is not None:
+                _make_current(invoice, proposed)
+            _history(
+                invoice,
+                status,
+                action=label,
+                source=invoice.pending_source,
+                actor=outbound.created_by,
+                remarks=invoice.pending_remarks,
+                inbound=inbound,
+                outbound=outbound,
+            )
+            invoice.status = status
+            invoice.last_error_code = invoice.last_error_detail = invoice.last_error_field = ""
+        else:
+            if proposed is not None:
+                proposed.state = VersionState.REFUSED
+                proposed.save(update_fields=["state"])
+            _history(
+                invoice,
+                invoice.status,
+                kind=ChangeKind.REFUSED,
+                action=label,
+                source=Source.NETWORK,
+                actor=outbound.created_by,
+                remarks=str(resp.get("errorDtl") or "")[:REMARKS_MAX],
+                inbound=inbound,
+                outbound=outbound,
+            )
+            invoice.last_error_code = str(resp.get("errorCd") or resp.get("result") or "FAILED")
+            invoice.last_error_detail = str(resp.get("errorDtl") or "")
+            invoice.last_error_field = str(resp.get("errorField") or "")
+        invoice.pending_message = None
+        invoice.pending_status = invoice.pending_source = invoice.pending_remarks = ""
+        _save(invoice)
+        return Received(invoice)
+
+
+_RESULT_BLOCKS = {
+    "invoice.send": "invoice",
+    "invoice.edit": "invoice",
+    "invoice.confirm": "invoiceConfirmation",
+    "invoice.status_change": "invoiceStatus",
+}

@@ -1,0 +1,520 @@
+"""The invoice on the wire: both shapes in, the network shape out. The one mapping.
+
+PROTOCOL.md §3: `req-send-invoice` / `req-edit-invoice` carry EnKash's internal
+invoice; replies carry the network invoice. Both are read into one canonical
+`content` dict whose keys are the model's field names:
+
+    object_id, version (objectVersion.newVersion or None), current_version, status,
+    shape, the InvoiceContent fields, supplier/buyer address and contact, sections
+    (the less-used blocks as validated), items (InvoiceItem field values), raw.
+
+Internal -> canonical: nbblInvoiceId -> objectId, supplierInvoiceNo (or invoiceNumber)
+-> supplierInvoiceNumber, supplierInvoiceDate (or invoiceDate) -> invoice date,
+dueDate -> due date, totalAmount (or invoiceAmount) -> total value, cgst/sgst/igst ->
+taxes, total minus taxes -> assessable value, nbblInvoiceStatus -> status,
+nbblInvoiceItems -> items. When `nbblInvoiceData` holds a network invoice, its
+sections (parties, items, ...) win: it is the richer, canonical form.
+
+Network dates: the network invoice has no invoice or due date field. The invoice
+date is `invoiceReferenceDetails.invoiceStartDate`, else the date (Asia/Kolkata) of `ts`;
+the due date is the last payment milestone's date, else invoice date +
+`advancePaymentDetails.creditDays`.
+"""
+
+import datetime
+import hashlib
+import json
+from decimal import Decimal
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework import serializers
+
+from b2bportal.network.wire import (
+    OBJECT_ID_PATTERN,
+    ItemSerializer,
+    ObjectVersionSerializer,
+    PartyDetailsSerializer,
+    StatusTransitionSerializer,
+    TypeValueSerializer,
+    optional_amount,
+    optional_text,
+    party_block,
+    party_fields,
+    wire_text,
+)
+
+from .choices import Shape, Status
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+def validate_object_id(value: str) -> str:
+    if not OBJECT_ID_PATTERN.match(value or "") or not value.startswith("INV"):
+        raise serializers.ValidationError("Must be INV followed by 32 letters or digits.")
+    return value
+
+
+def validate_status(value: str) -> str:
+    if value and value not in Status.values:
+        raise serializers.ValidationError(f"Unknown invoice status {value!r}.")
+    return value
+
+
+class TransitionSerializer(StatusTransitionSerializer):
+    """A status transition whose statuses must be invoice statuses."""
+
+    currentStatus = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, validators=[validate_status]
+    )
+    newStatus = serializers.CharField(max_length=64, validators=[validate_status])
+
+
+class ValueDetailsSerializer(serializers.Serializer):
+    assessmentValue = optional_amount()
+    totalInvoiceValue = optional_amount()
+    otherValues = TypeValueSerializer(many=True, required=False)
+
+
+# Blocks kept as validated JSON in `sections` (their wire names are the keys).
+OBJECT_SECTIONS = (
+    "transactionDetails", "dispatchDetails", "shippingDetails", "supplierBankAccountDetails",
+    "advancePaymentDetails", "invoiceReferenceDetails", "exportDetails", "ewayBillDetail",
+    "recurringPayments", "shippingTermsDetails", "invoiceFinancingDetails", "eInvoiceInfo",
+)  # fmt: skip
+LIST_SECTIONS = (
+    "precedingInvoiceDetails", "poDetails", "contractReferenceDetails",
+    "additionalDocumentDetails", "paymentMilestones",
+)  # fmt: skip
+
+
+class NetworkInvoiceSerializer(serializers.Serializer):
+    """The network invoice (seed 002): the canonical shape."""
+
+    objectId = serializers.CharField(validators=[validate_object_id])
+    supplierInvoiceNumber = wire_text(50)
+    objectVersion = ObjectVersionSerializer()
+    ts = optional_text(40)
+    statusTransition = TransitionSerializer(required=False)
+    supplierDetails = PartyDetailsSerializer()
+    buyerDetails = PartyDetailsSerializer()
+    dispatchDetails = PartyDetailsSerializer(required=False, allow_null=True)
+    shippingDetails = PartyDetailsSerializer(required=False, allow_null=True)
+    itemLists = ItemSerializer(many=True, allow_empty=False)
+    valueDetails = ValueDetailsSerializer()
+    einvoiceResponse = optional_text(5000)
+
+    def to_internal_value(self, data):
+        validated = super().to_internal_value(data)
+        # The less-used blocks are stored as sent, provided they have the right type.
+        for name in OBJECT_SECTIONS:
+            if name in data and name not in validated and data[name] is not None:
+                if not isinstance(data[name], dict):
+                    raise serializers.ValidationError({name: ["Must be an object."]})
+                validated[name] = data[name]
+        for name in LIST_SECTIONS:
+            if name in data and data[name] is not None:
+                if not isinstance(data[name], list):
+                    raise serializers.ValidationError({name: ["Must be a list."]})
+                validated[name] = data[name]
+        return validated
+
+
+class InternalItemSerializer(serializers.Serializer):
+    """One of `nbblInvoiceItems` (EnKash's internal item; names read as they come)."""
+
+    serialNo = optional_text(20)
+    itemName = optional_text(500)
+    description = optional_text(500)
+    hsnCode = optional_text(10)
+    quantity = optional_amount()
+    unit = optional_text(20)
+    unitPrice = optional_amount()
+    amount = optional_amount()
+    gstRate = optional_amount()
+    cgst = optional_amount()
+    sgst = optional_amount()
+    igst = optional_amount()
+    totalAmount = optional_amount()
+
+
+class InternalInvoiceSerializer(serializers.Serializer):
+    """EnKash's internal invoice (seeds 001 and 003) as `req-send/edit-invoice` carry it."""
+
+    id = serializers.IntegerField(required=False, allow_null=True)
+    nbblInvoiceId = serializers.CharField(validators=[validate_object_id])
+    invoiceNumber = optional_text(50)
+    supplierInvoiceNo = wire_text(50, required=False)
+    supplierInvoiceDate = serializers.DateField(required=False, allow_null=True)
+    invoiceDate = serializers.DateField(required=False, allow_null=True)
+    dueDate = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    totalAmount = optional_amount()
+    invoiceAmount = optional_amount()
+    cgst = optional_amount()
+    sgst = optional_amount()
+    igst = optional_amount()
+    nbblInvoiceStatus = serializers.CharField(
+        required=False, allow_blank=True, validators=[validate_status]
+    )
+    nbblInvoiceItems = InternalItemSerializer(many=True, required=False)
+    nbblInvoiceData = serializers.DictField(required=False, allow_null=True)
+    email = optional_text(200)
+    phone = optional_text(30)
+
+    def validate(self, attrs):
+        if not (attrs.get("supplierInvoiceNo") or attrs.get("invoiceNumber")):
+            raise serializers.ValidationError({"supplierInvoiceNo": ["This field is required."]})
+        return attrs
+
+
+def is_internal(block: dict) -> bool:
+    """True when an `invoice` block is EnKash's internal shape rather than the network's."""
+    return "objectId" not in block and (
+        "nbblInvoiceId" in block or "supplierInvoiceNo" in block or "id" in block
+    )
+
+
+def _money(value) -> Decimal:
+    return Decimal(value or 0).quantize(CENT)
+
+
+def _by_type(entries, wanted: str) -> Decimal | None:
+    """The sum of the `{type, value}` entries whose type is `wanted`, None when none."""
+    values = [
+        Decimal(e.get("value") or 0)
+        for e in entries or []
+        if str(e.get("type", "")).upper() in TYPE_ALIASES.get(wanted, (wanted,))
+    ]
+    return sum(values, ZERO) if values else None
+
+
+TYPE_ALIASES = {"SGST": ("SGST", "UTGST"), "CESS": ("CESS", "CESS_AMOUNT")}
+TAX_TYPES = ("CGST", "SGST", "UTGST", "IGST", "CESS", "CESS_AMOUNT")
+
+
+def _local_date(ts: str | None) -> datetime.date | None:
+    if not ts:
+        return None
+    moment = parse_datetime(ts)
+    if moment is None:
+        return parse_date(ts[:10]) if len(ts) >= 10 else None
+    if timezone.is_naive(moment):
+        return moment.date()
+    return timezone.localtime(moment).date()
+
+
+def _safe_date(value) -> datetime.date | None:
+    try:
+        return _local_date(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def network_item(item: dict, position: int) -> dict:
+    """A validated `itemLists` entry as InvoiceItem field values."""
+    amounts, rates = item.get("itemValueDetails"), item.get("rates")
+    gross = item.get("totalAmt")
+    if gross is None:
+        gross = Decimal(item.get("quantity") or 0) * Decimal(item.get("unitPrice") or 0)
+    assessable = item.get("assessmentAmount")
+    return {
+        "position": position,
+        "serial_no": item.get("serialno") or str(position),
+        "description": item.get("productDescription") or "",
+        "is_service": str(item.get("isService") or "").upper() in ("Y", "YES", "TRUE", "1"),
+        "hsn_code": item.get("hsnCode") or "",
+        "bar_code": item.get("barCode") or "",
+        "quantity": Decimal(item.get("quantity") or 0),
+        "free_quantity": Decimal(item.get("freeQuantity") or 0),
+        "unit": item.get("unit") or "",
+        "unit_price": Decimal(item.get("unitPrice") or 0),
+        "gross_amount": _money(gross),
+        "assessable_amount": _money(gross if assessable is None else assessable),
+        "gst_rate": Decimal(item.get("gstRate") or 0),
+        "cgst_rate": _by_type(rates, "CGST") or ZERO,
+        "sgst_rate": _by_type(rates, "SGST") or ZERO,
+        "igst_rate": _by_type(rates, "IGST") or ZERO,
+        "cgst_amount": _money(_by_type(amounts, "CGST")),
+        "sgst_amount": _money(_by_type(amounts, "SGST")),
+        "igst_amount": _money(_by_type(amounts, "IGST")),
+        "cess_amount": _money(_by_type(amounts, "CESS")),
+        "total_item_value": _money(item.get("totalItemValue")),
+        "order_line_reference": item.get("orderLineReference") or "",
+        "origin_country": item.get("originCountry") or "",
+        "product_serial_number": item.get("productSerialNumber") or "",
+        "extra": _jsonable(
+            {k: item[k] for k in ("batchDetails", "attributeDetails", "otherTaxes") if item.get(k)}
+        ),
+    }
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _dates(validated: dict) -> tuple[datetime.date | None, datetime.date | None]:
+    refs = validated.get("invoiceReferenceDetails") or {}
+    invoice_date = _safe_date(refs.get("invoiceStartDate")) or _safe_date(validated.get("ts"))
+    dates = (_safe_date(m.get("milestoneDate")) for m in validated.get("paymentMilestones") or [])
+    milestones = [d for d in dates if d]
+    due_date = max(milestones) if milestones else None
+    credit_days = (validated.get("advancePaymentDetails") or {}).get("creditDays")
+    if due_date is None and invoice_date and isinstance(credit_days, int) and credit_days > 0:
+        due_date = invoice_date + datetime.timedelta(days=credit_days)
+    return invoice_date, due_date
+
+
+def network_content(validated: dict, raw: dict) -> dict:
+    """A validated network invoice as canonical content."""
+    supplier = party_fields(validated["supplierDetails"])
+    buyer = party_fields(validated["buyerDetails"])
+    items = [network_item(item, n) for n, item in enumerate(validated["itemLists"], start=1)]
+    values = validated.get("valueDetails") or {}
+    others = values.get("otherValues") or []
+    invoice_date, due_date = _dates(validated)
+    content = {
+        "object_id": validated["objectId"],
+        "version": validated["objectVersion"]["newVersion"],
+        "current_version": validated["objectVersion"]["currentVersion"],
+        "status": (validated.get("statusTransition") or {}).get("newStatus", ""),
+        "shape": Shape.NETWORK,
+        "supplier_invoice_number": validated["supplierInvoiceNumber"],
+        "invoice_date": invoice_date,
+        "due_date": due_date,
+        "currency": "INR",
+        "place_of_supply": validated["buyerDetails"].get("placeOfSupply") or "",
+        "assessable_value": _money(
+            values.get("assessmentValue")
+            if values.get("assessmentValue") is not None
+            else sum((i["assessable_amount"] for i in items), ZERO)
+        ),
+        "total_value": _money(values.get("totalInvoiceValue")),
+        "other_charges": _money(
+            sum(
+                (
+                    Decimal(o.get("value") or 0)
+                    for o in others
+                    if str(o.get("type", "")).upper() not in TAX_TYPES
+                ),
+                ZERO,
+            )
+        ),  # fmt: skip
+        "items": items,
+        "sections": _jsonable(
+            {
+                k: validated[k]
+                for k in (*OBJECT_SECTIONS, *LIST_SECTIONS, "einvoiceResponse")
+                if validated.get(k) not in (None, "", [], {})
+            }
+            | ({"otherValues": others} if others else {})
+        ),
+        "raw": raw,
+    }
+    for tax in ("CGST", "SGST", "IGST", "CESS"):
+        given = _by_type(others, tax)
+        summed = sum((i[f"{tax.lower()}_amount"] for i in items), ZERO)
+        content[f"{tax.lower()}_amount"] = _money(summed if given is None else given)
+    content.update(_party_columns("supplier", supplier))
+    content.update(_party_columns("buyer", buyer))
+    return content
+
+
+def _party_columns(side: str, fields: dict) -> dict:
+    return {
+        f"{side}_b2b_id": fields["b2b_id"],
+        f"{side}_gstin": fields["gstin"],
+        f"{side}_legal_name": fields["legal_name"],
+        f"{side}_trade_name": fields["trade_name"],
+        f"{side}_state_code": fields["state_code"],
+        f"{side}_address": fields["address"],
+        f"{side}_contact": {k: fields[k] for k in ("email", "phone") if fields[k]},
+    }
+
+
+def internal_item(item: dict, position: int) -> dict:
+    """A validated `nbblInvoiceItems` entry as InvoiceItem field values."""
+    quantity = Decimal(item.get("quantity") or 0)
+    price = Decimal(item.get("unitPrice") or 0)
+    amount = item.get("amount")
+    amount = _money(quantity * price if amount is None else amount)
+    taxes = {t: _money(item.get(t)) for t in ("cgst", "sgst", "igst")}
+    rate = Decimal(item.get("gstRate") or 0)
+    return {
+        "position": position,
+        "serial_no": item.get("serialNo") or str(position),
+        "description": item.get("itemName") or item.get("description") or "",
+        "hsn_code": item.get("hsnCode") or "",
+        "quantity": quantity,
+        "unit": item.get("unit") or "",
+        "unit_price": price,
+        "gross_amount": amount,
+        "assessable_amount": amount,
+        "gst_rate": rate,
+        "cgst_rate": rate / 2 if taxes["cgst"] else ZERO,
+        "sgst_rate": rate / 2 if taxes["sgst"] else ZERO,
+        "igst_rate": rate if taxes["igst"] else ZERO,
+        "cgst_amount": taxes["cgst"],
+        "sgst_amount": taxes["sgst"],
+        "igst_amount": taxes["igst"],
+        "total_item_value": _money(item.get("totalAmount") or amount + sum(taxes.values())),
+    }
+
+
+def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
+    """A validated internal invoice as canonical content (see the module docstring)."""
+    nested = validated.get("nbblInvoiceData") or {}
+    if isinstance(nested, dict) and "objectId" in nested:
+        # The internal record wraps the network invoice: read that, keep the wrapper raw.
+        from b2bportal.network.wire import parse
+
+        content = network_content(
+            parse(NetworkInvoiceSerializer, nested, "invoice.nbblInvoiceData"), raw
+        )
+        content["shape"] = Shape.INTERNAL
+        return content
+    items = [internal_item(i, n) for n, i in enumerate(validated.get("nbblInvoiceItems") or [], 1)]
+    taxes = {t: _money(validated.get(t)) for t in ("cgst", "sgst", "igst")}
+    total = validated.get("totalAmount")
+    total = _money(validated.get("invoiceAmount") if total is None else total)
+    due = validated.get("dueDate")
+    content = {
+        "object_id": validated["nbblInvoiceId"],
+        "version": None,
+        "current_version": None,
+        "status": validated.get("nbblInvoiceStatus") or "",
+        "shape": Shape.INTERNAL,
+        "supplier_invoice_number": validated.get("supplierInvoiceNo") or validated["invoiceNumber"],
+        "invoice_date": validated.get("supplierInvoiceDate") or validated.get("invoiceDate"),
+        "due_date": _safe_date(due),
+        "currency": "INR",
+        "place_of_supply": "",
+        "assessable_value": total - sum(taxes.values()),
+        "cgst_amount": taxes["cgst"],
+        "sgst_amount": taxes["sgst"],
+        "igst_amount": taxes["igst"],
+        "cess_amount": ZERO,
+        "other_charges": ZERO,
+        "total_value": total,
+        "items": items,
+        "sections": {},
+        "raw": raw,
+    }
+    content.update(_party_columns("supplier", party_fields({"b2bId": b2b_ids["supplierB2BId"]})))
+    content.update(_party_columns("buyer", party_fields({"b2bId": b2b_ids["buyerB2BId"]})))
+    return content
+
+
+# What identifies a version's content: everything but the status and the raw body.
+HASHED = (
+    "supplier_invoice_number", "invoice_date", "due_date", "currency", "supplier_b2b_id",
+    "supplier_gstin", "supplier_legal_name", "supplier_trade_name", "supplier_state_code",
+    "buyer_b2b_id", "buyer_gstin", "buyer_legal_name", "buyer_trade_name", "buyer_state_code",
+    "place_of_supply", "assessable_value", "cgst_amount", "sgst_amount", "igst_amount",
+    "cess_amount", "other_charges", "total_value", "supplier_address", "buyer_address",
+    "sections", "items",
+)  # fmt: skip
+
+
+def content_hash(content: dict) -> str:
+    """A digest of the content that makes two deliveries 'the same version content'."""
+
+    def norm(value):
+        if isinstance(value, Decimal):
+            return format(value.normalize(), "f")
+        if isinstance(value, dict):
+            return {k: norm(v) for k, v in sorted(value.items())}
+        if isinstance(value, list):
+            return [norm(v) for v in value]
+        return value
+
+    data = {k: norm(content.get(k)) for k in HASHED}
+    encoded = json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+# -- outbound: a version of ours as the network invoice ----------------------------
+
+
+def _amount(value) -> float:
+    # The network's JSON carries numbers; two-decimal amounts survive float exactly enough.
+    return float(value)
+
+
+def network_block(version, *, status_from: str, status_to: str, current_version: int) -> dict:
+    """The network `invoice` block for one of our versions (send and edit requests)."""
+    items = []
+    for item in version.items.all():
+        details = [
+            {"type": t.upper(), "value": _amount(getattr(item, f"{t}_amount"))}
+            for t in ("cgst", "sgst", "igst", "cess")
+            if getattr(item, f"{t}_amount")
+        ]
+        rates = [
+            {"type": t.upper(), "value": _amount(getattr(item, f"{t}_rate"))}
+            for t in ("cgst", "sgst", "igst")
+            if getattr(item, f"{t}_rate")
+        ]
+        items.append(
+            {
+                "serialno": item.serial_no,
+                "productDescription": item.description,
+                "isService": "Y" if item.is_service else "N",
+                "hsnCode": item.hsn_code,
+                "quantity": _amount(item.quantity),
+                "unit": item.unit,
+                "unitPrice": _amount(item.unit_price),
+                "totalAmt": _amount(item.gross_amount),
+                "assessmentAmount": _amount(item.assessable_amount),
+                "gstRate": _amount(item.gst_rate),
+                "totalItemValue": _amount(item.total_item_value),
+                "itemValueDetails": details,
+                "rates": rates,
+            }
+        )
+    other_values = [
+        {"type": t.upper(), "value": _amount(getattr(version, f"{t}_amount"))}
+        for t in ("cgst", "sgst", "igst", "cess")
+        if getattr(version, f"{t}_amount")
+    ]
+    buyer = party_block(_side(version, "buyer"))
+    buyer["placeOfSupply"] = version.place_of_supply
+    block = {
+        "objectId": version.invoice.object_id,
+        "supplierInvoiceNumber": version.supplier_invoice_number,
+        "objectVersion": {"currentVersion": current_version, "newVersion": version.number},
+        "ts": timezone.now().isoformat(timespec="seconds"),
+        "statusTransition": {"currentStatus": status_from, "newStatus": status_to},
+        "supplierDetails": party_block(_side(version, "supplier")),
+        "buyerDetails": buyer,
+        "itemLists": items,
+        "valueDetails": {
+            "assessmentValue": _amount(version.assessable_value),
+            "totalInvoiceValue": _amount(version.total_value),
+            "otherValues": other_values,
+        },
+    }
+    if version.invoice_date:
+        block["invoiceReferenceDetails"] = {"invoiceStartDate": version.invoice_date.isoformat()}
+    if version.due_date:
+        block["paymentMilestones"] = [
+            {
+                "milestoneDate": version.due_date.isoformat(),
+                "dueAmount": _amount(version.total_value),
+            }
+        ]
+    for key, value in (version.sections or {}).items():
+        block.setdefault(key, value)
+    return block
+
+
+def _side(version, side: str) -> dict:
+    return {
+        "b2b_id": getattr(version, f"{side}_b2b_id"),
+        "gstin": getattr(version, f"{side}_gstin"),
+        "legal_name": getattr(version, f"{side}_legal_name"),
+        "trade_name": getattr(version, f"{side}_trade_name"),
+        "state_code": getattr(version, f"{side}_state_code"),
+        "address": getattr(version, f"{side}_address"),
+    }

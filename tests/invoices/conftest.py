@@ -1,0 +1,74 @@
+"""Fixtures for invoices: our businesses, the real webhook, staff users."""
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from b2bportal.parties.models import Business
+from b2bportal.staff.services import DEMO_PASSWORD, create_demo_accounts
+from tests.fixtures import invoices as data
+
+WEBHOOK_TOKEN = "invoices-test-token-81d2"
+
+
+@pytest.fixture
+def business(db):
+    """Our business: Kaveri Engineering, Bengaluru (Karnataka, state 29)."""
+    return Business.objects.create(
+        b2b_id=data.BUYER_B2B_ID,
+        gstin=data.BUYER_GSTIN,
+        legal_name=data.BUYER["legal_name"],
+        trade_name=data.BUYER["trade_name"],
+        state_code="29",
+        address={"city": "Bengaluru", "pincode": "560058"},
+        email="payables@kaveriengineering.in",
+    )
+
+
+@pytest.fixture
+def webhook(settings, client, business):
+    """POST a body to a catalogue path through the real webhook view; returns the response."""
+    settings.ENKASH_WEBHOOK_TOKEN = WEBHOOK_TOKEN
+    settings.ENKASH_WEBHOOK_SIGNING_SECRET = ""
+    settings.ENKASH_WEBHOOK_ALLOWED_IPS = []
+
+    def post(path: str, body: dict):
+        return client.generic(
+            "POST", path, json.dumps(body).encode(), content_type="application/json",
+            headers={"X-Webhook-Token": WEBHOOK_TOKEN},
+        )  # fmt: skip
+
+    return post
+
+
+SEND = "/api/v0/invoice/req-send-invoice"
+EDIT = "/api/v0/invoice/req-edit-invoice"
+CONFIRM = "/api/v0/invoice/req-confirm-invoice"
+STATUS = "/api/v0/invoice/req-status-change-invoice"
+SEND_RESULT = "/api/v0/invoice/resp-send-invoice"
+EDIT_RESULT = "/api/v0/invoice/resp-edit-invoice"
+CONFIRM_RESULT = "/api/v0/invoice/resp-confirm-invoice"
+STATUS_RESULT = "/api/v0/invoice/resp-status-change-invoice"
+
+
+@pytest.fixture
+def received(webhook):
+    """An invoice received from Shree Ganesh Steel (inter-state), version 1, SENT_TO_BUYER."""
+    from invoices.models import Invoice
+
+    response = webhook(SEND, data.network_invoice())
+    assert response.status_code == 200, response.content
+    return Invoice.objects.get(object_id=data.OBJECT_ID)
+
+
+@pytest.fixture
+def staff(db):
+    """The demo accounts (admin, reviewer, auditor), their roles set up."""
+    create_demo_accounts()
+    return {u.username: u for u in get_user_model().objects.all()}
+
+
+@pytest.fixture
+def password():
+    return DEMO_PASSWORD
