@@ -1,1 +1,178 @@
-"""Admin for inbound messages."""
+"""Admin for inbound messages: read-only, filterable, raw body shown, reprocess action.
+
+Records are immutable evidence of what reached us: nobody adds, changes or deletes
+them here. Staff with the "reprocess" permission may process failed or
+awaiting-handler messages again.
+"""
+
+import json
+
+from django.contrib import admin, messages
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import (
+    ChoicesDropdownFilter,
+    DropdownFilter,
+    FieldTextFilter,
+    RangeDateTimeFilter,
+)
+from unfold.decorators import action, display
+
+from . import inbox
+from .messages import MESSAGE_TYPES, ROUTES
+from .models import InboundMessage
+
+# Large columns not shown in the list: left out of the list's query.
+HEAVY_FIELDS = ("body", "headers", "reply_body", "history", "error_detail")
+
+
+class PathFilter(DropdownFilter):
+    title = "path"
+    parameter_name = "path"
+
+    def lookups(self, request, model_admin):
+        return [(path, path) for path in ROUTES]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(path=self.value()) if self.value() else queryset
+
+
+class MessageTypeFilter(DropdownFilter):
+    title = "message type"
+    parameter_name = "message_type"
+
+    def lookups(self, request, model_admin):
+        return [(message_type, message_type) for message_type in MESSAGE_TYPES]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(message_type=self.value()) if self.value() else queryset
+
+
+def pretty(data: bytes) -> str:
+    """A body as staff read it: indented JSON, else text, else a hex dump."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "\n".join(data[i : i + 32].hex(" ") for i in range(0, len(data), 32))
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return text
+
+
+def _pre(text: str):
+    return format_html('<pre style="white-space: pre-wrap; max-height: 40em">{}</pre>', text)
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ModelAdmin):
+    """Every webhook delivery as it arrived, what we answered, and what it touched."""
+
+    list_display = [
+        "id", "received_at", "message_type", "outcome", "reply_status", "buyer_b2b_id",
+        "supplier_b2b_id", "object_id", "document_link",
+    ]  # fmt: skip
+    list_filter = [
+        PathFilter,
+        MessageTypeFilter,
+        ("outcome", ChoicesDropdownFilter),
+        ("received_at", RangeDateTimeFilter),
+        ("buyer_b2b_id", FieldTextFilter),
+        ("supplier_b2b_id", FieldTextFilter),
+        ("object_id", FieldTextFilter),
+    ]
+    list_filter_submit = True
+    search_fields = ["req_msg_id", "object_id", "fingerprint"]
+    ordering = ["-received_at", "-id"]
+    actions = ["reprocess_selected"]
+    fieldsets = [
+        (None, {"fields": [
+            "received_at", "method", "path", "message_type", "source_ip", "outcome",
+            "processed_at", "document_link", "answers", "duplicate_of",
+        ]}),
+        ("Identifiers", {"fields": [
+            "buyer_b2b_id", "supplier_b2b_id", "object_id", "req_msg_id", "fingerprint",
+        ]}),
+        ("Request", {"fields": ["headers_shown", "raw_body"]}),
+        ("Reply", {"fields": [
+            "reply_status", "reply_shown", "error_code", "error_field", "error_detail",
+            "history_shown",
+        ]}),
+    ]  # fmt: skip
+    readonly_fields = [
+        "received_at", "method", "path", "message_type", "source_ip", "outcome", "processed_at",
+        "document_link", "answers", "duplicate_of", "buyer_b2b_id", "supplier_b2b_id",
+        "object_id", "req_msg_id", "fingerprint", "headers_shown", "raw_body", "reply_status",
+        "reply_shown", "error_code", "error_field", "error_detail", "history_shown",
+    ]  # fmt: skip
+
+    def get_queryset(self, request):
+        queryset = (
+            super().get_queryset(request).select_related("document_type", "answers", "duplicate_of")
+        )
+        match = request.resolver_match
+        if match and match.url_name and match.url_name.endswith("_changelist"):
+            queryset = queryset.defer(*HEAVY_FIELDS)
+        return queryset
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_reprocess_permission(self, request):
+        return request.user.has_perm("network.reprocess_inboundmessage")
+
+    @display(description="document")
+    def document_link(self, obj):
+        if not obj.document_type_id:
+            return "-"
+        content_type = obj.document_type
+        label = f"{content_type.name} #{obj.document_id}"
+        try:
+            url = reverse(
+                f"admin:{content_type.app_label}_{content_type.model}_change",
+                args=[obj.document_id],
+            )
+        except NoReverseMatch:
+            return label
+        return format_html('<a href="{}">{}</a>', url, label)
+
+    @display(description="raw body")
+    def raw_body(self, obj):
+        return _pre(pretty(bytes(obj.body)))
+
+    @display(description="headers (secrets masked)")
+    def headers_shown(self, obj):
+        return _pre(json.dumps(obj.headers, indent=2, ensure_ascii=False))
+
+    @display(description="reply sent")
+    def reply_shown(self, obj):
+        return _pre(json.dumps(obj.reply_body, indent=2, ensure_ascii=False))
+
+    @display(description="processing history")
+    def history_shown(self, obj):
+        return _pre(json.dumps(obj.history, indent=2))
+
+    @action(description="Reprocess selected", permissions=["reprocess"])
+    def reprocess_selected(self, request, queryset):
+        done, skipped = [], 0
+        for message in queryset.order_by("received_at", "id"):
+            if message.outcome not in inbox.REPROCESSABLE:
+                skipped += 1
+                continue
+            inbox.reprocess(message)
+            done.append(f"#{message.pk}: {message.outcome}")
+        if done:
+            self.message_user(request, "Reprocessed " + ", ".join(done), messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} message(s) skipped: only failed or awaiting-handler ones are redone.",
+                messages.WARNING,
+            )
