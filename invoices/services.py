@@ -410,7 +410,9 @@ def validate_remarks(remarks, field: str = "remarks") -> str:
 
 def _lock_for_decision(invoice, action: str, expected_version) -> Invoice:
     locked = (
-        Invoice.objects.select_for_update().select_related("pending_message").get(pk=invoice.pk)
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("pending_message")
+        .get(pk=invoice.pk)
     )
     if expected_version is not None and int(expected_version) != locked.version:
         raise Rejected(
