@@ -182,8 +182,8 @@ def test_cancel(ours, staff, webhook):
     message = services.cancel_invoice(ours, "Duplicate of 0011", actor=staff["admin"])
     status = message.body["invoiceStatus"]
     assert (status["supplierAction"], status["supplierRemarks"]) == ("CANCEL", "Duplicate of 0011")
-    webhook(STATUS_RESULT, data.result(message.req_msg_id, "invoiceStatus",
-                                       {"statusTransition": {"newStatus": "CANCELLED"}}))  # fmt: skip
+    carried = {"statusTransition": {"newStatus": "CANCELLED"}}
+    webhook(STATUS_RESULT, data.result(message.req_msg_id, "invoiceStatus", carried))
     ours.refresh_from_db()
     assert ours.status == Status.CANCELLED
     with pytest.raises(Rejected) as refused:
