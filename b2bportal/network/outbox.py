@@ -44,9 +44,10 @@ def enqueue(
         supplier_b2b_id=supplier_b2b_id,
         created_by=created_by,
     )
-    from .tasks import deliver_outbound
+    # Deferred on Django's connection: the job commits or rolls back with the decision.
+    from .tasks import defer_delivery
 
-    deliver_outbound.defer(message_id=message.pk)
+    defer_delivery(message.pk)
     return message
 
 
@@ -76,14 +77,26 @@ def match_result(action, body: dict) -> OutboundMessage | None:
 
 
 def record_result(message: OutboundMessage, result_record, resp: dict) -> OutboundMessage:
-    """Store the network's verdict (`resp` block) on the request it answers."""
+    """Store the network's verdict (`resp` block) on the request it answers.
+
+    Locks the row and writes only the result's fields: the result may arrive while a
+    worker is still recording our call's ack, and neither may overwrite the other
+    (delivery keeps a message ANSWERED once it is).
+    """
     from django.utils import timezone
 
-    message.state = OutboundMessage.State.ANSWERED
-    message.answered_at = timezone.now()
-    message.result = str(resp.get("result") or "")
-    message.error_code = str(resp.get("errorCd") or "")
-    message.error_detail = str(resp.get("errorDtl") or "")
-    message.error_field = str(resp.get("errorField") or "")
-    message.save()
+    with transaction.atomic():
+        OutboundMessage.objects.select_for_update().filter(pk=message.pk).first()
+        message.state = OutboundMessage.State.ANSWERED
+        message.answered_at = timezone.now()
+        message.result = str(resp.get("result") or "")[:32]
+        message.error_code = str(resp.get("errorCd") or "")[:64]
+        message.error_detail = str(resp.get("errorDtl") or "")
+        message.error_field = str(resp.get("errorField") or "")[:255]
+        message.next_attempt_at = None
+        message.save(update_fields=[*RESULT_FIELDS, "updated_at"])
     return message
+
+
+RESULT_FIELDS = ("state", "answered_at", "result", "error_code", "error_detail", "error_field",
+                 "next_attempt_at")  # fmt: skip

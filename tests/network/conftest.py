@@ -86,3 +86,161 @@ def handle():
     yield plug
     for context in reversed(stack):
         context.__exit__(None, None, None)
+
+
+# --- Outbound delivery: a sandbox EnKash, decisions, and real worker processes ---
+
+OUTBOUND_CLIENT_ID = "outbound-test-client"
+OUTBOUND_CLIENT_SECRET = "outbound-test-secret-9d2e"
+CONFIRM_PATH = "/api/v0/invoice/req-confirm-invoice"
+
+
+def confirmation_body(object_id: str = "INV" + "C0FFEE" * 5 + "AB", version: int = 1) -> dict:
+    """A made-up invoice.confirm body (the shape of PROTOCOL §3)."""
+    return {
+        "b2bIds": {"buyerB2BId": "BUYER-B2B-1", "supplierB2BId": "SUPPLIER-B2B-1"},
+        "invoiceConfirmation": {
+            "objectId": object_id,
+            "supplierInvoiceNumber": "SUP/2026/0042",
+            "objectVersion": {"currentVersion": version, "newVersion": version},
+            "buyerResponse": "ACCEPT",
+            "buyerRemarks": "Goods received in full",
+            "statusTransition": {"currentStatus": "SENT_TO_BUYER", "newStatus": "ACCEPTED"},
+        },
+    }
+
+
+@pytest.fixture
+def enkash(settings):
+    """A sandbox EnKash on a free port, our settings pointing at it, short timeouts."""
+    from b2bportal.network.sandbox.server import SandboxServer
+
+    server = SandboxServer(client_id=OUTBOUND_CLIENT_ID, client_secret=OUTBOUND_CLIENT_SECRET)
+    server.start()
+    settings.ENKASH_BASE_URL = server.url
+    settings.ENKASH_CLIENT_ID = OUTBOUND_CLIENT_ID
+    settings.ENKASH_CLIENT_SECRET = OUTBOUND_CLIENT_SECRET
+    settings.ENKASH_ENCRYPTION_KEY = ""
+    settings.ENKASH_CONNECT_TIMEOUT = 0.5
+    settings.ENKASH_READ_TIMEOUT = 1.0
+    settings.ENKASH_RETRY_BASE_SECONDS = 0.2
+    settings.ENKASH_RETRY_MAX_DELAY_SECONDS = 1.0
+    settings.ENKASH_STALLED_AFTER_SECONDS = 2.0
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def decide():
+    """Make a decision: enqueue an outbound call in a committed transaction of its own."""
+    from django.db import transaction
+
+    from b2bportal.network import outbox
+
+    def decide(body=None, message_type="invoice.confirm", **fields):
+        body = body or confirmation_body()
+        block = body.get("invoiceConfirmation", {})
+        fields.setdefault("object_id", block.get("objectId", ""))
+        fields.setdefault("object_version", 1)
+        with transaction.atomic():
+            return outbox.enqueue(message_type, body, **fields)
+
+    return decide
+
+
+def database_url() -> str:
+    """A URL for the test database this run uses (so worker processes share it)."""
+    from urllib.parse import quote, urlencode
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] + (f":{db['PORT']}" if db["PORT"] else "")
+    options = {k: v for k, v in (db.get("OPTIONS") or {}).items() if k == "host"}
+    query = f"?{urlencode(options)}" if options else ""  # a Unix socket directory
+    return f"postgresql://{auth}@{host}/{db['NAME']}{query}"
+
+
+@pytest.fixture
+def workers(enkash, transactional_db, settings, tmp_path):
+    """Start `manage.py procrastinate worker` processes on the test database.
+
+    Workers beat every 0.5 s, count as dead after 2 s, and run the recovery job every
+    second, so a killed worker's work is recovered within seconds. Their stderr goes to
+    the test's tmp_path (worker-N.log).
+    """
+    import contextlib
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # jobs left by earlier tests (not flushed by Django)
+        cursor.execute("DELETE FROM procrastinate_periodic_defers")
+        cursor.execute("DELETE FROM procrastinate_events")
+        cursor.execute("DELETE FROM procrastinate_jobs")
+        cursor.execute("DELETE FROM procrastinate_workers")
+    root = Path(__file__).resolve().parents[2]
+    started = []
+    stack = contextlib.ExitStack()  # the workers' log files
+
+    def start(concurrency: int = 2) -> subprocess.Popen:
+        """A worker configured from the current settings (change them before starting)."""
+        log = tmp_path / f"worker-{len(started)}.log"
+        env = {
+            **os.environ,
+            "B2BPORTAL_TESTING": "1",
+            "DATABASE_URL": database_url(),
+            "DB_CONN_MAX_AGE": "0",
+            "ENKASH_BASE_URL": enkash.url,
+            "ENKASH_CLIENT_ID": OUTBOUND_CLIENT_ID,
+            "ENKASH_CLIENT_SECRET": OUTBOUND_CLIENT_SECRET,
+            "ENKASH_ENCRYPTION_KEY": "",
+            "ENKASH_CONNECT_TIMEOUT": str(settings.ENKASH_CONNECT_TIMEOUT),
+            "ENKASH_READ_TIMEOUT": str(settings.ENKASH_READ_TIMEOUT),
+            "ENKASH_RETRY_BASE_SECONDS": str(settings.ENKASH_RETRY_BASE_SECONDS),
+            "ENKASH_RETRY_MAX_DELAY_SECONDS": str(settings.ENKASH_RETRY_MAX_DELAY_SECONDS),
+            "ENKASH_STALLED_AFTER_SECONDS": str(settings.ENKASH_STALLED_AFTER_SECONDS),
+            "ENKASH_RECOVERY_CRON": "* * * * * *",
+            "PROCRASTINATE_HEARTBEAT_SECONDS": "0.5",
+        }
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "procrastinate", "worker", "--concurrency",
+             str(concurrency)],
+            cwd=root, env=env, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=stack.enter_context(log.open("wb")),
+        )  # fmt: skip
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in started:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    stack.close()
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):
+    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)

@@ -1,0 +1,161 @@
+"""The EnKash client against the sandbox server: token, headers, 401 refresh, timeouts, AES."""
+
+import base64
+import json
+import time
+
+import pytest
+
+from b2bportal.network import client as enkash_client
+from b2bportal.network.client import decrypt_payload, encrypt_payload, get_client, token_lifetime
+
+from .conftest import CONFIRM_PATH, OUTBOUND_CLIENT_ID, confirmation_body
+
+
+def test_post_sends_bearer_token_request_id_and_body(enkash):
+    body = confirmation_body()
+
+    exchange = get_client().post(CONFIRM_PATH, body, req_msg_id="a" * 32)
+
+    [received] = enkash.wait_for(1)
+    assert received.path == CONFIRM_PATH
+    assert received.body == body
+    assert received.req_msg_id == "a" * 32
+    assert received.headers["content-type"] == "application/json"
+    assert enkash.token_valid(received.bearer)
+    assert exchange.status_code == 200
+    assert exchange.payload["response_code"] == 0
+    assert exchange.payload["payload"]["reqMsgId"] == "a" * 32
+    assert exchange.request_headers["Authorization"] == "Bearer ****"
+    assert exchange.request_headers["X-Request-Id"] == "a" * 32
+    assert json.loads(exchange.request_body) == body
+
+
+def test_token_is_fetched_once_and_reused(enkash):
+    client = get_client()
+    for n in range(3):
+        assert client.post(CONFIRM_PATH, {}, req_msg_id=f"{n:032d}").status_code == 200
+
+    assert enkash.tokens_issued == 1
+    assert len({r.bearer for r in enkash.received}) == 1
+
+
+def test_expired_token_is_refreshed_once_on_401(enkash):
+    client = get_client()
+    client.post(CONFIRM_PATH, {}, req_msg_id="1" * 32)
+    enkash.expire_tokens()
+
+    exchange = client.post(CONFIRM_PATH, {}, req_msg_id="2" * 32)
+
+    assert [each.status_code for each in exchange.chain()] == [401, 200]
+    assert enkash.tokens_issued == 2
+    assert [r.status for r in enkash.received] == [200, 401, 200]
+
+
+def test_wrong_credentials_send_nothing(enkash, settings):
+    settings.ENKASH_CLIENT_SECRET = "not-the-secret"
+
+    exchange = get_client().post(CONFIRM_PATH, {}, req_msg_id="3" * 32)
+
+    assert exchange.status_code is None
+    assert exchange.error.startswith("token endpoint answered 401")
+    assert exchange.retryable
+    assert enkash.received == []
+
+
+def test_read_timeout_is_an_error_without_status(enkash):
+    enkash.faults.delay = 3.0  # longer than the 1 s read timeout of the fixture
+
+    started = time.monotonic()
+    exchange = get_client().post(CONFIRM_PATH, {}, req_msg_id="4" * 32)
+
+    assert time.monotonic() - started < 2.5
+    assert exchange.status_code is None
+    assert exchange.error.startswith("ReadTimeout")
+    assert exchange.retryable
+
+
+def test_refused_connection_is_an_error(enkash):
+    enkash.stop()
+
+    exchange = get_client().post(CONFIRM_PATH, {}, req_msg_id="5" * 32)
+
+    assert exchange.status_code is None
+    assert exchange.error.startswith("token endpoint unreachable: ConnectError")
+
+
+def test_5xx_is_retryable_4xx_is_final(enkash):
+    enkash.faults.fail_next(1, status=502)
+    enkash.faults.refuse_next(1, code="STALE_VERSION", detail="Version 1 is not current",
+                              field="invoiceConfirmation.objectVersion")  # fmt: skip
+    client = get_client()
+
+    bad_gateway = client.post(CONFIRM_PATH, {}, req_msg_id="6" * 32)
+    refused = client.post(CONFIRM_PATH, {}, req_msg_id="7" * 32)
+
+    assert (bad_gateway.status_code, bad_gateway.retryable) == (502, True)
+    assert (refused.status_code, refused.retryable) == (400, False)
+    assert refused.payload["payload"]["resp"] == {
+        "reqMsgId": "7" * 32,
+        "result": "FAILURE",
+        "errorCd": "STALE_VERSION",
+        "errorDtl": "Version 1 is not current",
+        "errorField": "invoiceConfirmation.objectVersion",
+    }
+
+
+def test_aes_round_trip():
+    key = "0123456789abcdef"
+    plaintext = json.dumps({"buyerRemarks": "माल प्राप्त हुआ", "n": 1}).encode()
+
+    sealed = encrypt_payload(plaintext, key)
+
+    assert sealed != plaintext.decode()
+    assert decrypt_payload(sealed, key) == plaintext
+    # ECB with PKCS#5 padding: deterministic, whole 16-byte blocks.
+    assert encrypt_payload(plaintext, key) == sealed
+    assert len(base64.b64decode(sealed)) % 16 == 0
+    with pytest.raises(ValueError):
+        decrypt_payload(sealed, "fedcba9876543210")
+
+
+def test_encrypted_call_through_the_sandbox(enkash, settings):
+    settings.ENKASH_ENCRYPTION_KEY = enkash.encryption_key = "k" * 16
+    body = confirmation_body()
+
+    exchange = get_client().post(CONFIRM_PATH, body, req_msg_id="8" * 32)
+
+    [received] = enkash.wait_for(1)
+    wire = json.loads(received.raw)
+    assert list(wire) == ["request"]
+    assert json.loads(decrypt_payload(wire["request"], "k" * 16)) == body
+    assert received.body == body
+    assert exchange.status_code == 200
+    assert exchange.payload["payload"]["reqMsgId"] == "8" * 32  # the answer was decrypted
+    assert json.loads(exchange.request_body) == body
+
+
+def test_token_lifetime_shapes():
+    assert token_lifetime({"expires_in": 600}) == 600
+    assert token_lifetime({"expiry": 300_000}) == 300
+    in_ten_minutes = (time.time() + 600) * 1000
+    assert 598 < token_lifetime({"expiry": in_ten_minutes}) <= 600
+    assert token_lifetime({}) == enkash_client.DEFAULT_TOKEN_LIFETIME
+
+
+def test_token_request_body_shape(enkash):
+    """We ask for a token as EnKash's other APIs do: accessKey and secretKey."""
+    seen = []
+    client = get_client()
+    client._http.event_hooks["request"].append(seen.append)
+    try:
+        client.post(CONFIRM_PATH, {}, req_msg_id="9" * 32)
+    finally:
+        client._http.event_hooks["request"].remove(seen.append)
+
+    token_request = seen[0]
+    assert token_request.url.path == "/api/v0/auth/token"
+    assert json.loads(token_request.content) == {
+        "accessKey": OUTBOUND_CLIENT_ID,
+        "secretKey": enkash_client.settings.ENKASH_CLIENT_SECRET,
+    }

@@ -1,0 +1,280 @@
+"""Delivery: each decision reaches the sandbox EnKash once, through failures and crashes."""
+
+import json
+import os
+import signal
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+from procrastinate.contrib.django.models import ProcrastinateJob
+
+from b2bportal.network import outbox
+from b2bportal.network.delivery import deliver, requeue_stranded, retry_delay
+from b2bportal.network.models import DeliveryAttempt, OutboundMessage
+from b2bportal.network.tasks import DELIVER_TASK
+
+from .conftest import CONFIRM_PATH, confirmation_body, wait_until
+
+State = OutboundMessage.State
+
+
+def queued_jobs(message):
+    return list(
+        ProcrastinateJob.objects.filter(
+            task_name=DELIVER_TASK, args={"message_id": message.pk}, status="todo"
+        ).values_list("scheduled_at", flat=True)
+    )
+
+
+# --- the job, run in-process ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_delivery_posts_once_and_records_the_ack(enkash, decide):
+    message = decide()
+
+    assert deliver(message.pk) == "sent"
+
+    [received] = enkash.received
+    assert received.path == CONFIRM_PATH
+    assert received.req_msg_id == message.req_msg_id
+    assert enkash.token_valid(received.bearer)
+    assert received.body == message.body
+    assert received.body["additionalInfos"] == [{"name": "reqMsgId", "value": message.req_msg_id}]
+    message.refresh_from_db()
+    assert message.state == State.SENT
+    assert message.attempt_count == 1
+    assert message.sent_at is not None
+    assert message.ack_payload["payload"]["reqMsgId"] == message.req_msg_id
+    assert message.network_message_id == message.ack_payload["payload"]["msgId"]
+    [attempt] = message.attempts.all()
+    assert attempt.url == enkash.url + CONFIRM_PATH
+    assert attempt.status_code == 200
+    assert attempt.error == ""
+    assert attempt.request_headers == {
+        "Content-Type": "application/json",
+        "X-Request-Id": message.req_msg_id,
+        "Authorization": "Bearer ****",
+    }
+    assert json.loads(attempt.request_body) == message.body
+    assert json.loads(attempt.response_body) == message.ack_payload
+    assert attempt.latency_ms > 0
+    # Run again (a duplicate job): nothing more is sent.
+    assert deliver(message.pk) == "already sent"
+    assert len(enkash.received) == 1
+
+
+@pytest.mark.django_db
+def test_5xx_is_retried_later_with_the_same_request(enkash, decide):
+    message = decide()
+    enkash.faults.fail_next(1, status=503)
+
+    assert deliver(message.pk) == "retry"
+
+    message.refresh_from_db()
+    assert message.state == State.PENDING
+    assert message.last_error == "HTTP 503"
+    assert message.next_attempt_at > timezone.now()
+    assert queued_jobs(message)[-1] == message.next_attempt_at
+
+    assert deliver(message.pk) == "sent"
+
+    first, second = enkash.received
+    assert (first.status, second.status) == (503, 200)
+    assert first.req_msg_id == second.req_msg_id == message.req_msg_id
+    assert first.raw == second.raw
+    message.refresh_from_db()
+    assert (message.state, message.attempt_count, message.last_error) == (State.SENT, 2, "")
+    assert list(message.attempts.values_list("status_code", flat=True)) == [503, 200]
+
+
+@pytest.mark.django_db
+def test_4xx_fails_for_good_and_is_shown(enkash, decide):
+    message = decide()
+    enkash.faults.refuse_next(1, code="STALE_VERSION", detail="Version 1 is not current",
+                              field="invoiceConfirmation.objectVersion")  # fmt: skip
+    jobs_before = queued_jobs(message)
+
+    assert deliver(message.pk) == "failed"
+
+    message.refresh_from_db()
+    assert message.state == State.FAILED
+    assert message.error_code == "STALE_VERSION"
+    assert message.error_detail == "Version 1 is not current"
+    assert message.error_field == "invoiceConfirmation.objectVersion"
+    assert message.last_error == "HTTP 400: STALE_VERSION Version 1 is not current"
+    assert queued_jobs(message) == jobs_before  # no retry queued
+    assert deliver(message.pk) == "already failed"
+    assert len(enkash.received) == 1
+
+
+@pytest.mark.django_db
+def test_no_answer_past_the_horizon_fails(enkash, decide, settings):
+    settings.ENKASH_RETRY_HORIZON_SECONDS = 0
+    message = decide()
+    enkash.stop()
+
+    assert deliver(message.pk) == "gave up"
+
+    message.refresh_from_db()
+    assert message.state == State.FAILED
+    assert message.last_error.startswith("token endpoint unreachable: ConnectError")
+    assert message.last_error.endswith("(retry horizon reached)")
+    [attempt] = message.attempts.all()
+    assert attempt.status_code is None
+
+
+@pytest.mark.django_db
+def test_a_message_being_sent_elsewhere_is_left_alone(enkash, decide):
+    message = decide()
+    OutboundMessage.objects.filter(pk=message.pk).update(state=State.SENDING)
+
+    assert deliver(message.pk) == "busy"
+
+    assert enkash.received == []
+    message.refresh_from_db()
+    assert message.state == State.SENDING
+    assert len(queued_jobs(message)) == 2  # the decision's, and one for after that call
+
+
+@pytest.mark.django_db
+def test_a_stranded_message_is_deferred_again(decide, settings):
+    stranded, queued = decide(), decide()
+    with connection.cursor() as cursor:  # its job is lost (e.g. deleted by hand)
+        cursor.execute(
+            "DELETE FROM procrastinate_jobs WHERE args->>'message_id' = %s", [str(stranded.pk)]
+        )
+    long_ago = timezone.now() - timedelta(minutes=5)
+    OutboundMessage.objects.filter(pk__in=[stranded.pk, queued.pk]).update(updated_at=long_ago)
+
+    assert requeue_stranded() == [stranded.pk]
+    assert len(queued_jobs(stranded)) == 1
+    assert len(queued_jobs(queued)) == 1
+
+
+def test_retry_delay_grows_and_is_capped(settings):
+    settings.ENKASH_RETRY_BASE_SECONDS = 5
+    settings.ENKASH_RETRY_MAX_DELAY_SECONDS = 1800
+    for attempt, ceiling in [(1, 5), (2, 10), (3, 20), (10, 1800), (30, 1800)]:
+        delays = [retry_delay(attempt) for _ in range(50)]
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert len(set(delays)) > 1  # jittered
+
+
+# --- real workers --------------------------------------------------------------------
+
+
+def sent(*messages):
+    states = OutboundMessage.objects.filter(pk__in=[m.pk for m in messages]).values_list(
+        "state", flat=True
+    )
+    return set(states) == {State.SENT}
+
+
+def state_of(message):
+    return OutboundMessage.objects.values_list("state", flat=True).get(pk=message.pk)
+
+
+class Abandoned(Exception):
+    pass
+
+
+def test_a_worker_delivers_a_decision_and_never_a_rolled_back_one(workers, enkash, decide):
+    workers()
+    with pytest.raises(Abandoned), transaction.atomic():
+        outbox.enqueue("invoice.confirm", confirmation_body("INV" + "R" * 32))
+        raise Abandoned
+    message = decide()
+
+    wait_until(lambda: sent(message))
+
+    time.sleep(0.5)
+    [received] = enkash.received
+    assert received.req_msg_id == message.req_msg_id
+    assert received.body == message.body
+    assert OutboundMessage.objects.count() == 1
+
+
+def test_5xx_then_success_delivers_once(workers, enkash, decide):
+    enkash.faults.fail_next(2, status=503)
+    workers()
+    message = decide()
+
+    wait_until(lambda: sent(message))
+
+    assert [r.status for r in enkash.received] == [503, 503, 200]
+    assert {r.req_msg_id for r in enkash.received} == {message.req_msg_id}
+    assert len({r.raw for r in enkash.received}) == 1
+    assert DeliveryAttempt.objects.filter(message=message).count() == 3
+
+
+def test_4xx_fails_without_retry(workers, enkash, decide):
+    enkash.faults.refuse_next(1, code="INVALID_FIELD", field="invoiceConfirmation.buyerRemarks")
+    workers()
+    message = decide()
+
+    wait_until(lambda: state_of(message) == State.FAILED)
+    time.sleep(1.5)  # several retry delays: nothing more is sent
+
+    assert [r.status for r in enkash.received] == [400]
+    message.refresh_from_db()
+    assert (message.error_code, message.error_field) == (
+        "INVALID_FIELD",
+        "invoiceConfirmation.buyerRemarks",
+    )
+
+
+def test_enkash_down_for_a_while_then_up_delivers_once(workers, enkash, decide):
+    enkash.stop()
+    workers()
+    message = decide()
+    wait_until(lambda: DeliveryAttempt.objects.filter(message=message).count() >= 3)
+    assert state_of(message) == State.PENDING
+
+    enkash.start()
+    wait_until(lambda: sent(message))
+
+    [received] = enkash.received
+    assert (received.req_msg_id, received.status) == (message.req_msg_id, 200)
+
+
+def test_a_worker_killed_mid_call_is_recovered_with_the_same_req_msg_id(
+    workers, enkash, decide, settings
+):
+    settings.ENKASH_READ_TIMEOUT = 3.0  # the first worker waits; it is killed meanwhile
+    first = workers(concurrency=1)
+    enkash.faults.delay = 30.0
+    message = decide()
+    enkash.wait_for(1, timeout=20)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    enkash.faults.delay = 0.0
+    assert state_of(message) == State.SENDING
+
+    workers(concurrency=1)
+    wait_until(lambda: sent(message), timeout=40)
+
+    killed_call, recovered_call = enkash.received
+    assert killed_call.req_msg_id == recovered_call.req_msg_id == message.req_msg_id
+    assert killed_call.raw == recovered_call.raw
+    assert recovered_call.status == 200
+    message.refresh_from_db()
+    assert message.attempt_count == 2
+    # The killed call never came back, so only the recovered one is recorded.
+    assert list(message.attempts.values_list("status_code", flat=True)) == [200]
+
+
+def test_two_workers_deliver_each_message_once(workers, enkash, decide):
+    workers(concurrency=4)
+    workers(concurrency=4)
+    messages = [decide(confirmation_body(f"INV{n:032d}")) for n in range(40)]
+
+    wait_until(lambda: sent(*messages), timeout=30)
+
+    time.sleep(0.5)
+    ids = [r.req_msg_id for r in enkash.received]
+    assert sorted(ids) == sorted(m.req_msg_id for m in messages)
+    assert DeliveryAttempt.objects.count() == 40

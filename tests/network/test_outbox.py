@@ -1,0 +1,152 @@
+"""The outbox: a decision's call and its job commit or roll back together; results land on it."""
+
+import pytest
+from django.db import transaction
+from procrastinate.contrib.django.models import ProcrastinateJob
+
+from b2bportal.network import outbox
+from b2bportal.network.delivery import RetryRefused, retry
+from b2bportal.network.models import OutboundMessage
+from b2bportal.network.tasks import DELIVER_TASK, delivery_lock
+
+from .conftest import confirmation_body
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def jobs():
+    return list(
+        ProcrastinateJob.objects.filter(task_name=DELIVER_TASK).values_list(
+            "args", "queue_name", "lock", "status"
+        )
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_jobs():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")
+
+
+class Abandoned(Exception):
+    pass
+
+
+def test_a_committed_decision_leaves_the_message_and_its_job():
+    with transaction.atomic():
+        message = outbox.enqueue("invoice.confirm", confirmation_body(), object_id="INV1")
+
+    message.refresh_from_db()
+    assert message.state == OutboundMessage.State.PENDING
+    assert message.path == "/api/v0/invoice/req-confirm-invoice"
+    assert len(message.req_msg_id) == 32
+    assert message.body["additionalInfos"] == [{"name": "reqMsgId", "value": message.req_msg_id}]
+    assert jobs() == [({"message_id": message.pk}, "outbound", delivery_lock(message.pk), "todo")]
+
+
+def test_a_rolled_back_decision_leaves_neither_message_nor_job():
+    with pytest.raises(Abandoned), transaction.atomic():
+        outbox.enqueue("invoice.confirm", confirmation_body(), object_id="INV1")
+        raise Abandoned
+
+    assert OutboundMessage.objects.count() == 0
+    assert jobs() == []
+
+
+def test_enqueue_outside_a_transaction_is_refused():
+    with pytest.raises(RuntimeError):
+        outbox.enqueue("invoice.confirm", confirmation_body())
+
+    assert OutboundMessage.objects.count() == 0
+    assert jobs() == []
+
+
+def test_retry_is_for_failed_messages_only(decide):
+    message = decide()
+
+    with pytest.raises(RetryRefused):
+        retry(message, actor=None)
+
+    message.refresh_from_db()
+    assert message.state == OutboundMessage.State.PENDING
+    assert len(jobs()) == 1
+
+
+def test_retry_of_a_failed_message_queues_it_again_with_the_same_id(decide):
+    message = decide()
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        state=OutboundMessage.State.FAILED, error_code="STALE", error_detail="old version"
+    )
+    retry(message, actor="reviewer")  # the first job stays; a new one is queued
+
+    message.refresh_from_db()
+    assert message.state == OutboundMessage.State.PENDING
+    assert (message.error_code, message.error_detail) == ("", "")
+    assert message.last_error == "Retry requested by reviewer"
+    assert message.retry_until is not None
+    assert [job[0] for job in jobs()] == [{"message_id": message.pk}] * 2
+
+
+def result_body(req_msg_id: str, result: str = "SUCCESS", **error) -> dict:
+    return {
+        "resp": {
+            "reqMsgId": req_msg_id,
+            "result": result,
+            "errorCd": error.get("code", ""),
+            "errorDtl": error.get("detail", ""),
+            "errorField": error.get("field", ""),
+        },
+        "invoiceConfirmation": confirmation_body()["invoiceConfirmation"],
+    }
+
+
+RESULT_PATH = "/api/v0/invoice/resp-confirm-invoice"
+
+
+def test_a_success_result_lands_on_its_message(decide, post_webhook, handle):
+    message = decide()
+    handler = handle("invoice.confirm.result")
+
+    response = post_webhook(RESULT_PATH, result_body(message.req_msg_id))
+
+    assert response.status_code == 200
+    message.refresh_from_db()
+    assert message.state == OutboundMessage.State.ANSWERED
+    assert message.result == "SUCCESS"
+    assert (message.error_code, message.error_detail, message.error_field) == ("", "", "")
+    assert message.answered_at is not None
+    assert [call.answers.pk for call in handler.calls] == [message.pk]
+    assert list(message.results.values_list("outcome", flat=True)) == ["processed"]
+
+
+def test_a_failure_result_lands_on_its_message(decide, post_webhook, handle):
+    message = decide()
+    handle("invoice.confirm.result")
+    body = result_body(message.req_msg_id, "FAILURE", code="INVALID_STATE",
+                       detail="Invoice is not awaiting the buyer",
+                       field="invoiceConfirmation.statusTransition")  # fmt: skip
+
+    response = post_webhook(RESULT_PATH, body)
+
+    assert response.status_code == 200
+    message.refresh_from_db()
+    assert message.state == OutboundMessage.State.ANSWERED
+    assert message.result == "FAILURE"
+    assert message.error_code == "INVALID_STATE"
+    assert message.error_detail == "Invoice is not awaiting the buyer"
+    assert message.error_field == "invoiceConfirmation.statusTransition"
+
+
+def test_a_result_is_matched_by_object_and_version_without_req_msg_id(decide):
+    message = decide()
+    from b2bportal.network.messages import ACTIONS_BY_NAME
+
+    body = result_body("")
+    found = outbox.match_result(ACTIONS_BY_NAME["invoice.confirm"], body)
+    outbox.record_result(found, None, body["resp"])
+
+    assert found.pk == message.pk
+    message.refresh_from_db()
+    assert (message.state, message.result) == (OutboundMessage.State.ANSWERED, "SUCCESS")
