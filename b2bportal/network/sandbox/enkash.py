@@ -81,7 +81,15 @@ class OfflineEnKash:
         self.plan = self.sender.faults = self.network.plan = plan
         plan.apply_to(self.server)
 
-    def play(self, name: str, *, seed: int | None = None, today=None, wait: bool = True):
+    def play(
+        self,
+        name: str,
+        *,
+        seed: int | None = None,
+        today=None,
+        wait: bool = True,
+        pace: float = 1.0,
+    ):
         """Play scenario `name`, with its own faults added to this run's."""
         scenario = SCENARIOS[name]
         if scenario.faults:
@@ -95,4 +103,5 @@ class OfflineEnKash:
             today=today,
             server=self.server,
             wait=wait,
+            pace=pace,
         )

@@ -314,11 +314,13 @@ def play(
     server=None,
     wait: bool = True,
     timeout: float = 60.0,
+    pace: float = 1.0,
 ) -> Played:
     """Deliver scenario `name` through `network` (faults set on its plan beforehand).
 
     With `server` given and the scenario an outage, the HTTP core refuses
-    connections for `down_seconds` from the start, then comes back.
+    connections for `down_seconds` from the start, then comes back. `pace` scales
+    the pauses between steps (0: as fast as the app takes them, order kept).
     """
     scenario = SCENARIOS[name]
     steps = build(name, seed, today)
@@ -329,7 +331,7 @@ def play(
         timer.start()
     clock = horizon = 0.0
     for step in steps:
-        clock += step.pause
+        clock += step.pause * pace
         network.deliver(step, delay=clock + step.late)
         if not step.late:
             horizon = clock
