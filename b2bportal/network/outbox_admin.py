@@ -1,1 +1,236 @@
-"""Admin for outbound messages and their delivery attempts."""
+"""Admin for outbound messages and their delivery attempts: read-only, with "retry now".
+
+Every call of ours to EnKash, its state, the network's answer, and each HTTP attempt
+inline. Records are evidence: nobody adds, edits or deletes them here. Staff with the
+"retry" permission may send a failed message again (same reqMsgId, same body).
+
+A document's page links here with `?document=<app_label>.<model>:<pk>` (see
+`document_filter_url`), which lists the calls made for that document.
+"""
+
+import json
+
+from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.contrib.filters.admin import (
+    ChoicesDropdownFilter,
+    DropdownFilter,
+    RangeDateTimeFilter,
+    TextFilter,
+)
+from unfold.decorators import action, display
+
+from . import delivery
+from .messages import ACTIONS
+from .models import DeliveryAttempt, OutboundMessage
+
+HEAVY_FIELDS = ("body", "ack_payload", "error_detail", "last_error")
+SHOWN_CHARS = 4000  # of a request or response body in the attempts table
+
+
+def document_filter_url(document) -> str:
+    """The admin list of the outbound messages made for `document`."""
+    meta = document._meta
+    return (
+        reverse("admin:network_outboundmessage_changelist")
+        + f"?document={meta.app_label}.{meta.model_name}:{document.pk}"
+    )
+
+
+class MessageTypeFilter(DropdownFilter):
+    title = "message type"
+    parameter_name = "message_type"
+
+    def lookups(self, request, model_admin):
+        return [(a.name, a.name) for a in ACTIONS if a.sender != "network"]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(message_type=self.value()) if self.value() else queryset
+
+
+class DocumentTypeFilter(DropdownFilter):
+    title = "document type"
+    parameter_name = "document_type"
+
+    def lookups(self, request, model_admin):
+        used = OutboundMessage.objects.exclude(document_type=None).values("document_type")
+        return [(ct.pk, ct.name) for ct in ContentType.objects.filter(pk__in=used)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(document_type_id=self.value()) if self.value() else queryset
+
+
+class DocumentFilter(TextFilter):
+    """`app_label.model:pk` for one document, or an objectId (INV..., PMT...)."""
+
+    title = "document (app.model:id or objectId)"
+    parameter_name = "document"
+
+    def queryset(self, request, queryset):
+        value = (self.value() or "").strip()
+        if not value:
+            return queryset
+        label, _, pk = value.partition(":")
+        app_label, _, model = label.partition(".")
+        if pk.isdigit() and model:
+            return queryset.filter(
+                document_type__app_label=app_label, document_type__model=model, document_id=pk
+            )
+        return queryset.filter(object_id=value)
+
+
+def _pre(text: str):
+    return format_html('<pre style="white-space: pre-wrap; max-height: 30em">{}</pre>', text)
+
+
+def _json(value) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _pretty(text: str) -> str:
+    try:
+        return _json(json.loads(text))[:SHOWN_CHARS]
+    except ValueError:
+        return text[:SHOWN_CHARS]
+
+
+class DeliveryAttemptInline(TabularInline):
+    """Each HTTP attempt of the message, oldest first."""
+
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = ["started_at", "status_code", "latency", "error", "request_shown", "response_shown"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @display(description="latency")
+    def latency(self, obj):
+        return f"{obj.latency_ms:.0f} ms" if obj.latency_ms is not None else "-"
+
+    @display(description="request (token masked)")
+    def request_shown(self, obj):
+        return _pre(f"POST {obj.url}\n{_json(obj.request_headers)}\n{_pretty(obj.request_body)}")
+
+    @display(description="response")
+    def response_shown(self, obj):
+        return _pre(_pretty(obj.response_body)) if obj.response_body else "-"
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(ModelAdmin):
+    """Our calls to EnKash: state, answer, attempts; failed ones can be retried."""
+
+    list_display = [
+        "id", "created_at", "message_type", "state", "attempt_count", "next_attempt_at",
+        "result", "error_code", "object_id", "document_link", "req_msg_id",
+    ]  # fmt: skip
+    list_filter = [
+        ("state", ChoicesDropdownFilter),
+        MessageTypeFilter,
+        DocumentTypeFilter,
+        DocumentFilter,
+        ("created_at", RangeDateTimeFilter),
+    ]
+    list_filter_submit = True
+    search_fields = ["req_msg_id", "network_message_id", "object_id"]
+    ordering = ["-created_at", "-id"]
+    inlines = [DeliveryAttemptInline]
+    actions = ["retry_selected"]
+    actions_detail = ["retry_this"]
+    fieldsets = [
+        (None, {"fields": [
+            "message_type", "path", "state", "document_link", "object_id", "object_version",
+            "buyer_b2b_id", "supplier_b2b_id", "created_by", "created_at",
+        ]}),
+        ("Delivery", {"fields": [
+            "req_msg_id", "attempt_count", "next_attempt_at", "retry_until", "sent_at",
+            "network_message_id", "last_error", "ack_shown",
+        ]}),
+        ("Network result", {"fields": [
+            "answered_at", "result", "error_code", "error_field", "error_detail",
+        ]}),
+        ("Body", {"fields": ["body_shown"]}),
+    ]  # fmt: skip
+    readonly_fields = [
+        "message_type", "path", "state", "document_link", "object_id", "object_version",
+        "buyer_b2b_id", "supplier_b2b_id", "created_by", "created_at", "req_msg_id",
+        "attempt_count", "next_attempt_at", "retry_until", "sent_at", "network_message_id",
+        "last_error", "ack_shown", "answered_at", "result", "error_code", "error_field",
+        "error_detail", "body_shown",
+    ]  # fmt: skip
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("document_type", "created_by")
+        match = request.resolver_match
+        if match and match.url_name and match.url_name.endswith("_changelist"):
+            queryset = queryset.defer(*HEAVY_FIELDS)
+        return queryset
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_retry_permission(self, request, obj=None):
+        return request.user.has_perm("network.retry_outboundmessage")
+
+    @display(description="document")
+    def document_link(self, obj):
+        if not obj.document_type_id:
+            return "-"
+        content_type = obj.document_type
+        label = f"{content_type.name} #{obj.document_id}"
+        try:
+            url = reverse(
+                f"admin:{content_type.app_label}_{content_type.model}_change",
+                args=[obj.document_id],
+            )
+        except NoReverseMatch:
+            return label
+        return format_html('<a href="{}">{}</a>', url, label)
+
+    @display(description="body sent")
+    def body_shown(self, obj):
+        return _pre(_json(obj.body))
+
+    @display(description="acknowledgement")
+    def ack_shown(self, obj):
+        return _pre(_json(obj.ack_payload)) if obj.ack_payload is not None else "-"
+
+    def _retry(self, request, message) -> bool:
+        try:
+            delivery.retry(message, actor=request.user)
+        except delivery.RetryRefused as refused:
+            self.message_user(request, f"#{message.pk}: {refused}", messages.WARNING)
+            return False
+        self.log_change(request, message, "Retry requested")
+        return True
+
+    @action(description="Retry now", permissions=["retry"])
+    def retry_selected(self, request, queryset):
+        retried = [m.pk for m in queryset.order_by("id") if self._retry(request, m)]
+        if retried:
+            self.message_user(
+                request, f"Queued again: {', '.join(f'#{pk}' for pk in retried)}", messages.SUCCESS
+            )
+
+    @action(description="Retry now", url_path="retry", permissions=["retry"])
+    def retry_this(self, request, object_id):
+        message = self.get_object(request, object_id)
+        if message is not None and self._retry(request, message):
+            self.message_user(request, "Queued again with the same reqMsgId.", messages.SUCCESS)
+        return redirect(reverse("admin:network_outboundmessage_change", args=[object_id]))
