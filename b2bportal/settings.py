@@ -171,7 +171,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set used in several places.
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceStatusEnum": "invoices.choices.Status",
+        "BuyerResponseEnum": "invoices.choices.BuyerResponse",
+    },
 }
+# Exporting (django-import-export) needs the model's own `export_<model>` permission.
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 
 # EnKash: the network side.
 ENKASH_BASE_URL = os.environ.get("ENKASH_BASE_URL", "")

@@ -32,14 +32,14 @@ class _ActionBlock(serializers.Serializer):
 class InvoiceConfirmationSerializer(_ActionBlock):
     """`invoiceConfirmation`: the buyer's decision."""
 
-    buyerResponse = serializers.ChoiceField(choices=BuyerResponse.values)
+    buyerResponse = serializers.ChoiceField(choices=BuyerResponse.choices)
     buyerRemarks = wire_text(100)
 
 
 class InvoiceStatusSerializer(_ActionBlock):
     """`invoiceStatus`: the supplier cancels or deletes."""
 
-    supplierAction = serializers.ChoiceField(choices=SupplierAction.values)
+    supplierAction = serializers.ChoiceField(choices=SupplierAction.choices)
     supplierRemarks = wire_text(100)
 
 

@@ -63,8 +63,10 @@ def received(webhook):
 
 
 @pytest.fixture
-def staff(db):
+def staff(db, settings):
     """The demo accounts (admin, reviewer, auditor), their roles set up."""
+    # A fast hasher: these tests are about invoices, not password strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     create_demo_accounts()
     return {u.username: u for u in get_user_model().objects.all()}
 

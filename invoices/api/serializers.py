@@ -1,0 +1,170 @@
+"""REST representation of invoices for ERPs (snake_case; the wire mapping is invoices/wire.py)."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from invoices.choices import BuyerResponse
+from invoices.models import Finding, Invoice, InvoiceItem, InvoiceVersion, StatusChange
+from invoices.services import REMARKS_MAX
+
+
+class PartySerializer(serializers.Serializer):
+    """A party as the invoice names it."""
+
+    b2b_id = serializers.CharField()
+    gstin = serializers.CharField()
+    legal_name = serializers.CharField()
+    trade_name = serializers.CharField()
+    state_code = serializers.CharField()
+
+
+class TotalsSerializer(serializers.Serializer):
+    """The invoice's value details."""
+
+    assessable_value = serializers.DecimalField(max_digits=18, decimal_places=2)
+    cgst = serializers.DecimalField(max_digits=18, decimal_places=2)
+    sgst = serializers.DecimalField(max_digits=18, decimal_places=2)
+    igst = serializers.DecimalField(max_digits=18, decimal_places=2)
+    cess = serializers.DecimalField(max_digits=18, decimal_places=2)
+    other_charges = serializers.DecimalField(max_digits=18, decimal_places=2)
+    total_value = serializers.DecimalField(max_digits=18, decimal_places=2)
+    currency = serializers.CharField()
+
+
+def _party(obj, side: str) -> dict:
+    return {
+        name: getattr(obj, f"{side}_{name}")
+        for name in ("b2b_id", "gstin", "legal_name", "trade_name", "state_code")
+    }
+
+
+def _totals(obj) -> dict:
+    return {
+        "assessable_value": obj.assessable_value,
+        "cgst": obj.cgst_amount,
+        "sgst": obj.sgst_amount,
+        "igst": obj.igst_amount,
+        "cess": obj.cess_amount,
+        "other_charges": obj.other_charges,
+        "total_value": obj.total_value,
+        "currency": obj.currency,
+    }
+
+
+class _ContentMixin(serializers.Serializer):
+    supplier = serializers.SerializerMethodField()
+    buyer = serializers.SerializerMethodField()
+    totals = serializers.SerializerMethodField()
+
+    @extend_schema_field(PartySerializer)
+    def get_supplier(self, obj):
+        return _party(obj, "supplier")
+
+    @extend_schema_field(PartySerializer)
+    def get_buyer(self, obj):
+        return _party(obj, "buyer")
+
+    @extend_schema_field(TotalsSerializer)
+    def get_totals(self, obj):
+        return TotalsSerializer(_totals(obj)).data
+
+
+class InvoiceSerializer(_ContentMixin, serializers.ModelSerializer):
+    """An invoice in its applied version: identity, status, parties, totals."""
+
+    business = serializers.CharField(source="business.b2b_id", read_only=True)
+    counterparty = serializers.CharField(source="counterparty.b2b_id", read_only=True)
+    pending = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id", "object_id", "status", "version", "role", "supplier_invoice_number",
+            "invoice_date", "due_date", "business", "counterparty", "supplier", "buyer",
+            "place_of_supply", "totals", "finding_count", "pending", "pending_status",
+            "last_error_code", "last_error_detail", "last_error_field", "created_at",
+            "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_pending(self, obj) -> bool:
+        from invoices.services import is_pending
+
+        return is_pending(obj)
+
+
+class InvoiceItemSerializer(serializers.ModelSerializer):
+    """One line with its taxes."""
+
+    class Meta:
+        model = InvoiceItem
+        exclude = ["id", "version"]
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Finding
+        fields = ["code", "field", "message"]
+
+
+class InvoiceVersionSerializer(_ContentMixin, serializers.ModelSerializer):
+    """One version snapshot (without its lines)."""
+
+    class Meta:
+        model = InvoiceVersion
+        fields = [
+            "number", "state", "shape", "status", "created_at", "supplier_invoice_number",
+            "invoice_date", "due_date", "supplier", "buyer", "place_of_supply", "totals",
+        ]  # fmt: skip
+
+
+class InvoiceDetailSerializer(InvoiceSerializer):
+    """An invoice with its lines, findings, sections and every version."""
+
+    items = InvoiceItemSerializer(source="current_version.items", many=True, read_only=True)
+    findings = FindingSerializer(source="current_version.findings", many=True, read_only=True)
+    sections = serializers.JSONField(source="current_version.sections", read_only=True)
+    versions = InvoiceVersionSerializer(many=True, read_only=True)
+
+    class Meta(InvoiceSerializer.Meta):
+        fields = [*InvoiceSerializer.Meta.fields, "items", "findings", "sections", "versions"]
+        read_only_fields = fields
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    """One row of the status history."""
+
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    inbound_message = serializers.PrimaryKeyRelatedField(read_only=True)
+    outbound_message = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = StatusChange
+        fields = [
+            "at", "kind", "action", "from_status", "to_status", "version", "source", "actor",
+            "remarks", "inbound_message", "outbound_message",
+        ]  # fmt: skip
+
+
+class ConfirmSerializer(serializers.Serializer):
+    """Our decision on an invoice we received."""
+
+    response = serializers.ChoiceField(choices=BuyerResponse.choices)
+    remarks = serializers.CharField(max_length=REMARKS_MAX, trim_whitespace=True)
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version you decided on; refused (409) if it changed."
+    )
+
+
+class ConfirmedSerializer(serializers.Serializer):
+    """The decision recorded: the request now awaiting the network."""
+
+    invoice = InvoiceSerializer()
+    req_msg_id = serializers.CharField()
+    message_state = serializers.CharField()
+
+
+class RefusalSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    field = serializers.CharField()
