@@ -35,9 +35,12 @@ def webhook(settings, client, business):
 
     def post(path: str, body: dict):
         return client.generic(
-            "POST", path, json.dumps(body).encode(), content_type="application/json",
+            "POST",
+            path,
+            json.dumps(body).encode(),
+            content_type="application/json",
             headers={"X-Webhook-Token": WEBHOOK_TOKEN},
-        )  # fmt: skip
+        )
 
     return post
 

@@ -26,13 +26,20 @@ def api(staff):
 
 def unchanged(invoice: Invoice) -> tuple:
     invoice.refresh_from_db()
-    return (invoice.status, invoice.version, invoice.pending_message_id,
-            StatusChange.objects.count(), OutboundMessage.objects.count())  # fmt: skip
+    return (
+        invoice.status,
+        invoice.version,
+        invoice.pending_message_id,
+        StatusChange.objects.count(),
+        OutboundMessage.objects.count(),
+    )
 
 
 def test_list_fields_and_filters(received, webhook, api):
-    webhook(SEND, data.network_invoice(object_id=data.OTHER_OBJECT_ID, number="SGST/26-27/0460",
-                                       intra=True))  # fmt: skip
+    webhook(
+        SEND,
+        data.network_invoice(object_id=data.OTHER_OBJECT_ID, number="SGST/26-27/0460", intra=True),
+    )
     reviewer = api("reviewer")
     response = reviewer.get("/api/invoices/", {"object_id": data.OBJECT_ID})
     assert response.status_code == 200
@@ -48,15 +55,23 @@ def test_list_fields_and_filters(received, webhook, api):
     )
     assert row["supplier_invoice_number"] == "SGST/26-27/0458"
     assert row["supplier"] == {
-        "b2b_id": data.SUPPLIER_B2B_ID, "gstin": data.SUPPLIER_GSTIN,
+        "b2b_id": data.SUPPLIER_B2B_ID,
+        "gstin": data.SUPPLIER_GSTIN,
         "legal_name": "Shree Ganesh Steel Traders Private Limited",
-        "trade_name": "Shree Ganesh Steel", "state_code": "27",
-    }  # fmt: skip
+        "trade_name": "Shree Ganesh Steel",
+        "state_code": "27",
+    }
     assert row["buyer"]["b2b_id"] == data.BUYER_B2B_ID
     assert row["totals"] == {
-        "assessable_value": "21600.00", "cgst": "0.00", "sgst": "0.00", "igst": "3888.00",
-        "cess": "0.00", "other_charges": "0.00", "total_value": "25488.00", "currency": "INR",
-    }  # fmt: skip
+        "assessable_value": "21600.00",
+        "cgst": "0.00",
+        "sgst": "0.00",
+        "igst": "3888.00",
+        "cess": "0.00",
+        "other_charges": "0.00",
+        "total_value": "25488.00",
+        "currency": "INR",
+    }
     assert row["pending"] is False
 
     def ids(**params):
@@ -87,26 +102,31 @@ def test_detail_history_and_versions(received, webhook, api):
     detail = reviewer.get(f"/api/invoices/{received.pk}/").json()
     assert detail["version"] == 2
     assert [i["description"] for i in detail["items"]] == [
-        "MS plate 10mm IS 2062 E250", "Laser cutting and bending charges"
-    ]  # fmt: skip
+        "MS plate 10mm IS 2062 E250",
+        "Laser cutting and bending charges",
+    ]
     assert detail["items"][0]["unit_price"] == "66.0000"
     assert detail["items"][0]["igst_amount"] == "2970.00"
     assert [(v["number"], v["state"], v["totals"]["total_value"]) for v in detail["versions"]] == [
-        (1, "applied", "25488.00"), (2, "applied", "24780.00")
-    ]  # fmt: skip
+        (1, "applied", "25488.00"),
+        (2, "applied", "24780.00"),
+    ]
     assert detail["findings"] == []
     assert detail["sections"]["ewayBillDetail"]["transporterName"] == "VRL Logistics"
     history = reviewer.get(f"/api/invoices/{received.pk}/history/").json()
     assert [(h["action"], h["to_status"], h["version"], h["source"]) for h in history] == [
-        ("send", "SENT_TO_BUYER", 1, "network"), ("edit", "SENT_TO_BUYER", 2, "network")
-    ]  # fmt: skip
+        ("send", "SENT_TO_BUYER", 1, "network"),
+        ("edit", "SENT_TO_BUYER", 2, "network"),
+    ]
 
 
 def test_confirm_through_the_api(received, api, staff):
     reviewer = api("reviewer")
-    response = reviewer.post(f"/api/invoices/{received.pk}/confirm/",
-                             {"response": "ACCEPT", "remarks": "Matches GRN 4471", "version": 1},
-                             format="json")  # fmt: skip
+    response = reviewer.post(
+        f"/api/invoices/{received.pk}/confirm/",
+        {"response": "ACCEPT", "remarks": "Matches GRN 4471", "version": 1},
+        format="json",
+    )
     assert response.status_code == 202, response.content
     body = response.json()
     assert body["invoice"]["pending"] is True
@@ -130,8 +150,11 @@ def test_confirm_through_the_api(received, api, staff):
     )
     # a second decision while the first is pending
     before = unchanged(received)
-    again = reviewer.post(f"/api/invoices/{received.pk}/confirm/",
-                          {"response": "REJECT", "remarks": "Oops", "version": 1}, format="json")  # fmt: skip
+    again = reviewer.post(
+        f"/api/invoices/{received.pk}/confirm/",
+        {"response": "REJECT", "remarks": "Oops", "version": 1},
+        format="json",
+    )
     assert again.status_code == 409
     assert again.json()["code"] == "ACTION_PENDING"
     assert unchanged(received) == before
@@ -142,14 +165,28 @@ def test_confirm_through_the_api(received, api, staff):
     [
         ({"response": "MAYBE", "remarks": "x", "version": 1}, 400, "INVALID_FIELD", "response"),
         ({"response": "ACCEPT", "remarks": "", "version": 1}, 400, "INVALID_FIELD", "remarks"),
-        ({"response": "ACCEPT", "remarks": "r" * 101, "version": 1}, 400, "INVALID_FIELD", "remarks"),
-        ({"response": "ACCEPT", "remarks": 'say "ok"', "version": 1}, 400, "INVALID_FIELD", "remarks"),
-        ({"response": "ACCEPT", "remarks": "back\\slash", "version": 1}, 400, "INVALID_FIELD",
-         "remarks"),
+        (
+            {"response": "ACCEPT", "remarks": "r" * 101, "version": 1},
+            400,
+            "INVALID_FIELD",
+            "remarks",
+        ),
+        (
+            {"response": "ACCEPT", "remarks": 'say "ok"', "version": 1},
+            400,
+            "INVALID_FIELD",
+            "remarks",
+        ),
+        (
+            {"response": "ACCEPT", "remarks": "back\\slash", "version": 1},
+            400,
+            "INVALID_FIELD",
+            "remarks",
+        ),
         ({"response": "ACCEPT", "remarks": "fine"}, 400, "INVALID_FIELD", "version"),
         ({"response": "ACCEPT", "remarks": "fine", "version": 2}, 409, "STALE_VERSION", "version"),
     ],
-)  # fmt: skip
+)
 def test_confirm_refusals_change_nothing(received, api, payload, status, code, field):
     before = unchanged(received)
     response = api("reviewer").post(f"/api/invoices/{received.pk}/confirm/", payload, format="json")
@@ -162,8 +199,11 @@ def test_confirm_needs_the_decide_permission(received, api, client):
     before = unchanged(received)
     auditor = api("auditor")
     assert auditor.get(f"/api/invoices/{received.pk}/").status_code == 200
-    response = auditor.post(f"/api/invoices/{received.pk}/confirm/",
-                            {"response": "ACCEPT", "remarks": "ok", "version": 1}, format="json")  # fmt: skip
+    response = auditor.post(
+        f"/api/invoices/{received.pk}/confirm/",
+        {"response": "ACCEPT", "remarks": "ok", "version": 1},
+        format="json",
+    )
     assert response.status_code == 403
     assert APIClient().get("/api/invoices/").status_code == 401
     assert unchanged(received) == before
@@ -174,9 +214,11 @@ def test_confirm_a_status_the_rules_forbid(received, webhook, api):
 
     webhook(STATUS, data.status_change())
     before = unchanged(received)
-    response = api("reviewer").post(f"/api/invoices/{received.pk}/confirm/",
-                                    {"response": "ACCEPT", "remarks": "ok", "version": 1},
-                                    format="json")  # fmt: skip
+    response = api("reviewer").post(
+        f"/api/invoices/{received.pk}/confirm/",
+        {"response": "ACCEPT", "remarks": "ok", "version": 1},
+        format="json",
+    )
     assert response.status_code == 409
     assert response.json()["code"] == "INVALID_TRANSITION"
     assert unchanged(received) == before

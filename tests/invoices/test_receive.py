@@ -46,13 +46,27 @@ def test_network_shape_is_stored_whole(received, business):
     assert version.shape == Shape.NETWORK and version.state == VersionState.APPLIED
     assert version.inbound_message.path == SEND
     items = list(version.items.all())
-    assert [(i.description, i.quantity, i.unit_price, i.gross_amount, i.igst_rate, i.igst_amount)
-            for i in items] == [
-        ("MS plate 10mm IS 2062 E250", Decimal("250"), Decimal("68.40"), Decimal("17100.00"),
-         Decimal("18"), Decimal("3078.00")),
-        ("Laser cutting and bending charges", Decimal("1"), Decimal("4500"), Decimal("4500.00"),
-         Decimal("18"), Decimal("810.00")),
-    ]  # fmt: skip
+    assert [
+        (i.description, i.quantity, i.unit_price, i.gross_amount, i.igst_rate, i.igst_amount)
+        for i in items
+    ] == [
+        (
+            "MS plate 10mm IS 2062 E250",
+            Decimal("250"),
+            Decimal("68.40"),
+            Decimal("17100.00"),
+            Decimal("18"),
+            Decimal("3078.00"),
+        ),
+        (
+            "Laser cutting and bending charges",
+            Decimal("1"),
+            Decimal("4500"),
+            Decimal("4500.00"),
+            Decimal("18"),
+            Decimal("810.00"),
+        ),
+    ]
     assert items[1].is_service is True
     assert items[0].extra["batchDetails"]["batchNumber"] == "B-2611"
     # every section kept
@@ -77,13 +91,35 @@ def test_both_shapes_parse_into_the_same_record(webhook):
     assert webhook(SEND, internal).status_code == 200
     network = Invoice.objects.get(object_id=data.OBJECT_ID)
     other = Invoice.objects.get(object_id=data.OTHER_OBJECT_ID)
-    fields = ["role", "business_id", "counterparty_id", "status", "version",
-              "supplier_invoice_number", "invoice_date", "due_date", "supplier_b2b_id",
-              "buyer_b2b_id", "assessable_value", "cgst_amount", "sgst_amount", "igst_amount",
-              "total_value"]  # fmt: skip
+    fields = [
+        "role",
+        "business_id",
+        "counterparty_id",
+        "status",
+        "version",
+        "supplier_invoice_number",
+        "invoice_date",
+        "due_date",
+        "supplier_b2b_id",
+        "buyer_b2b_id",
+        "assessable_value",
+        "cgst_amount",
+        "sgst_amount",
+        "igst_amount",
+        "total_value",
+    ]
     assert {f: getattr(network, f) for f in fields} == {f: getattr(other, f) for f in fields}
-    items = ["description", "hsn_code", "quantity", "unit", "unit_price", "gross_amount",
-             "gst_rate", "igst_amount", "total_item_value"]  # fmt: skip
+    items = [
+        "description",
+        "hsn_code",
+        "quantity",
+        "unit",
+        "unit_price",
+        "gross_amount",
+        "gst_rate",
+        "igst_amount",
+        "total_item_value",
+    ]
     assert list(network.current_version.items.values(*items)) == list(
         other.current_version.items.values(*items)
     )
@@ -196,12 +232,16 @@ def test_version_ahead_is_parked_then_applied_when_the_gap_closes(received, webh
     assert received.assessable_value == Decimal("20750.00")
     assert received.status == Status.CANCELLED
     assert list(received.versions.values_list("number", "state")) == [
-        (1, "applied"), (2, "applied"), (3, "applied")
-    ]  # fmt: skip
+        (1, "applied"),
+        (2, "applied"),
+        (3, "applied"),
+    ]
     assert list(received.status_changes.values_list("action", "version", "to_status")) == [
-        ("send", 1, "SENT_TO_BUYER"), ("edit", 2, "SENT_TO_BUYER"), ("edit", 3, "SENT_TO_BUYER"),
+        ("send", 1, "SENT_TO_BUYER"),
+        ("edit", 2, "SENT_TO_BUYER"),
+        ("edit", 3, "SENT_TO_BUYER"),
         ("status:CANCEL", 3, "CANCELLED"),
-    ]  # fmt: skip
+    ]
 
 
 def test_late_older_version_is_kept_not_applied(received, webhook):

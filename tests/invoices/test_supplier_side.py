@@ -22,11 +22,24 @@ BUYER = {
     "state_code": "27",
 }
 LINES = [
-    {"description": "CNC machined flange 150NB", "hsn_code": "73079190", "quantity": "40",
-     "unit": "NOS", "unit_price": "1250.00", "gst_rate": "18"},
-    {"description": "Hot-dip galvanising", "hsn_code": "998873", "quantity": "1",
-     "unit": "NOS", "unit_price": "6000.00", "gst_rate": "18", "is_service": True},
-]  # fmt: skip
+    {
+        "description": "CNC machined flange 150NB",
+        "hsn_code": "73079190",
+        "quantity": "40",
+        "unit": "NOS",
+        "unit_price": "1250.00",
+        "gst_rate": "18",
+    },
+    {
+        "description": "Hot-dip galvanising",
+        "hsn_code": "998873",
+        "quantity": "1",
+        "unit": "NOS",
+        "unit_price": "6000.00",
+        "gst_rate": "18",
+        "is_service": True,
+    },
+]
 
 
 def invoice_data(**changes):
@@ -48,8 +61,9 @@ def ours(business, staff):
 
 def sent(ours, staff, webhook):
     message = services.send_invoice(ours, actor=staff["admin"])
-    response = webhook(SEND_RESULT, data.result(message.req_msg_id, "invoice",
-                       {"objectId": ours.object_id}))  # fmt: skip
+    response = webhook(
+        SEND_RESULT, data.result(message.req_msg_id, "invoice", {"objectId": ours.object_id})
+    )
     assert response.status_code == 200, response.content
     ours.refresh_from_db()
     return ours
@@ -85,8 +99,10 @@ def test_send_enqueues_the_network_invoice_and_waits(ours, staff):
     assert block["statusTransition"] == {"currentStatus": "CREATED", "newStatus": "SENT_TO_BUYER"}
     assert block["buyerDetails"]["placeOfSupply"] == "27"
     assert block["valueDetails"]["otherValues"] == [{"type": "IGST", "value": 10080.0}]
-    assert message.body["b2bIds"] == {"buyerB2BId": data.SUPPLIER_B2B_ID,
-                                      "supplierB2BId": data.BUYER_B2B_ID}  # fmt: skip
+    assert message.body["b2bIds"] == {
+        "buyerB2BId": data.SUPPLIER_B2B_ID,
+        "supplierB2BId": data.BUYER_B2B_ID,
+    }
     with pytest.raises(Rejected) as refused:
         services.send_invoice(ours, actor=staff["admin"])
     assert refused.value.code == "ACTION_PENDING"
@@ -141,9 +157,10 @@ def test_buyer_confirmation_arrives(ours, staff, webhook):
 
 
 def test_confirmation_for_an_invoice_we_received_is_refused(received, webhook):
-    body = data.confirmation(object_id=received.object_id,
-                             b2b={"buyerB2BId": data.BUYER_B2B_ID,
-                                  "supplierB2BId": data.SUPPLIER_B2B_ID})  # fmt: skip
+    body = data.confirmation(
+        object_id=received.object_id,
+        b2b={"buyerB2BId": data.BUYER_B2B_ID, "supplierB2BId": data.SUPPLIER_B2B_ID},
+    )
     response = webhook(CONFIRM, body)
     assert response.status_code == 400
     received.refresh_from_db()
@@ -153,8 +170,9 @@ def test_confirmation_for_an_invoice_we_received_is_refused(received, webhook):
 def test_edit_proposes_a_version_applied_on_success(ours, staff, webhook):
     sent(ours, staff, webhook)
     lines = [{**LINES[0], "unit_price": "1200.00"}, LINES[1]]
-    message = services.edit_invoice(ours, invoice_data(items=lines), actor=staff["admin"],
-                                    expected_version=1)  # fmt: skip
+    message = services.edit_invoice(
+        ours, invoice_data(items=lines), actor=staff["admin"], expected_version=1
+    )
     ours.refresh_from_db()
     assert ours.version == 1 and ours.total_value == Decimal("66080.00")
     assert message.body["invoice"]["objectVersion"] == {"currentVersion": 1, "newVersion": 2}
@@ -173,8 +191,9 @@ def test_edit_refused_by_network_keeps_the_old_version(ours, staff, webhook):
     ours.refresh_from_db()
     assert ours.version == 1 and ours.total_value == Decimal("66080.00")
     assert list(ours.versions.values_list("number", "state")) == [
-        (1, VersionState.APPLIED), (2, VersionState.REFUSED)
-    ]  # fmt: skip
+        (1, VersionState.APPLIED),
+        (2, VersionState.REFUSED),
+    ]
 
 
 def test_cancel(ours, staff, webhook):
@@ -192,13 +211,16 @@ def test_cancel(ours, staff, webhook):
 
 
 def test_confirm_result_applies_the_carried_status(received, staff, webhook):
-    message = services.confirm(received, "RETURN", "Rate differs from PO", actor=staff["reviewer"],
-                               expected_version=1)  # fmt: skip
+    message = services.confirm(
+        received, "RETURN", "Rate differs from PO", actor=staff["reviewer"], expected_version=1
+    )
     received.refresh_from_db()
     assert received.status == Status.SENT_TO_BUYER and received.pending_status == "UNDER_REVIEW"
-    body = data.result(message.req_msg_id, "invoiceConfirmation",
-                       {"statusTransition": {"currentStatus": "SENT_TO_BUYER",
-                                             "newStatus": "UNDER_REVIEW"}})  # fmt: skip
+    body = data.result(
+        message.req_msg_id,
+        "invoiceConfirmation",
+        {"statusTransition": {"currentStatus": "SENT_TO_BUYER", "newStatus": "UNDER_REVIEW"}},
+    )
     assert webhook(CONFIRM_RESULT, body).status_code == 200
     received.refresh_from_db()
     assert received.status == Status.UNDER_REVIEW

@@ -17,9 +17,13 @@ def client_for(user) -> APIClient:
 def test_create_list_retrieve_update(staff):
     admin = client_for(staff["admin"])
     gstin = make_gstin("27", "AAECN4455P")
-    payload = {"b2b_id": "NASHIKAGRO.B2B.01", "gstin": gstin,
-               "legal_name": "Nashik Agro Foods Private Limited", "trade_name": "Nashik Agro",
-               "state_code": "27"}  # fmt: skip
+    payload = {
+        "b2b_id": "NASHIKAGRO.B2B.01",
+        "gstin": gstin,
+        "legal_name": "Nashik Agro Foods Private Limited",
+        "trade_name": "Nashik Agro",
+        "state_code": "27",
+    }
     created = admin.post("/api/businesses/", payload, format="json")
     assert created.status_code == 201, created.content
     body = created.json()
@@ -27,8 +31,9 @@ def test_create_list_retrieve_update(staff):
     listed = admin.get("/api/businesses/").json()
     assert [r["b2b_id"] for r in listed["results"]] == ["NASHIKAGRO.B2B.01"]
     assert admin.get(f"/api/businesses/{body['id']}/").json()["gstin"] == gstin
-    patched = admin.patch(f"/api/businesses/{body['id']}/", {"trade_name": "Nashik Agro Foods"},
-                          format="json")  # fmt: skip
+    patched = admin.patch(
+        f"/api/businesses/{body['id']}/", {"trade_name": "Nashik Agro Foods"}, format="json"
+    )
     assert patched.status_code == 200
     business = Business.objects.get()
     assert business.trade_name == "Nashik Agro Foods"
@@ -43,11 +48,15 @@ def test_create_list_retrieve_update(staff):
 def test_bad_gstin_and_state(staff):
     admin = client_for(staff["admin"])
     gstin = make_gstin("27", "AAECN4455P")
-    bad = admin.post("/api/businesses/", {"b2b_id": "X.1", "gstin": gstin[:14] + "0",
-                                          "state_code": "27"}, format="json")  # fmt: skip
+    bad = admin.post(
+        "/api/businesses/",
+        {"b2b_id": "X.1", "gstin": gstin[:14] + "0", "state_code": "27"},
+        format="json",
+    )
     assert bad.status_code == 400 and "gstin" in bad.json()
-    wrong_state = admin.post("/api/businesses/", {"b2b_id": "X.1", "gstin": gstin,
-                                                  "state_code": "29"}, format="json")  # fmt: skip
+    wrong_state = admin.post(
+        "/api/businesses/", {"b2b_id": "X.1", "gstin": gstin, "state_code": "29"}, format="json"
+    )
     assert wrong_state.status_code == 400 and "state_code" in wrong_state.json()
     assert not Business.objects.exists()
 
