@@ -16,6 +16,23 @@ from b2bportal import localdb
 MANAGE = [sys.executable, "manage.py"]
 
 
+def use_sandbox(env: dict) -> str:
+    """Point the app at the offline EnKash unless real EnKash variables are set.
+
+    Returns the sandbox's URL, or "" when ENKASH_BASE_URL came from the environment.
+    The credentials set here are development-only values the app and the sandbox share.
+    """
+    if env.get("ENKASH_BASE_URL"):
+        return ""
+    url = f"http://127.0.0.1:{env.get('SANDBOX_PORT', '8100')}"
+    env["ENKASH_BASE_URL"] = url
+    env.setdefault("ENKASH_CLIENT_ID", "dev-sandbox-client")
+    env.setdefault("ENKASH_CLIENT_SECRET", "dev-sandbox-secret")
+    # Standard Webhooks secret: "whsec_" + base64 of the development-only key.
+    env.setdefault("ENKASH_WEBHOOK_SIGNING_SECRET", "whsec_ZGV2LXNhbmRib3gtc2lnbmluZy1rZXk=")
+    return url
+
+
 def main() -> int:
     port = os.environ.get("PORT", "8000")
     env = dict(os.environ)
@@ -23,6 +40,7 @@ def main() -> int:
     env["DATABASE_URL"] = env.get("DATABASE_URL") or localdb.database_url()
     # A development-only webhook token, so the webhooks are never open.
     env.setdefault("ENKASH_WEBHOOK_TOKEN", "dev-webhook-token")
+    sandbox_url = use_sandbox(env)
 
     subprocess.run([*MANAGE, "migrate", "--no-input"], env=env, check=True)
     subprocess.run([*MANAGE, "demo_accounts"], env=env, check=True)
@@ -39,10 +57,38 @@ def main() -> int:
             start_new_session=True,
         ),
     ]
+    if sandbox_url:
+        # The sandbox waits for the app's /healthz, registers our demo businesses and
+        # plays the scenario through the real webhook paths.
+        children.append(
+            subprocess.Popen(
+                [
+                    *MANAGE,
+                    "sandbox",
+                    "--port",
+                    sandbox_url.rsplit(":", 1)[1],
+                    "--app-url",
+                    f"http://127.0.0.1:{port}",
+                    "--scenario",
+                    env.get("SANDBOX_SCENARIO", "demo-day"),
+                    "--faults",
+                    env.get("SANDBOX_FAULTS", ""),
+                    "--seed",
+                    env.get("SANDBOX_SEED", "0"),
+                ],
+                env=env,
+                start_new_session=True,
+            )
+        )
     print(
         f"\nB2B Portal is running: http://127.0.0.1:{port}/admin/\n"
         f"  API docs: http://127.0.0.1:{port}/api/docs/\n"
-        "  Logins: the demo accounts listed above (README: Quick start).\n"
+        + (
+            f"  EnKash sandbox: {sandbox_url} (README: Sandbox; real EnKash: set ENKASH_BASE_URL)\n"
+            if sandbox_url
+            else f"  EnKash: {env['ENKASH_BASE_URL']}\n"
+        )
+        + "  Logins: the demo accounts listed above (README: Quick start).\n"
         "  Press Ctrl-C to stop everything.\n",
         flush=True,
     )
