@@ -150,3 +150,21 @@ def test_a_result_is_matched_by_object_and_version_without_req_msg_id(decide):
     assert found.pk == message.pk
     message.refresh_from_db()
     assert (message.state, message.result) == (OutboundMessage.State.ANSWERED, "SUCCESS")
+
+
+def test_retry_outbound_command_queues_failed_messages_again(decide):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    failed, pending = decide(), decide()
+    OutboundMessage.objects.filter(pk=failed.pk).update(state=OutboundMessage.State.FAILED)
+    out = StringIO()
+
+    call_command("retry_outbound", "--all-failed", "--type", "invoice.confirm", stdout=out)
+
+    assert out.getvalue() == "Queued 1 message(s) again.\n"
+    failed.refresh_from_db()
+    pending.refresh_from_db()
+    assert (failed.state, pending.state) == (OutboundMessage.State.PENDING,) * 2
+    assert failed.last_error == "Retry requested by retry_outbound command"
