@@ -1,0 +1,35 @@
+"""Admin for our businesses and our counterparties; every staff edit kept in history."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin
+
+from .models import Business, Counterparty
+
+PARTY_FIELDSETS = (
+    (None, {"fields": ("b2b_id", "gstin", "legal_name", "trade_name", "state_code")}),
+    ("Contacts", {"fields": ("address", "email", "phone")}),
+    ("Bank", {"fields": ("bank_account",)}),
+)
+
+
+@admin.register(Business)
+class BusinessAdmin(SimpleHistoryAdmin, ModelAdmin):
+    """Our B2B IDs: a message addressed to one of these is ours."""
+
+    list_display = ["b2b_id", "legal_name", "trade_name", "gstin", "state_code", "is_active"]
+    list_filter = ["is_active", "state_code"]
+    search_fields = ["b2b_id", "gstin", "legal_name", "trade_name"]
+    fieldsets = (*PARTY_FIELDSETS, ("Status", {"fields": ("is_active",)}))
+    history_list_display = ["legal_name", "gstin", "bank_account"]
+
+
+@admin.register(Counterparty)
+class CounterpartyAdmin(SimpleHistoryAdmin, ModelAdmin):
+    """Businesses we trade with, kept up to date from message content."""
+
+    list_display = ["b2b_id", "legal_name", "trade_name", "gstin", "state_code", "updated_at"]
+    list_filter = ["state_code"]
+    search_fields = ["b2b_id", "gstin", "legal_name", "trade_name"]
+    fieldsets = PARTY_FIELDSETS
+    history_list_display = ["legal_name", "gstin", "bank_account"]

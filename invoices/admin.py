@@ -1,0 +1,531 @@
+"""The reviewer's desk: invoices to filter, read, compare and decide; our own to send.
+
+Thin: every change goes through `invoices.services`. The list and the detail page
+build their querysets with select_related/prefetch_related, so a page costs the same
+number of queries whatever its size.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from import_export import fields, resources
+from import_export.admin import ExportActionMixin
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import (
+    ChoicesDropdownFilter,
+    RangeDateFilter,
+    RangeNumericFilter,
+    RelatedDropdownFilter,
+)
+from unfold.contrib.import_export.forms import ExportForm
+from unfold.decorators import display
+
+from b2bportal.network.handling import Rejected
+from b2bportal.network.models import InboundMessage, OutboundMessage
+
+from . import services
+from .api.filtersets import PENDING
+from .choices import BuyerResponse, Role, Source, Status, allowed
+from .diff import version_diff
+from .forms import (
+    BulkDecisionForm,
+    CancelForm,
+    DecisionForm,
+    LineFormSet,
+    OurInvoiceForm,
+    lines_of,
+)
+from .models import OVERDUE_EXEMPT, Finding, Invoice, InvoiceItem, InvoiceVersion
+
+STATUS_COLOURS = {
+    Status.SENT_TO_BUYER: "info",
+    Status.UNDER_REVIEW: "warning",
+    Status.ACCEPTED: "success",
+    Status.FULLY_PAID: "success",
+    Status.CLOSED: "success",
+    Status.REJECTED: "danger",
+    Status.CANCELLED: "danger",
+    Status.DELETED: "danger",
+    Status.ABANDONED: "danger",
+}
+
+
+class InvoiceResource(resources.ModelResource):
+    """What an auditor's export holds: one row per invoice in its applied version."""
+
+    business = fields.Field(attribute="business__b2b_id", column_name="business")
+
+    class Meta:
+        model = Invoice
+        fields = (
+            "id",
+            "object_id",
+            "role",
+            "business",
+            "status",
+            "version",
+            "supplier_invoice_number",
+            "invoice_date",
+            "due_date",
+            "supplier_b2b_id",
+            "supplier_gstin",
+            "supplier_legal_name",
+            "buyer_b2b_id",
+            "buyer_gstin",
+            "buyer_legal_name",
+            "place_of_supply",
+            "assessable_value",
+            "cgst_amount",
+            "sgst_amount",
+            "igst_amount",
+            "cess_amount",
+            "total_value",
+            "finding_count",
+            "updated_at",
+        )
+        export_order = fields
+
+    def get_queryset(self):
+        return Invoice.objects.select_related("business")
+
+
+class YesNoFilter(admin.SimpleListFilter):
+    """A yes/no filter over one condition (`condition`)."""
+
+    condition: Q
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(self.get_condition())
+        if self.value() == "no":
+            return queryset.exclude(self.get_condition())
+        return queryset
+
+    def get_condition(self) -> Q:
+        return self.condition
+
+
+class OverdueFilter(YesNoFilter):
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def get_condition(self):
+        return Q(due_date__lt=timezone.localdate()) & ~Q(status__in=OVERDUE_EXEMPT)
+
+
+class HasFindingsFilter(YesNoFilter):
+    title = "has findings"
+    parameter_name = "has_findings"
+    condition = Q(finding_count__gt=0)
+
+
+class PendingFilter(YesNoFilter):
+    title = "pending action"
+    parameter_name = "pending"
+    condition = PENDING
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ExportActionMixin, ModelAdmin):
+    """Invoices we received and sent: the reviewer's desk."""
+
+    resource_classes = [InvoiceResource]
+    export_form_class = ExportForm
+    list_display = [
+        "supplier_invoice_number",
+        "counterparty_display",
+        "role",
+        "business",
+        "status_badge",
+        "version",
+        "invoice_date",
+        "due_date",
+        "total_value",
+        "findings_badge",
+        "pending_badge",
+    ]
+    list_display_links = ["supplier_invoice_number"]
+    list_select_related = ["business", "counterparty", "pending_message"]
+    list_filter = [
+        ("status", ChoicesDropdownFilter),
+        "role",
+        ("business", RelatedDropdownFilter),
+        ("counterparty", RelatedDropdownFilter),
+        ("invoice_date", RangeDateFilter),
+        ("due_date", RangeDateFilter),
+        ("total_value", RangeNumericFilter),
+        OverdueFilter,
+        HasFindingsFilter,
+        PendingFilter,
+    ]
+    list_filter_submit = True
+    search_fields = [
+        "supplier_invoice_number",
+        "object_id",
+        "supplier_gstin",
+        "buyer_gstin",
+        "counterparty__legal_name",
+        "counterparty__trade_name",
+    ]
+    search_help_text = "Supplier invoice number, objectId, GSTIN or counterparty name"
+    list_per_page = 50
+    show_full_result_count = False  # one COUNT less on a large table
+    actions = ["accept_selected", "reject_selected", "return_selected"]
+    ordering = ["-updated_at", "-id"]
+
+    # -- permissions: the record changes only through decisions --------------------------
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("invoices.add_invoice")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_decide_permission(self, request, obj=None):
+        return request.user.has_perm("invoices.decide_invoice")
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("invoices.export_invoice")
+
+    # -- list columns --------------------------------------------------------------------
+
+    @display(description="counterparty", ordering="counterparty__legal_name")
+    def counterparty_display(self, obj):
+        return obj.counterparty.display_name
+
+    @display(description="status", ordering="status", label=STATUS_COLOURS)
+    def status_badge(self, obj):
+        return obj.status
+
+    @display(description="findings", ordering="finding_count", label={"0": "success"})
+    def findings_badge(self, obj):
+        return str(obj.finding_count) if obj.finding_count else "-"
+
+    @display(description="pending", boolean=True)
+    def pending_badge(self, obj):
+        return services.is_pending(obj)
+
+    # -- URLs ----------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/decide/", view(self.decide_view), name="invoices_invoice_decide"),
+            path("<int:pk>/send/", view(self.send_view), name="invoices_invoice_send"),
+            path("<int:pk>/cancel/", view(self.cancel_view), name="invoices_invoice_cancel"),
+            path("<int:pk>/edit/", view(self.edit_view), name="invoices_invoice_edit"),
+            *super().get_urls(),
+        ]
+
+    def _detail_url(self, pk) -> str:
+        return reverse("admin:invoices_invoice_change", args=[pk])
+
+    # -- detail page ---------------------------------------------------------------------
+
+    def detail_queryset(self):
+        current = InvoiceVersion.objects.prefetch_related(
+            Prefetch("items", queryset=InvoiceItem.objects.order_by("position")),
+            Prefetch("findings", queryset=Finding.objects.order_by("id")),
+        )
+        return Invoice.objects.select_related(
+            "business", "counterparty", "pending_message"
+        ).prefetch_related(
+            Prefetch("current_version", queryset=current),
+            Prefetch("versions", queryset=InvoiceVersion.objects.order_by("number", "id")),
+            "status_changes__actor",
+            "parked_actions",
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        invoice = get_object_or_404(self.detail_queryset(), pk=object_id)
+        link = {
+            "document_type": ContentType.objects.get_for_model(Invoice),
+            "document_id": invoice.pk,
+        }
+        inbound = list(
+            InboundMessage.objects.filter(**link)
+            .only(
+                "id",
+                "received_at",
+                "message_type",
+                "outcome",
+                "error_code",
+                "error_detail",
+                "error_field",
+            )
+            .order_by("received_at", "id")
+        )
+        outbound = list(
+            OutboundMessage.objects.filter(**link)
+            .only(
+                "id",
+                "created_at",
+                "message_type",
+                "state",
+                "attempt_count",
+                "result",
+                "error_code",
+                "error_detail",
+                "error_field",
+                "last_error",
+                "req_msg_id",
+            )
+            .order_by("created_at", "id")
+        )
+        versions = list(invoice.versions.all())
+        diff = self._diff(request, versions)
+        pending = services.is_pending(invoice)
+        can_decide = self.has_decide_permission(request) and not pending
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Invoice {invoice.supplier_invoice_number}",
+            "subtitle": invoice.object_id,
+            "opts": self.model._meta,
+            "original": invoice,
+            "invoice": invoice,
+            "current": invoice.current_version,
+            "versions": versions,
+            "timeline": list(invoice.status_changes.all()),
+            "inbound": inbound,
+            "outbound": outbound,
+            "conflicts": [m for m in inbound if m.error_code == "VERSION_CONFLICT"],
+            "parked": [a for a in invoice.parked_actions.all() if a.applied_at is None],
+            "diff": diff,
+            "pending": pending,
+            "decision_form": DecisionForm(initial={"version": invoice.version})
+            if can_decide and allowed("confirm", invoice.role, invoice.status)
+            else None,
+            "can_send": can_decide and self._can_act(request, invoice, "send"),
+            "cancel_form": CancelForm(initial={"version": invoice.version})
+            if can_decide and self._can_act(request, invoice, "cancel")
+            else None,
+            "can_edit": can_decide and self._can_act(request, invoice, "edit"),
+        }
+        return TemplateResponse(request, "admin/invoices/invoice/detail.html", context)
+
+    def _can_act(self, request, invoice, action) -> bool:
+        return request.user.has_perm("invoices.add_invoice") and allowed(
+            action, invoice.role, invoice.status
+        )
+
+    def _diff(self, request, versions):
+        by_id = {str(v.pk): v for v in versions}
+        old, new = by_id.get(request.GET.get("from", "")), by_id.get(request.GET.get("to", ""))
+        if old is None or new is None:
+            return None
+        return {"old": old, "new": new, "rows": version_diff(old, new)}
+
+    # -- decisions -----------------------------------------------------------------------
+
+    def decide_view(self, request, pk):
+        """POST from the detail page: the decision on the version the page showed."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_decide_permission(request):
+            raise PermissionDenied
+        invoice = get_object_or_404(Invoice, pk=pk)
+        form = DecisionForm(request.POST)
+        if not form.is_valid():
+            field, errors = next(iter(form.errors.items()))
+            messages.error(request, f"Not sent: {field}: {errors[0]}")
+            return HttpResponseRedirect(self._detail_url(pk))
+        data = form.cleaned_data
+        self._decide(request, invoice, data["response"], data["remarks"], data["version"])
+        return HttpResponseRedirect(self._detail_url(pk))
+
+    def _decide(self, request, invoice, response, remarks, version) -> bool:
+        try:
+            services.confirm(
+                invoice,
+                response,
+                remarks,
+                actor=request.user,
+                expected_version=version,
+                source=Source.STAFF,
+            )
+        except Rejected as refused:
+            messages.error(
+                request, f"{invoice.supplier_invoice_number}: not sent. {refused.detail}"
+            )
+            return False
+        label = BuyerResponse(response).label.lower()
+        messages.success(
+            request, f"{invoice.supplier_invoice_number}: {label} sent, awaiting the network."
+        )
+        return True
+
+    def _bulk(self, request, queryset, response):
+        """The bulk decision: first a page asking for remarks, then each invoice decided."""
+        if "apply" in request.POST:
+            form = BulkDecisionForm(request.POST)
+            if form.is_valid():
+                for invoice in queryset:
+                    version = request.POST.get(f"version_{invoice.pk}")
+                    self._decide(
+                        request,
+                        invoice,
+                        response,
+                        form.cleaned_data["remarks"],
+                        int(version) if version else -1,
+                    )
+                return None
+        else:
+            form = BulkDecisionForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{BuyerResponse(response).label} {queryset.count()} invoices",
+            "opts": self.model._meta,
+            "invoices": queryset.select_related("counterparty"),
+            "form": form,
+            "action": request.POST.get("action"),
+            "response": response,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/invoices/invoice/bulk_decide.html", context)
+
+    @admin.action(description="Accept selected invoices", permissions=["decide"])
+    def accept_selected(self, request, queryset):
+        return self._bulk(request, queryset, BuyerResponse.ACCEPT)
+
+    @admin.action(description="Reject selected invoices", permissions=["decide"])
+    def reject_selected(self, request, queryset):
+        return self._bulk(request, queryset, BuyerResponse.REJECT)
+
+    @admin.action(description="Return selected invoices for review", permissions=["decide"])
+    def return_selected(self, request, queryset):
+        return self._bulk(request, queryset, BuyerResponse.RETURN)
+
+    # -- our own invoices ------------------------------------------------------------------
+
+    def _supplier_action(self, request, pk, action):
+        if request.method != "POST":
+            return None, HttpResponseNotAllowed(["POST"])
+        if not (self.has_decide_permission(request) and self.has_add_permission(request)):
+            raise PermissionDenied
+        return get_object_or_404(Invoice, pk=pk, role=Role.SUPPLIER), None
+
+    def send_view(self, request, pk):
+        invoice, refused = self._supplier_action(request, pk, "send")
+        if refused:
+            return refused
+        try:
+            services.send_invoice(
+                invoice, actor=request.user, expected_version=request.POST.get("version") or None
+            )
+            messages.success(request, "Sent, awaiting the network.")
+        except Rejected as rejected:
+            messages.error(request, f"Not sent. {rejected.detail}")
+        return HttpResponseRedirect(self._detail_url(pk))
+
+    def cancel_view(self, request, pk):
+        invoice, refused = self._supplier_action(request, pk, "cancel")
+        if refused:
+            return refused
+        form = CancelForm(request.POST)
+        if not form.is_valid():
+            field, errors = next(iter(form.errors.items()))
+            messages.error(request, f"Not sent: {field}: {errors[0]}")
+            return HttpResponseRedirect(self._detail_url(pk))
+        try:
+            services.cancel_invoice(
+                invoice,
+                form.cleaned_data["remarks"],
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+            messages.success(request, "Cancellation sent, awaiting the network.")
+        except Rejected as rejected:
+            messages.error(request, f"Not sent. {rejected.detail}")
+        return HttpResponseRedirect(self._detail_url(pk))
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """A new invoice of ours, with its lines (created, not yet sent)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return self._invoice_form(request, None)
+
+    def edit_view(self, request, pk):
+        if not (self.has_decide_permission(request) and self.has_add_permission(request)):
+            raise PermissionDenied
+        invoice = get_object_or_404(self.detail_queryset(), pk=pk, role=Role.SUPPLIER)
+        return self._invoice_form(request, invoice)
+
+    def _invoice_form(self, request, invoice):
+        if request.method == "POST":
+            form, lines = OurInvoiceForm(request.POST), LineFormSet(request.POST, prefix="lines")
+            if form.is_valid() and lines.is_valid():
+                data = form.service_data(lines_of(lines))
+                try:
+                    if invoice is None:
+                        invoice = services.create_invoice(
+                            form.cleaned_data["business"], data, actor=request.user
+                        )
+                        messages.success(request, "Created. Check it, then send it.")
+                    else:
+                        services.edit_invoice(
+                            invoice,
+                            data,
+                            actor=request.user,
+                            expected_version=form.cleaned_data["version"],
+                        )
+                        messages.success(request, "New version sent, awaiting the network.")
+                    return HttpResponseRedirect(self._detail_url(invoice.pk))
+                except Rejected as rejected:
+                    form.add_error(None, rejected.detail)
+        elif invoice is not None:
+            form = OurInvoiceForm(initial=self._initial(invoice))
+            lines = LineFormSet(
+                prefix="lines",
+                initial=[
+                    {
+                        "description": i.description,
+                        "hsn_code": i.hsn_code,
+                        "quantity": i.quantity,
+                        "unit": i.unit,
+                        "unit_price": i.unit_price,
+                        "gst_rate": i.gst_rate,
+                        "is_service": i.is_service,
+                    }
+                    for i in invoice.current_version.items.all()
+                ],
+            )
+        else:
+            form, lines = OurInvoiceForm(), LineFormSet(prefix="lines")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Edit {invoice.supplier_invoice_number}" if invoice else "New invoice",
+            "opts": self.model._meta,
+            "form": form,
+            "lines": lines,
+            "invoice": invoice,
+        }
+        return TemplateResponse(request, "admin/invoices/invoice/our_invoice_form.html", context)
+
+    def _initial(self, invoice) -> dict:
+        return {
+            "business": invoice.business_id,
+            "buyer_b2b_id": invoice.buyer_b2b_id,
+            "buyer_gstin": invoice.buyer_gstin,
+            "buyer_legal_name": invoice.buyer_legal_name,
+            "buyer_trade_name": invoice.buyer_trade_name,
+            "buyer_state_code": invoice.buyer_state_code,
+            "place_of_supply": invoice.place_of_supply,
+            "supplier_invoice_number": invoice.supplier_invoice_number,
+            "invoice_date": invoice.invoice_date,
+            "due_date": invoice.due_date,
+            "version": invoice.version,
+        }

@@ -1,0 +1,361 @@
+"""The reviewer's desk through the real admin views: login, CSRF, pages, decisions."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from b2bportal.network.models import OutboundMessage
+from invoices.models import Invoice, StatusChange
+from tests.fixtures import invoices as data
+
+from .conftest import EDIT, SEND
+
+LIST = "/admin/invoices/invoice/"
+
+
+def csrf_of(response) -> str:
+    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', response.content)
+    assert match, "no CSRF token in the page"
+    return match.group(1).decode()
+
+
+@pytest.fixture
+def login(staff, password):
+    def as_user(username) -> Client:
+        client = Client(enforce_csrf_checks=True)
+        page = client.get("/admin/login/")
+        response = client.post(
+            "/admin/login/",
+            {
+                "username": username,
+                "password": password,
+                "csrfmiddlewaretoken": csrf_of(page),
+                "next": "/admin/",
+            },
+        )
+        assert response.status_code == 302, response.content[:500]
+        return client
+
+    return as_user
+
+
+def detail(invoice) -> str:
+    return f"/admin/invoices/invoice/{invoice.pk}/change/"
+
+
+def state(invoice) -> tuple:
+    invoice.refresh_from_db()
+    return (
+        invoice.status,
+        invoice.version,
+        invoice.pending_message_id,
+        StatusChange.objects.count(),
+        OutboundMessage.objects.count(),
+    )
+
+
+def test_list_filters_and_search(received, webhook, login):
+    body = data.network_invoice(object_id=data.OTHER_OBJECT_ID, number="SGST/26-27/0461")
+    body["invoice"]["valueDetails"]["totalInvoiceValue"] = 99999.0  # a TOTALS finding
+    body["invoice"]["paymentMilestones"] = [{"milestoneDate": "2026-11-19", "dueAmount": 99999.0}]
+    webhook(SEND, body)
+    reviewer = login("reviewer")
+
+    def numbers(**params):
+        page = reviewer.get(LIST, params)
+        assert page.status_code == 200
+        return sorted(set(re.findall(r"SGST/26-27/04\d\d", page.content.decode())))
+
+    assert numbers() == ["SGST/26-27/0458", "SGST/26-27/0461"]
+    assert numbers(has_findings="yes") == ["SGST/26-27/0461"]
+    assert numbers(has_findings="no") == ["SGST/26-27/0458"]
+    assert numbers(status="SENT_TO_BUYER") == ["SGST/26-27/0458", "SGST/26-27/0461"]
+    assert numbers(status="ACCEPTED") == []
+    assert numbers(role__exact="supplier") == []
+    assert numbers(pending="yes") == []
+    assert numbers(overdue="yes") == ["SGST/26-27/0461"]  # due 2026-11-19; 0458 due 2026-12-18
+    assert numbers(overdue="no") == ["SGST/26-27/0458"]
+    assert numbers(due_date_from="2026-12-01", due_date_to="2026-12-31") == ["SGST/26-27/0458"]
+    assert numbers(q="0461") == ["SGST/26-27/0461"]
+    assert numbers(q=data.OBJECT_ID) == ["SGST/26-27/0458"]
+    assert numbers(q="Shree Ganesh") == ["SGST/26-27/0458", "SGST/26-27/0461"]
+    assert numbers(q=data.SUPPLIER_GSTIN) == ["SGST/26-27/0458", "SGST/26-27/0461"]
+    assert numbers(total_value_from="25000", total_value_to="30000") == ["SGST/26-27/0458"]
+    assert numbers(invoice_date_from="2026-11-18", invoice_date_to="2026-11-18") == [
+        "SGST/26-27/0458",
+        "SGST/26-27/0461",
+    ]
+
+
+def test_detail_page_shows_everything(received, webhook, login):
+    webhook(EDIT, data.edit_of(data.network_invoice(), version=(1, 2), price=66.0))
+    reviewer = login("reviewer")
+    received.refresh_from_db()
+    v1, v2 = received.versions.order_by("number")
+    page = reviewer.get(detail(received), {"from": v1.pk, "to": v2.pk})
+    assert page.status_code == 200
+    html = page.content.decode()
+    for text in [
+        "Shree Ganesh Steel Traders Private Limited",
+        data.SUPPLIER_GSTIN,
+        data.BUYER_GSTIN,
+        "MS plate 10mm IS 2062 E250",
+        "72085110",
+        "24780.00",
+        "2970.00",
+        "VRL Logistics",
+        'id="timeline"',
+        "req-send-invoice" and "invoice.edit",
+        'id="decision"',
+        'name="version" value="2"',
+    ]:
+        assert text in html, text
+    assert "line 1.unit_price" in html and "68.4000" in html and "66.0000" in html
+    assert html.count('class="diff-row"') == 9  # unit price, amounts and taxes of line 1, totals
+
+
+def test_decide_from_the_detail_page(received, login, staff):
+    reviewer = login("reviewer")
+    page = reviewer.get(detail(received))
+    response = reviewer.post(
+        f"/admin/invoices/invoice/{received.pk}/decide/",
+        {
+            "csrfmiddlewaretoken": csrf_of(page),
+            "response": "REJECT",
+            "remarks": "Rate above PO rate",
+            "version": "1",
+        },
+    )
+    assert response.status_code == 302
+    message = OutboundMessage.objects.get()
+    assert message.created_by == staff["reviewer"]
+    assert message.body["invoiceConfirmation"]["buyerResponse"] == "REJECT"
+    received.refresh_from_db()
+    assert received.pending_message == message and received.pending_status == "REJECTED"
+    page = reviewer.get(detail(received))
+    html = page.content.decode()
+    assert 'id="pending"' in html and 'id="decision"' not in html
+    # a second decision while the first is pending is refused
+    before = state(received)
+    reviewer.post(
+        f"/admin/invoices/invoice/{received.pk}/decide/",
+        {
+            "csrfmiddlewaretoken": csrf_of(page),
+            "response": "ACCEPT",
+            "remarks": "ok",
+            "version": "1",
+        },
+    )
+    assert state(received) == before
+    follow = reviewer.get(detail(received)).content.decode()
+    assert "awaiting the network" in follow
+
+
+def test_decision_on_a_changed_invoice_is_refused(received, webhook, login):
+    reviewer = login("reviewer")
+    page = reviewer.get(detail(received))  # the reviewer reads version 1 ...
+    webhook(EDIT, data.edit_of(data.network_invoice(), version=(1, 2), price=66.0))  # ... v2 lands
+    before = state(received)
+    response = reviewer.post(
+        f"/admin/invoices/invoice/{received.pk}/decide/",
+        {
+            "csrfmiddlewaretoken": csrf_of(page),
+            "response": "ACCEPT",
+            "remarks": "Fine",
+            "version": "1",
+        },
+        follow=True,
+    )
+    assert "The invoice changed" in response.content.decode()
+    assert state(received) == before
+
+
+@pytest.mark.parametrize("remarks", ["", 'a "quote"', "back\\slash", "x" * 101])
+def test_bad_remarks_are_refused(received, login, remarks):
+    reviewer = login("reviewer")
+    page = reviewer.get(detail(received))
+    before = state(received)
+    response = reviewer.post(
+        f"/admin/invoices/invoice/{received.pk}/decide/",
+        {
+            "csrfmiddlewaretoken": csrf_of(page),
+            "response": "ACCEPT",
+            "remarks": remarks,
+            "version": "1",
+        },
+        follow=True,
+    )
+    assert "Not sent: remarks" in response.content.decode()
+    assert state(received) == before
+
+
+def test_without_decide_permission(received, login):
+    auditor = login("auditor")
+    page = auditor.get(detail(received))
+    assert page.status_code == 200
+    assert 'id="decision"' not in page.content.decode()
+    listing = auditor.get(LIST).content.decode()
+    assert "accept_selected" not in listing
+    before = state(received)
+    response = auditor.post(
+        f"/admin/invoices/invoice/{received.pk}/decide/",
+        {
+            "csrfmiddlewaretoken": csrf_of(page),
+            "response": "ACCEPT",
+            "remarks": "ok",
+            "version": "1",
+        },
+    )
+    assert response.status_code == 403
+    response = auditor.post(
+        LIST,
+        {
+            "csrfmiddlewaretoken": csrf_of(auditor.get(LIST)),
+            "action": "accept_selected",
+            "_selected_action": [received.pk],
+            "apply": "1",
+            "remarks": "ok",
+            f"version_{received.pk}": "1",
+        },
+    )
+    assert state(received) == before
+
+
+def test_bulk_decision(received, webhook, login):
+    webhook(SEND, data.network_invoice(object_id=data.OTHER_OBJECT_ID, number="SGST/26-27/0462"))
+    other = Invoice.objects.get(object_id=data.OTHER_OBJECT_ID)
+    reviewer = login("reviewer")
+    listing = reviewer.get(LIST)
+    assert "accept_selected" in listing.content.decode()
+    ask = reviewer.post(
+        LIST,
+        {
+            "csrfmiddlewaretoken": csrf_of(listing),
+            "action": "return_selected",
+            "_selected_action": [received.pk, other.pk],
+        },
+    )
+    assert ask.status_code == 200
+    html = ask.content.decode()
+    assert f'name="version_{received.pk}" value="1"' in html
+    # the second invoice changes while the reviewer writes the remarks
+    webhook(
+        EDIT,
+        data.edit_of(
+            data.network_invoice(object_id=data.OTHER_OBJECT_ID, number="SGST/26-27/0462"),
+            version=(1, 2),
+            price=60.0,
+        ),
+    )
+    done = reviewer.post(
+        LIST,
+        {
+            "csrfmiddlewaretoken": csrf_of(ask),
+            "action": "return_selected",
+            "apply": "1",
+            "_selected_action": [received.pk, other.pk],
+            "remarks": "Attach delivery challan",
+            f"version_{received.pk}": "1",
+            f"version_{other.pk}": "1",
+        },
+        follow=True,
+    )
+    text = done.content.decode()
+    assert "SGST/26-27/0458: return for review sent" in text
+    assert "SGST/26-27/0462: not sent. The invoice changed" in text
+    message = OutboundMessage.objects.get()
+    assert message.document == received
+    assert message.body["invoiceConfirmation"]["buyerRemarks"] == "Attach delivery challan"
+    other.refresh_from_db()
+    assert other.pending_message is None
+
+
+def test_bulk_decision_needs_remarks(received, login):
+    reviewer = login("reviewer")
+    listing = reviewer.get(LIST)
+    before = state(received)
+    page = reviewer.post(
+        LIST,
+        {
+            "csrfmiddlewaretoken": csrf_of(listing),
+            "action": "accept_selected",
+            "apply": "1",
+            "_selected_action": [received.pk],
+            "remarks": "",
+            f"version_{received.pk}": "1",
+        },
+    )
+    assert page.status_code == 200 and "This field is required" in page.content.decode()
+    assert state(received) == before
+
+
+def test_export_needs_the_export_permission(received, login):
+    auditor = login("auditor")
+    assert auditor.get("/admin/invoices/invoice/export/").status_code == 200
+    reviewer = login("reviewer")
+    assert reviewer.get("/admin/invoices/invoice/export/").status_code == 403
+
+
+def test_staff_create_send_and_cancel_our_invoice(business, login, staff, webhook):
+    from .conftest import SEND_RESULT
+
+    admin_client = login("admin")
+    form = admin_client.get("/admin/invoices/invoice/add/")
+    assert form.status_code == 200
+    response = admin_client.post(
+        "/admin/invoices/invoice/add/",
+        {
+            "csrfmiddlewaretoken": csrf_of(form),
+            "business": business.pk,
+            "buyer_b2b_id": data.SUPPLIER_B2B_ID,
+            "buyer_gstin": data.SUPPLIER_GSTIN,
+            "buyer_legal_name": "Shree Ganesh Steel Traders Private Limited",
+            "buyer_trade_name": "",
+            "buyer_state_code": "27",
+            "place_of_supply": "27",
+            "supplier_invoice_number": "KEW/INV/26-27/0013",
+            "invoice_date": "2026-11-20",
+            "due_date": "2026-12-20",
+            "lines-TOTAL_FORMS": "3",
+            "lines-INITIAL_FORMS": "0",
+            "lines-MIN_NUM_FORMS": "1",
+            "lines-MAX_NUM_FORMS": "1000",
+            "lines-0-description": "Gear blank EN8",
+            "lines-0-hsn_code": "84831099",
+            "lines-0-quantity": "120",
+            "lines-0-unit": "NOS",
+            "lines-0-unit_price": "415.50",
+            "lines-0-gst_rate": "18",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    ours = Invoice.objects.get(supplier_invoice_number="KEW/INV/26-27/0013")
+    assert (ours.status, ours.total_value, str(ours.igst_amount)) == (
+        "CREATED",
+        Decimal("58834.80"),
+        "8974.80",
+    )
+    page = admin_client.get(detail(ours))
+    assert 'id="supplier-actions"' in page.content.decode()
+    admin_client.post(
+        f"/admin/invoices/invoice/{ours.pk}/send/",
+        {"csrfmiddlewaretoken": csrf_of(page), "version": "1"},
+    )
+    sent = OutboundMessage.objects.get()
+    assert sent.message_type == "invoice.send"
+    webhook(SEND_RESULT, data.result(sent.req_msg_id))
+    page = admin_client.get(detail(ours))
+    admin_client.post(
+        f"/admin/invoices/invoice/{ours.pk}/cancel/",
+        {
+            "csrfmiddlewaretoken": csrf_of(page),
+            "version": "1",
+            "remarks": "Raised twice",
+        },
+    )
+    cancel = OutboundMessage.objects.get(message_type="invoice.status_change")
+    assert cancel.body["invoiceStatus"]["supplierRemarks"] == "Raised twice"
+    ours.refresh_from_db()
+    assert (ours.status, ours.pending_status) == ("SENT_TO_BUYER", "CANCELLED")
