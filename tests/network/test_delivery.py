@@ -278,3 +278,41 @@ def test_two_workers_deliver_each_message_once(workers, enkash, decide):
     ids = [r.req_msg_id for r in enkash.received]
     assert sorted(ids) == sorted(m.req_msg_id for m in messages)
     assert DeliveryAttempt.objects.count() == 40
+
+
+@pytest.mark.django_db
+def test_an_expired_token_costs_one_refresh_and_both_exchanges_are_recorded(enkash, decide):
+    first, second = decide(), decide()
+    deliver(first.pk)
+    enkash.expire_tokens()
+
+    assert deliver(second.pk) == "sent"
+
+    assert list(second.attempts.values_list("status_code", flat=True)) == [401, 200]
+    assert enkash.tokens_issued == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_result_that_overtakes_the_ack_is_kept(enkash, decide):
+    """EnKash's resp-* may arrive before our call returns: the message stays answered."""
+    from django.db import connection as thread_connection
+
+    message = decide()
+
+    def answer_before_acknowledging(received):
+        try:  # runs in the sandbox's thread, on its own database connection
+            outbox.record_result(message, None, {"reqMsgId": received.req_msg_id,
+                                                 "result": "SUCCESS"})  # fmt: skip
+        finally:
+            thread_connection.close()
+        return {"msgId": "ENK-1"}
+
+    enkash.on_request = answer_before_acknowledging
+
+    assert deliver(message.pk) == "recorded after answered"
+
+    message.refresh_from_db()
+    assert (message.state, message.result) == (State.ANSWERED, "SUCCESS")
+    assert message.network_message_id == "ENK-1"
+    assert message.sent_at is not None
+    assert list(message.attempts.values_list("status_code", flat=True)) == [200]
