@@ -31,6 +31,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
@@ -94,7 +95,10 @@ def _post(message: OutboundMessage) -> Exchange:
     try:
         return get_client().post(message.path, message.body, req_msg_id=message.req_msg_id)
     except Exception as exc:  # a bad setting must not strand the message in SENDING
-        logger.exception("Outbound message %s could not be sent", message.pk)
+        if isinstance(exc, ImproperlyConfigured):
+            logger.warning("Outbound message %s not sent: %s", message.pk, exc)
+        else:
+            logger.exception("Outbound message %s could not be sent", message.pk)
         return Exchange(
             url=settings.ENKASH_BASE_URL + message.path,
             request_headers={"X-Request-Id": message.req_msg_id},

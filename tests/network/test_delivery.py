@@ -316,3 +316,15 @@ def test_a_result_that_overtakes_the_ack_is_kept(enkash, decide):
     assert message.network_message_id == "ENK-1"
     assert message.sent_at is not None
     assert list(message.attempts.values_list("status_code", flat=True)) == [200]
+
+
+@pytest.mark.django_db
+def test_without_a_base_url_the_message_waits_for_one(decide, settings):
+    settings.ENKASH_BASE_URL = ""
+    message = decide()
+
+    assert deliver(message.pk) == "retry"
+
+    message.refresh_from_db()
+    assert message.state == State.PENDING
+    assert message.last_error == "ImproperlyConfigured: ENKASH_BASE_URL is not set."
