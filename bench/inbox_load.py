@@ -9,10 +9,13 @@ with N concurrent senders, each a bounded number of requests:
 
 - floor: the same gunicorn answering a bench-only view that only inserts the raw body
   (bench/inbox_urls.py; never in the product's urls);
-- inbox: signed, realistic `resp-send-invoice` messages (the network invoice of the
-  EnKash page, 20 line items, and a `resp` block) matching no request of ours: the
-  inbox's whole path (record, authenticate, verify the signature, parse, lock,
-  de-duplicate, match, answer) with no document handler;
+- inbox: signed, realistic credit notes (`cd-note/req-send`: the network invoice of
+  the EnKash page with 20 line items, as the note's sections) on a path no app handles
+  yet: the inbox's own path (record, authenticate, verify the signature, parse, lock,
+  de-duplicate, acknowledge as awaiting handler);
+- inbox+outbox match: the invoice as the network's result of a send of ours
+  (`resp-send-invoice`, with a `resp` block) matching no request of ours: the inbox
+  plus the outbox's three look-ups, no document handler;
 - inbox+invoice handler: the same invoice as `req-send-invoice`, addressed to a buyer
   B2B ID registered as ours, so the invoices app's handler creates a new invoice each
   time (when that app is installed; otherwise it is answered as it is).
@@ -46,6 +49,7 @@ TOKEN = "bench-webhook-token-" + "q" * 20
 SECRET = "whsec_YmVuY2gtc2lnbmluZy1zZWNyZXQtMDEyMzQ1Njc4OQ=="
 INVOICE_PATH = "/api/v0/invoice/req-send-invoice"
 RESULT_PATH = "/api/v0/invoice/resp-send-invoice"
+NOTE_PATH = "/api/v0/cd-note/req-send"
 BUYER, SUPPLIER = "BUYER-BENCH-1", "SUPPLIER-BENCH-1"
 BUYER_GSTIN, SUPPLIER_GSTIN = "27AAACB2230M1Z2", "27AABCS1429B1Z1"
 FLOOR_PATH = "/bench/floor"
@@ -276,6 +280,23 @@ def inbox_request():
     return INVOICE_PATH, body, headers
 
 
+def note_request():
+    """A credit note: the invoice's sections under `cdNote` (PROTOCOL §3), on a path no
+    handler serves yet: the inbox's own work (recorded, acknowledged, awaiting handler)."""
+    message = invoice_message(BUYER, SUPPLIER)
+    note = message.pop("invoice")
+    note["objectId"] = "CDN" + note["objectId"][3:]
+    note.update(noteType="CREDIT", supplierCDNoteNumber="CN/" + note["objectId"][-10:],
+                cdNoteStatusTransition=note.pop("statusTransition"),
+                precedingInvoiceDetails=[{"invoiceNumber": "SUP/2026/0042",
+                                          "date": "2026-11-02", "otherReferenceNo": ""}])  # fmt: skip
+    message["cdNote"] = note
+    body = json.dumps(message).encode()
+    headers = {"Content-Type": "application/json", "X-Webhook-Token": TOKEN}
+    headers.update(signed_headers(SECRET, "msg_" + uuid.uuid4().hex, body))
+    return NOTE_PATH, body, headers
+
+
 def result_request():
     """The network's result of a send of ours (resp-send-invoice: the same invoice and a resp
     block), matching no request of ours: the inbox's whole path, no document handler."""
@@ -332,7 +353,8 @@ def main() -> None:
               f"body {len(inbox_request()[1])} bytes (20 line items)")  # fmt: skip
         phases = {
             "floor": floor_request,
-            "inbox": result_request,  # the inbox's own work: no document handler runs
+            "inbox": note_request,  # the inbox's own work: no handler for notes yet
+            "inbox+outbox match": result_request,  # an invoice result matching no request
             "inbox+invoice handler": inbox_request,  # a new invoice created per message
         }
         for make in phases.values():
@@ -340,11 +362,11 @@ def main() -> None:
         results = {name: run_phase(port, args.senders, args.requests, make)
                    for name, make in phases.items()}  # fmt: skip
         for name, r in results.items():
-            print(f"{name:22} {r['requests']:6d} req {r['throughput']:8.1f} req/s  "
+            print(f"{name:21} {r['requests']:6d} req {r['throughput']:8.1f} req/s  "
                   f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
                   f"HTTP {r['statuses']}")  # fmt: skip
         floor = results["floor"]["throughput"]
-        for name in ("inbox", "inbox+invoice handler"):
+        for name in list(results)[1:]:
             ratio = results[name]["throughput"] / floor
             p99 = results[name]["p99_ms"]
             met = ratio >= 0.5 and p99 < 100

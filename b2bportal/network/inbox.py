@@ -218,11 +218,32 @@ def _req_msg_id(route: Route, headers: Mapping, body: dict):
     return auth._header(headers, "X-Request-Id") or resp.get("reqMsgId") or ""
 
 
-def _lock(fingerprint_hex: str) -> None:
-    """Serialise every processing of one message, across processes, until the commit."""
-    key = int.from_bytes(bytes.fromhex(fingerprint_hex[:16]), "big", signed=True)
+FIND_ORIGINAL = (
+    "SELECT id, reply_status, reply_body FROM network_inboundmessage "
+    "WHERE fingerprint = %s AND outcome = ANY(%s) AND duplicate_of_id IS NULL "
+    "AND id <> %s ORDER BY id LIMIT 1"
+)
+
+
+def _lock_and_find_original(record: InboundMessage):
+    """Take the message's lock, then find the delivery that answered it: (id, status, reply).
+
+    The advisory lock serialises every processing of one fingerprint across processes
+    until the transaction ends; the look-up runs after it, so it sees what a copy that
+    held the lock before us committed. Plain SQL: this runs for every message.
+    """
+    key = int.from_bytes(bytes.fromhex(record.fingerprint[:16]), "big", signed=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        # Only an original counts: its repeats carry its (possibly older) answer.
+        cursor.execute(
+            FIND_ORIGINAL,
+            [record.fingerprint, [str(outcome) for outcome in ANSWERED], record.pk],
+        )
+        found = cursor.fetchone()
+    if found and isinstance(found[2], str):
+        found = (found[0], found[1], json.loads(found[2]))
+    return found
 
 
 def _process(record: InboundMessage, route: Route, body: dict, via: str) -> None:
@@ -230,7 +251,7 @@ def _process(record: InboundMessage, route: Route, body: dict, via: str) -> None
     history = list(record.history)
     try:
         with transaction.atomic():
-            _lock(record.fingerprint)
+            original = _lock_and_find_original(record)
             if via != "http":
                 # Another reprocess of this very row may have finished while we waited.
                 current = InboundMessage.objects.filter(pk=record.pk).values_list(
@@ -239,18 +260,9 @@ def _process(record: InboundMessage, route: Route, body: dict, via: str) -> None
                 if current.get() not in REPROCESSABLE:
                     record.refresh_from_db()
                     return
-            # Only an original counts: its repeats carry its (possibly older) answer.
-            first = (
-                InboundMessage.objects.filter(
-                    fingerprint=record.fingerprint, outcome__in=ANSWERED, duplicate_of=None
-                )
-                .exclude(pk=record.pk)
-                .order_by("id")
-                .first()
-            )
-            if first is not None:
-                record.duplicate_of_id = first.pk
-                _close(record, Outcome.DUPLICATE, first.reply_status, first.reply_body, via=via)
+            if original is not None:
+                record.duplicate_of_id, status, reply = original
+                _close(record, Outcome.DUPLICATE, status, reply, via=via)
                 return
             _dispatch(record, route, body, via)
     except Exception as exc:
