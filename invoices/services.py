@@ -168,7 +168,10 @@ def _parse_invoice(body: dict) -> dict:
 
     if wire.is_internal(block):
         validated = parse(wire.InternalInvoiceSerializer, block, "invoice")
-        return wire.internal_content(validated, block, body["b2bIds"])
+        content = wire.internal_content(validated, block, body["b2bIds"])
+        if content["shape"] == Shape.INTERNAL and not content["supplier_gstin"]:
+            _fill_parties(content)
+        return content
     validated = parse(wire.NetworkInvoiceSerializer, block, "invoice")
     content = wire.network_content(validated, block)
     for side, path in (("supplier", "supplierB2BId"), ("buyer", "buyerB2BId")):
@@ -181,6 +184,23 @@ def _parse_invoice(body: dict) -> dict:
             )
         content[f"{side}_b2b_id"] = carried
     return content
+
+
+def _fill_parties(content: dict) -> None:
+    """The internal shape names parties by B2B ID only: fill in what our records know.
+
+    The place of supply is taken to be the buyer's state (goods delivered to the buyer).
+    """
+    from b2bportal.parties.models import Counterparty
+
+    for side, model in (("buyer", Business), ("supplier", Counterparty)):
+        party = model.objects.filter(b2b_id=content[f"{side}_b2b_id"]).first()
+        if party is None:
+            continue
+        for name in ("gstin", "legal_name", "trade_name", "state_code"):
+            content[f"{side}_{name}"] = getattr(party, name)
+        content[f"{side}_address"] = party.address or {}
+    content["place_of_supply"] = content["buyer_state_code"]
 
 
 def _receive(body: dict, *, inbound, edit: bool) -> Received:
@@ -346,14 +366,16 @@ def _apply_action(invoice, message_type, block, *, inbound, fingerprint="") -> N
 def _receive_action(message_type: str, body: dict, block: dict, *, inbound) -> Received:
     path, our_role = ACTION_BLOCKS[message_type]
     b2b_ids = body["b2bIds"]
-    sides = resolve_sides(b2b_ids["buyerB2BId"], b2b_ids["supplierB2BId"])
+    resolve_sides(b2b_ids["buyerB2BId"], b2b_ids["supplierB2BId"])  # one of them is ours
+    # The side this message is addressed to (both may be ours when our businesses trade).
+    ours = "supplierB2BId" if our_role == Role.SUPPLIER else "buyerB2BId"
     with transaction.atomic():
         invoice = _locked(block["objectId"], f"{path}.objectId")
-        if invoice.role != our_role or sides.business.pk != invoice.business_id:
+        if invoice.role != our_role or invoice.business.b2b_id != b2b_ids[ours]:
             raise Rejected(
                 "INVALID_FIELD",
-                "This message is not for our side of the invoice",
-                "b2bIds.buyerB2BId",
+                f"This message is for the {our_role} of the invoice; we are not",
+                f"b2bIds.{ours}",
                 document=invoice,
             )
         fingerprint = _fingerprint(message_type, block)

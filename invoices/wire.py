@@ -10,10 +10,12 @@ invoice; replies carry the network invoice. Both are read into one canonical
 
 Internal -> canonical: nbblInvoiceId -> objectId, supplierInvoiceNo (or invoiceNumber)
 -> supplierInvoiceNumber, supplierInvoiceDate (or invoiceDate) -> invoice date,
-dueDate -> due date, totalAmount (or invoiceAmount) -> total value, cgst/sgst/igst ->
-taxes, total minus taxes -> assessable value, nbblInvoiceStatus -> status,
-nbblInvoiceItems -> items. When `nbblInvoiceData` holds a network invoice, its
-sections (parties, items, ...) win: it is the richer, canonical form.
+dueDate -> due date, totalAmount (taxes included) -> total value, cgst/sgst/igst ->
+taxes, invoiceAmount (before taxes; else total minus taxes) -> assessable value,
+nbblInvoiceStatus -> status, nbblInvoiceItems -> items. The internal shape names the
+parties by B2B ID only: the service fills in what our party records know of them.
+When `nbblInvoiceData` holds a network invoice, its sections (parties, items, ...)
+win: it is the richer, canonical form.
 
 Network dates: the network invoice has no invoice or due date field. The invoice
 date is `invoiceReferenceDetails.invoiceStartDate`, else the date (Asia/Kolkata) of `ts`;
@@ -376,8 +378,13 @@ def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
         return content
     items = [internal_item(i, n) for n, i in enumerate(validated.get("nbblInvoiceItems") or [], 1)]
     taxes = {t: _money(validated.get(t)) for t in ("cgst", "sgst", "igst")}
+    # totalAmount carries the taxes, invoiceAmount is the value before them.
+    before_tax = validated.get("invoiceAmount")
     total = validated.get("totalAmount")
-    total = _money(validated.get("invoiceAmount") if total is None else total)
+    if total is None:
+        total = (before_tax or 0) + sum(taxes.values())
+    total = _money(total)
+    assessable = total - sum(taxes.values()) if before_tax is None else _money(before_tax)
     due = validated.get("dueDate")
     content = {
         "object_id": validated["nbblInvoiceId"],
@@ -390,7 +397,7 @@ def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
         "due_date": _safe_date(due),
         "currency": "INR",
         "place_of_supply": "",
-        "assessable_value": total - sum(taxes.values()),
+        "assessable_value": assessable,
         "cgst_amount": taxes["cgst"],
         "sgst_amount": taxes["sgst"],
         "igst_amount": taxes["igst"],
