@@ -18,6 +18,7 @@ from import_export import fields, resources
 from import_export.admin import ExportActionMixin
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import (
+    AutocompleteSelectFilter,
     ChoicesDropdownFilter,
     RangeDateFilter,
     RangeNumericFilter,
@@ -28,6 +29,7 @@ from unfold.decorators import display
 
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import InboundMessage, OutboundMessage
+from b2bportal.network.outbox_admin import document_filter_url
 
 from . import services
 from .api.filtersets import PENDING
@@ -159,7 +161,7 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
         ("status", ChoicesDropdownFilter),
         "role",
         ("business", RelatedDropdownFilter),
-        ("counterparty", RelatedDropdownFilter),
+        ("counterparty", AutocompleteSelectFilter),  # thousands of them: searched, not listed
         ("invoice_date", RangeDateFilter),
         ("due_date", RangeDateFilter),
         ("total_value", RangeNumericFilter),
@@ -304,6 +306,7 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
             "outbound": outbound,
             "conflicts": [m for m in inbound if m.error_code == "VERSION_CONFLICT"],
             "parked": [a for a in invoice.parked_actions.all() if a.applied_at is None],
+            "all_calls_url": document_filter_url(invoice),
             "diff": diff,
             "pending": pending,
             "decision_form": DecisionForm(initial={"version": invoice.version})

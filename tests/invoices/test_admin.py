@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from b2bportal.network.models import OutboundMessage
+from b2bportal.parties.models import Business
 from invoices.models import Invoice, StatusChange
 from tests.fixtures import invoices as data
 
@@ -78,6 +79,13 @@ def test_list_filters_and_search(received, webhook, login):
     assert numbers(overdue="yes") == ["SGST/26-27/0461"]  # due 2026-11-19; 0458 due 2026-12-18
     assert numbers(overdue="no") == ["SGST/26-27/0458"]
     assert numbers(due_date_from="2026-12-01", due_date_to="2026-12-31") == ["SGST/26-27/0458"]
+    assert numbers(counterparty__id__exact=received.counterparty_id) == [
+        "SGST/26-27/0458",
+        "SGST/26-27/0461",
+    ]
+    other = Business.objects.create(b2b_id="KAVERIENG.B2B.0002", legal_name="Kaveri Unit 2")
+    assert numbers(business__id__exact=other.pk) == []
+    assert len(numbers(business__id__exact=received.business_id)) == 2
     assert numbers(q="0461") == ["SGST/26-27/0461"]
     assert numbers(q=data.OBJECT_ID) == ["SGST/26-27/0458"]
     assert numbers(q="Shree Ganesh") == ["SGST/26-27/0458", "SGST/26-27/0461"]
@@ -359,3 +367,13 @@ def test_staff_create_send_and_cancel_our_invoice(business, login, staff, webhoo
     assert cancel.body["invoiceStatus"]["supplierRemarks"] == "Raised twice"
     ours.refresh_from_db()
     assert (ours.status, ours.pending_status) == ("SENT_TO_BUYER", "CANCELLED")
+
+
+def test_conflict_and_parked_messages_are_shown(received, webhook, login):
+    webhook(EDIT, data.edit_of(data.network_invoice(), version=(0, 1), price=70.0))  # conflict
+    webhook(EDIT, data.edit_of(data.network_invoice(), version=(2, 3), price=65.0))  # ahead
+    html = login("reviewer").get(detail(received)).content.decode()
+    assert html.count('class="conflict') == 1
+    assert "Version conflict: message #" in html
+    assert "v3 Parked: arrived ahead of sequence" in html
+    assert "VERSION_CONFLICT" in html

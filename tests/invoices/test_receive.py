@@ -315,3 +315,17 @@ def test_status_change_with_bad_action(received, webhook):
     assert not OutboundMessage.objects.exists()
     assert InvoiceVersion.objects.count() == 1
     assert StatusChange.objects.count() == 1
+
+
+def test_internal_shape_wrapping_the_network_invoice(webhook):
+    network = data.network_invoice()
+    body = data.internal_invoice()
+    body["invoice"]["nbblInvoiceData"] = network["invoice"]
+    assert webhook(SEND, body).status_code == 200
+    invoice = Invoice.objects.get(object_id=data.OBJECT_ID)
+    version = invoice.current_version
+    assert version.shape == Shape.INTERNAL
+    assert version.sections["ewayBillDetail"]["vehicleNo"] == "MH14GU3391"
+    assert invoice.supplier_gstin == data.SUPPLIER_GSTIN
+    assert invoice.total_value == Decimal("25488.00")
+    assert version.raw["nbblInvoiceId"] == data.OBJECT_ID
