@@ -31,6 +31,7 @@ class OfflineEnKash:
         result_delay: float = 0.5,
         buyer_delay: float = 2.0,
         buyer_policy: dict[str, float] | None = None,
+        play_buyers: bool = True,
         strict: bool = False,
         seed: int = 0,
     ):
@@ -44,6 +45,7 @@ class OfflineEnKash:
             result_delay=result_delay,
             buyer_delay=buyer_delay,
             buyer_policy=buyer_policy,
+            play_buyers=play_buyers,
             strict=strict,
             seed=seed,
         )

@@ -1,0 +1,215 @@
+"""End to end: the app server, a worker and the offline EnKash, all real, on loopback.
+
+One set of processes serves the whole module (`stack`): `manage.py runserver` and
+`manage.py procrastinate worker` on the pytest test database, and the sandbox in this
+process. Tests are transactional, so the processes see their writes; they roll back
+with `serialized_rollback`, which restores the content types under their original
+ids after each flush (the running processes cache them; new ids would break the
+generic links of their messages).
+"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from b2bportal.network.sandbox.enkash import OfflineEnKash
+from b2bportal.network.sandbox.faults import FaultPlan
+from b2bportal.network.sandbox.scenarios import wait_until_healthy
+from b2bportal.staff.services import DEMO_PASSWORD
+from tests.network.conftest import database_url
+
+ROOT = Path(__file__).resolve().parents[2]
+WEBHOOK_TOKEN = "e2e-webhook-token-41aa"
+SIGNING_SECRET = "whsec_ZTJlLXNpZ25pbmcta2V5LWZvci10ZXN0cw=="
+CLIENT_ID, CLIENT_SECRET = "e2e-client", "e2e-client-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    """The running processes and the sandbox."""
+
+    app_url: str
+    enkash: OfflineEnKash
+    logs: Path
+
+    def reset_faults(self) -> None:
+        self.enkash.set_faults(FaultPlan())
+        self.enkash.server.faults.clear()
+
+    def log_tail(self) -> str:
+        return "\n".join(
+            f"--- {log.name}\n" + log.read_text(errors="replace")[-3000:]
+            for log in sorted(self.logs.glob("*.log"))
+        )
+
+
+@pytest.fixture(scope="module")
+def stack(django_db_setup, django_db_blocker, tmp_path_factory):
+    """App server + worker on the test database, and the offline EnKash they talk to."""
+    logs = tmp_path_factory.mktemp("e2e-logs")
+    app_port = free_port()
+    app_url = f"http://127.0.0.1:{app_port}"
+    enkash = OfflineEnKash(
+        app_url,
+        webhook_token=WEBHOOK_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        result_delay=0.2,
+        play_buyers=False,
+    ).start()
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        # Never point the processes at a real database (only a test run's own).
+        assert connection.settings_dict["NAME"].startswith("test_"), "no test database"
+        url = database_url()
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "B2BPORTAL_TESTING": "1",
+        "DATABASE_URL": url,
+        "DB_CONN_MAX_AGE": "0",
+        "ENKASH_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
+        "ENKASH_WEBHOOK_SIGNING_SECRET": SIGNING_SECRET,
+        "ENKASH_WEBHOOK_ALLOWED_IPS": "",
+        "ENKASH_BASE_URL": enkash.url,
+        "ENKASH_CLIENT_ID": CLIENT_ID,
+        "ENKASH_CLIENT_SECRET": CLIENT_SECRET,
+        "ENKASH_ENCRYPTION_KEY": "",
+        "ENKASH_CONNECT_TIMEOUT": "0.5",
+        "ENKASH_READ_TIMEOUT": "2",
+        "ENKASH_RETRY_BASE_SECONDS": "0.3",
+        "ENKASH_RETRY_MAX_DELAY_SECONDS": "1",
+        "ENKASH_STALLED_AFTER_SECONDS": "3",
+        "ENKASH_RECOVERY_CRON": "* * * * * *",
+        "PROCRASTINATE_HEARTBEAT_SECONDS": "0.5",
+    }
+    commands = {
+        "app": ["runserver", f"127.0.0.1:{app_port}", "--noreload"],
+        "worker": ["procrastinate", "worker", "--concurrency", "2"],
+    }
+    processes = []
+    for name, command in commands.items():
+        log = (logs / f"{name}.log").open("wb")
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "manage.py", *command],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+    running = Stack(app_url, enkash, logs)
+    try:
+        wait_until_healthy(app_url, timeout=60)
+        yield running
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        enkash.stop()
+
+
+@pytest.fixture
+def e2e(stack):
+    """The stack, with no faults and an empty request log, for one test."""
+    stack.reset_faults()
+    stack.enkash.server.clear()
+    stack.enkash.sender.deliveries.clear()
+    yield stack
+    stack.reset_faults()
+    if stack.enkash.server.running is False:
+        stack.enkash.server.start()
+
+
+class Browser:
+    """A person in the admin: a real login form with CSRF, cookies kept."""
+
+    def __init__(self, app_url: str):
+        self.client = httpx.Client(base_url=app_url, timeout=15, follow_redirects=False)
+
+    def csrf(self, html: str) -> str:
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert found, "no CSRF token on the page"
+        return found.group(1)
+
+    def login(self, username: str, password: str) -> None:
+        page = self.client.get("/admin/login/")
+        assert page.status_code == 200
+        answer = self.client.post(
+            "/admin/login/",
+            data={
+                "csrfmiddlewaretoken": self.csrf(page.text),
+                "username": username,
+                "password": password,
+                "next": "/admin/",
+            },
+        )
+        assert answer.status_code == 302 and answer.headers["location"] == "/admin/", answer.text
+
+    def get(self, path: str) -> httpx.Response:
+        return self.client.get(path)
+
+    def post_form(self, page_path: str, action: str, data: dict) -> httpx.Response:
+        """Submit a form of the page at `page_path` (its CSRF token included)."""
+        page = self.client.get(page_path)
+        assert page.status_code == 200, page.text[:2000]
+        assert f'action="{action}"' in page.text, f"no form posting to {action} on {page_path}"
+        return self.client.post(action, data={"csrfmiddlewaretoken": self.csrf(page.text), **data})
+
+    def close(self):
+        self.client.close()
+
+
+@pytest.fixture
+def browser(e2e):
+    opened = []
+
+    def open_as(username: str, password: str = DEMO_PASSWORD) -> Browser:
+        browser = Browser(e2e.app_url)
+        browser.login(username, password)
+        opened.append(browser)
+        return browser
+
+    yield open_as
+    for browser in opened:
+        browser.close()
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1, stack=None):
+    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"condition not met within {timeout}s"
+                + (f"\n{stack.log_tail()}" if stack is not None else "")
+            )
+        time.sleep(interval)
