@@ -92,7 +92,7 @@ def _snapshot(invoice, content: dict, number: int, state: str, *, inbound=None, 
         state=state,
         shape=content["shape"],
         status=content.get("status") or "",
-        content_hash=wire.content_hash(content),
+        content_hash=content.get("digest") or wire.content_hash(content),
         inbound_message=inbound,
         created_by=actor,
         supplier_address=content.get("supplier_address") or {},
@@ -169,6 +169,8 @@ def _parse_invoice(body: dict) -> dict:
     if wire.is_internal(block):
         validated = parse(wire.InternalInvoiceSerializer, block, "invoice")
         content = wire.internal_content(validated, block, body["b2bIds"])
+        # What the message itself says identifies it, not what our records add to it.
+        content["digest"] = wire.content_hash(content)
         if content["shape"] == Shape.INTERNAL and not content["supplier_gstin"]:
             _fill_parties(content)
         return content
@@ -213,7 +215,7 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
             "b2bIds.buyerB2BId",
         )
     content = _parse_invoice(body)
-    digest = wire.content_hash(content)
+    digest = content.get("digest") or wire.content_hash(content)
     version_path = "invoice.objectVersion.newVersion"
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().filter(object_id=content["object_id"]).first()

@@ -329,3 +329,15 @@ def test_internal_shape_wrapping_the_network_invoice(webhook):
     assert invoice.supplier_gstin == data.SUPPLIER_GSTIN
     assert invoice.total_value == Decimal("25488.00")
     assert version.raw["nbblInvoiceId"] == data.OBJECT_ID
+
+
+def test_internal_shape_repeat_is_a_duplicate_after_we_learn_more_of_the_supplier(webhook):
+    internal = data.internal_invoice(object_id=data.OTHER_OBJECT_ID)
+    assert webhook(SEND, internal).status_code == 200
+    # a network invoice from the same supplier teaches us its GSTIN and names
+    assert webhook(SEND, data.network_invoice(number="SGST/26-27/0470")).status_code == 200
+    internal["device"] = {"tag": {"name": "GEOCODE", "value": "18.6,73.8"}}  # other bytes
+    response = webhook(SEND, internal)
+    assert response.status_code == 200
+    assert InboundMessage.objects.filter(outcome="duplicate").count() == 1
+    assert Invoice.objects.get(object_id=data.OTHER_OBJECT_ID).versions.count() == 1
