@@ -50,6 +50,7 @@ class Stack:
     def reset_faults(self) -> None:
         self.enkash.set_faults(FaultPlan())
         self.enkash.server.faults.clear()
+        self.enkash.network.play_buyers = False
 
     def log_tail(self) -> str:
         return "\n".join(

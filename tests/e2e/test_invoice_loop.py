@@ -14,6 +14,7 @@ from b2bportal.network.sandbox.faults import FaultPlan
 from b2bportal.parties.models import Business
 from b2bportal.staff.services import create_demo_accounts
 from invoices.models import Invoice
+from invoices.services import create_invoice
 
 from .conftest import wait_until
 
@@ -249,3 +250,58 @@ def test_a_request_refused_at_the_door_fails_once_and_is_not_retried(world, brow
     invoice = Invoice.objects.get(pk=invoice.pk)
     assert invoice.status == "SENT_TO_BUYER"
     assert world.enkash.network.status_of(draft.object_id) == ("SENT_TO_BUYER", 1)
+
+
+def test_an_invoice_we_send_is_taken_by_the_network_and_accepted_by_its_buyer(world, browser):
+    world.enkash.network.play_buyers = True
+    world.enkash.network.buyer_delay = 0.3
+    world.enkash.network.buyer_policy = {"ACCEPT": 1.0}
+    buyer = COUNTERPARTIES[4]
+    ours = create_invoice(
+        Business.objects.get(b2b_id=OUR_BUSINESSES[0].b2b_id),
+        {
+            "buyer": {
+                "b2b_id": buyer.b2b_id,
+                "gstin": buyer.gstin,
+                "legal_name": buyer.legal_name,
+                "state_code": buyer.state_code,
+            },
+            "supplier_invoice_number": "SEW/26-27/00042",
+            "invoice_date": DAY,
+            "due_date": date(2026, 12, 20),
+            "items": [
+                {
+                    "description": "CNC machined flange",
+                    "hsn_code": "8487",
+                    "quantity": "40",
+                    "unit": "NOS",
+                    "unit_price": "1250.00",
+                    "gst_rate": "18",
+                }
+            ],
+        },
+    )
+    page = f"/admin/invoices/invoice/{ours.pk}/change/"
+    answer = browser("admin").post_form(
+        page, f"/admin/invoices/invoice/{ours.pk}/send/", {"version": 1}
+    )
+    assert answer.status_code == 302
+    invoice = wait_until(
+        lambda: Invoice.objects.filter(pk=ours.pk, status="ACCEPTED").first(), stack=world
+    )
+    [sent] = [r for r in world.enkash.server.received if r.path.endswith("req-send-invoice")]
+    assert sent.status == 200
+    assert sent.body["invoice"]["objectId"] == ours.object_id
+    assert world.enkash.network.status_of(ours.object_id) == ("ACCEPTED", 1)
+    [outbound] = OutboundMessage.objects.filter(object_id=ours.object_id)
+    assert (outbound.message_type, outbound.state, outbound.result) == (
+        "invoice.send",
+        "answered",
+        "SUCCESS",
+    )
+    assert [(c.kind, c.to_status, c.source) for c in invoice.status_changes.all()] == [
+        ("applied", "CREATED", "staff"),
+        ("requested", "SENT_TO_BUYER", "staff"),
+        ("applied", "SENT_TO_BUYER", "staff"),
+        ("applied", "ACCEPTED", "network"),
+    ]
