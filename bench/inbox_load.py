@@ -1,6 +1,7 @@
 """Load benchmark of the webhook inbox, beside a floor measured in the same run.
 
-    .venv/bin/python bench/inbox_load.py [--senders 16] [--requests 3000] [--workers N]
+    .venv/bin/python bench/inbox_load.py [--senders 16] [--requests 3000] [--rounds 4]
+                                         [--workers N]
 
 Starts the production server setup (gunicorn, DEBUG=0, production settings) on a free
 loopback port against a fresh database `b2bportal_bench_inbox` on DATABASE_URL's
@@ -257,11 +258,19 @@ def run_phase(port: int, senders: int, total: int, make_request) -> dict:
     started = time.perf_counter()
     for thread in threads:
         thread.join()
-    wall = time.perf_counter() - started
-    latencies.sort()
+    return {"latencies": latencies, "wall": time.perf_counter() - started, "statuses": statuses}
+
+
+def summary(runs: list[dict]) -> dict:
+    """One phase over its rounds: throughput over the summed wall time, latency percentiles."""
+    latencies = sorted(x for run in runs for x in run["latencies"])
+    statuses: dict[int, int] = {}
+    for run in runs:
+        for status, n in run["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
     return {
         "requests": len(latencies),
-        "throughput": len(latencies) / wall,
+        "throughput": len(latencies) / sum(run["wall"] for run in runs),
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
         "statuses": dict(sorted(statuses.items())),
@@ -331,6 +340,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000, help="per phase")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--only", default="", help="comma-separated phases, e.g. floor,inbox")
+    parser.add_argument("--rounds", type=int, default=4, help="phases take turns this often")
     args = parser.parse_args()
 
     base_url = base_database_url()
@@ -349,7 +360,7 @@ def main() -> None:
     try:
         wait_ready(port, server)
         print(f"gunicorn: {args.workers} sync workers, DEBUG=0, 127.0.0.1:{port}; "
-              f"{args.senders} senders, {args.requests} requests per phase; "
+              f"{args.senders} senders, {args.requests} requests per phase in {args.rounds} rounds; "
               f"body {len(inbox_request()[1])} bytes (20 line items)")  # fmt: skip
         phases = {
             "floor": floor_request,
@@ -357,10 +368,17 @@ def main() -> None:
             "inbox+outbox match": result_request,  # an invoice result matching no request
             "inbox+invoice handler": inbox_request,  # a new invoice created per message
         }
+        if args.only:
+            phases = {name: make for name, make in phases.items() if name in args.only.split(",")}
         for make in phases.values():
             run_phase(port, args.senders, args.warmup, make)
-        results = {name: run_phase(port, args.senders, args.requests, make)
-                   for name, make in phases.items()}  # fmt: skip
+        # Phases take turns, round after round, so a neighbour's load on the machine
+        # falls on all of them alike.
+        runs: dict[str, list] = {name: [] for name in phases}
+        for _ in range(args.rounds):
+            for name, make in phases.items():
+                runs[name].append(run_phase(port, args.senders, args.requests // args.rounds, make))
+        results = {name: summary(phase_runs) for name, phase_runs in runs.items()}
         for name, r in results.items():
             print(f"{name:21} {r['requests']:6d} req {r['throughput']:8.1f} req/s  "
                   f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "

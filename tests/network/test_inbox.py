@@ -109,6 +109,7 @@ MALFORMED = [
     (b"", "application/json", 400, "INVALID_JSON", ""),
     (b'{"a": NaN}', "application/json", 400, "INVALID_JSON", ""),
     (b'{"a": 1e999}', "application/json", 400, "INVALID_JSON", ""),
+    (b"{\"a\": 1" + b"0" * 400 + b".5}", "application/json", 400, "INVALID_JSON", ""),
     (b'{"a": "\\u0000"}', "application/json", 400, "INVALID_JSON", ""),
     (b'{"a": "\xff\xfe"}', "application/json", 400, "INVALID_JSON", ""),
     (b"[" * 100_000 + b"]" * 100_000, "application/json", 400, "INVALID_JSON", ""),
