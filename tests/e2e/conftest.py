@@ -1,11 +1,9 @@
 """End to end: the app server, a worker and the offline EnKash, all real, on loopback.
 
-One set of processes serves the whole module (`stack`): `manage.py runserver` and
+The processes: `manage.py runserver` and
 `manage.py procrastinate worker` on the pytest test database, and the sandbox in this
-process. Tests are transactional, so the processes see their writes; they roll back
-with `serialized_rollback`, which restores the content types under their original
-ids after each flush (the running processes cache them; new ids would break the
-generic links of their messages).
+process. Tests are transactional, so the processes see their writes; each test
+starts its own app server and worker (see `e2e`), the sandbox lives for the module.
 """
 
 import os
@@ -60,13 +58,11 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(django_db_setup, django_db_blocker, tmp_path_factory):
-    """App server + worker on the test database, and the offline EnKash they talk to."""
-    logs = tmp_path_factory.mktemp("e2e-logs")
+def sandbox(tmp_path_factory):
+    """The offline EnKash for the module, and the port the app will listen on."""
     app_port = free_port()
-    app_url = f"http://127.0.0.1:{app_port}"
     enkash = OfflineEnKash(
-        app_url,
+        f"http://127.0.0.1:{app_port}",
         webhook_token=WEBHOOK_TOKEN,
         signing_secret=SIGNING_SECRET,
         client_id=CLIENT_ID,
@@ -74,22 +70,26 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
         result_delay=0.2,
         play_buyers=False,
     ).start()
-    with django_db_blocker.unblock():
-        from django.db import connection
+    yield enkash, app_port, tmp_path_factory.mktemp("e2e-logs")
+    enkash.stop()
 
-        # Never point the processes at a real database (only a test run's own).
-        assert connection.settings_dict["NAME"].startswith("test_"), "no test database"
-        url = database_url()
-    env = {
+
+def process_env(enkash_url: str) -> dict:
+    """The environment of the app server and worker: the test database, the sandbox."""
+    from django.db import connection
+
+    # Never point the processes at a real database (only a test run's own).
+    assert connection.settings_dict["NAME"].startswith("test_"), "no test database"
+    return {
         **os.environ,
         "DEBUG": "1",
         "B2BPORTAL_TESTING": "1",
-        "DATABASE_URL": url,
+        "DATABASE_URL": database_url(),
         "DB_CONN_MAX_AGE": "0",
         "ENKASH_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
         "ENKASH_WEBHOOK_SIGNING_SECRET": SIGNING_SECRET,
         "ENKASH_WEBHOOK_ALLOWED_IPS": "",
-        "ENKASH_BASE_URL": enkash.url,
+        "ENKASH_BASE_URL": enkash_url,
         "ENKASH_CLIENT_ID": CLIENT_ID,
         "ENKASH_CLIENT_SECRET": CLIENT_SECRET,
         "ENKASH_ENCRYPTION_KEY": "",
@@ -101,13 +101,25 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
         "ENKASH_RECOVERY_CRON": "* * * * * *",
         "PROCRASTINATE_HEARTBEAT_SECONDS": "0.5",
     }
+
+
+@pytest.fixture
+def e2e(sandbox, transactional_db, request):
+    """App server and worker on the test database, talking to the sandbox, for one test.
+
+    The processes are this test's own: the flush that ends a transactional test
+    recreates the content types under new ids, which processes that outlived it would
+    still hold in their caches.
+    """
+    enkash, app_port, logs = sandbox
+    env = process_env(enkash.url)
     commands = {
-        "app": ["runserver", f"127.0.0.1:{app_port}", "--noreload"],
+        "app": ["runserver", f"127.0.0.1:{app_port}", "--noreload", "--skip-checks"],
         "worker": ["procrastinate", "worker", "--concurrency", "2"],
     }
     processes = []
     for name, command in commands.items():
-        log = (logs / f"{name}.log").open("wb")
+        log = (logs / f"{request.node.name}-{name}.log").open("wb")
         processes.append(
             subprocess.Popen(
                 [sys.executable, "manage.py", *command],
@@ -118,10 +130,13 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
                 start_new_session=True,
             )
         )
-    running = Stack(app_url, enkash, logs)
+    stack = Stack(f"http://127.0.0.1:{app_port}", enkash, logs)
+    stack.reset_faults()
+    enkash.server.clear()
+    enkash.sender.deliveries.clear()
     try:
-        wait_until_healthy(app_url, timeout=60)
-        yield running
+        wait_until_healthy(stack.app_url, timeout=60)
+        yield stack
     finally:
         for process in processes:
             if process.poll() is None:
@@ -132,19 +147,9 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        enkash.stop()
-
-
-@pytest.fixture
-def e2e(stack):
-    """The stack, with no faults and an empty request log, for one test."""
-    stack.reset_faults()
-    stack.enkash.server.clear()
-    stack.enkash.sender.deliveries.clear()
-    yield stack
-    stack.reset_faults()
-    if stack.enkash.server.running is False:
-        stack.enkash.server.start()
+        stack.reset_faults()
+        if not enkash.server.running:
+            enkash.server.start()
 
 
 class Browser:

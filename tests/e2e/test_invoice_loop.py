@@ -21,7 +21,7 @@ from .conftest import wait_until
 CONFIRM = "/api/v0/invoice/req-confirm-invoice"
 DAY = date(2026, 11, 20)
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
