@@ -344,7 +344,8 @@ def _close(
     record.outcome = outcome
     record.reply_status = status
     record.reply_body = envelope.to_json(reply)
-    record.error_code, record.error_detail, record.error_field = code, detail, field[:255]
+    # A handler's code or field may be longer than the columns: kept, cut to fit.
+    record.error_code, record.error_detail, record.error_field = code[:64], detail, field[:255]
     record.processed_at = now
     record.history = [
         *record.history,

@@ -219,6 +219,23 @@ def test_rejected_by_the_handler_undoes_its_writes_and_answers_400_with_the_fiel
     assert record.document == document
 
 
+def test_a_handlers_overlong_code_and_field_are_kept_cut_to_fit(post_webhook, handle):
+    def refuse(message):
+        raise Rejected("X" * 100, "d" * 5000, "f" * 400)
+
+    handle("purchase_order.send", refuse)
+    response = post_webhook(PO_SEND, minimal_body(PO_SEND))
+
+    assert response.status_code == 400
+    record = InboundMessage.objects.get()
+    assert (record.outcome, record.error_code, record.error_field) == (
+        Outcome.INVALID,
+        "X" * 64,
+        "f" * 255,
+    )
+    assert response.json()["payload"]["resp"]["errorField"] == "f" * 400
+
+
 def test_a_version_refusal_answers_409(post_webhook, handle):
     def stale(message):
         raise Rejected("STALE_VERSION", "we hold version 3", "purchaseOrder.objectVersion")
@@ -392,4 +409,5 @@ def test_the_schema_documents_every_path_with_its_bodies(client):
             assert component["required"] == list(route.action.required_blocks(route.kind))
         assert set(operation["responses"]) == {"200", "400", "401", "409", "413", "415", "500"}
     assert "WebhookAck" in schema["components"]["schemas"]
+    assert client.get("/api/docs/").status_code == 200
     assert "WebhookResp" in schema["components"]["schemas"]
