@@ -57,8 +57,10 @@ def _apply(party, details: dict) -> bool:
 
 def upsert_counterparty(b2b_id: str, details: dict) -> Counterparty:
     """The counterparty with `b2b_id`, created or updated from a message's party details."""
-    party, created = Counterparty.objects.get_or_create(b2b_id=b2b_id)
-    if _apply(party, details) or created:
+    # One write (and one history row) per change; a race on a new B2B ID fails the
+    # message with a unique-key error, and its retry finds the row.
+    party = Counterparty.objects.filter(b2b_id=b2b_id).first() or Counterparty(b2b_id=b2b_id)
+    if _apply(party, details) or party.pk is None:
         party.save()
     return party
 

@@ -377,3 +377,78 @@ def test_conflict_and_parked_messages_are_shown(received, webhook, login):
     assert "Version conflict: message #" in html
     assert "v3 Parked: arrived ahead of sequence" in html
     assert "VERSION_CONFLICT" in html
+
+
+def test_staff_edit_our_invoice_sends_a_new_version(business, login, staff):
+    from invoices import services
+
+    from .test_supplier_side import invoice_data
+
+    ours = services.create_invoice(business, invoice_data(), actor=staff["admin"])
+    Invoice.objects.filter(pk=ours.pk).update(status="SENT_TO_BUYER")  # as if sent and applied
+    admin_client = login("admin")
+    form = admin_client.get(f"/admin/invoices/invoice/{ours.pk}/edit/")
+    html = form.content.decode()
+    assert 'value="KEW/INV/26-27/0012"' in html and 'value="CNC machined flange 150NB"' in html
+    response = admin_client.post(
+        f"/admin/invoices/invoice/{ours.pk}/edit/",
+        {
+            "csrfmiddlewaretoken": csrf_of(form),
+            "business": business.pk,
+            "buyer_b2b_id": data.SUPPLIER_B2B_ID,
+            "buyer_gstin": data.SUPPLIER_GSTIN,
+            "buyer_legal_name": "Shree Ganesh Steel Traders Private Limited",
+            "buyer_trade_name": "Shree Ganesh Steel",
+            "buyer_state_code": "27",
+            "place_of_supply": "27",
+            "supplier_invoice_number": "KEW/INV/26-27/0012",
+            "invoice_date": "2026-11-19",
+            "due_date": "2026-12-19",
+            "version": "1",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-MIN_NUM_FORMS": "1",
+            "lines-MAX_NUM_FORMS": "1000",
+            "lines-0-description": "CNC machined flange 150NB",
+            "lines-0-hsn_code": "73079190",
+            "lines-0-quantity": "40",
+            "lines-0-unit": "NOS",
+            "lines-0-unit_price": "1200",
+            "lines-0-gst_rate": "18",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    message = OutboundMessage.objects.get()
+    assert message.message_type == "invoice.edit"
+    assert message.body["invoice"]["objectVersion"] == {"currentVersion": 1, "newVersion": 2}
+    assert message.body["invoice"]["valueDetails"]["totalInvoiceValue"] == 56640.0
+    ours.refresh_from_db()
+    assert ours.version == 1 and ours.pending_message == message
+
+
+def test_staff_edit_of_a_counterparty_bank_account_is_in_its_history(received, login):
+    admin_client = login("admin")
+    counterparty = received.counterparty
+    url = f"/admin/parties/counterparty/{counterparty.pk}/change/"
+    form = admin_client.get(url)
+    assert form.status_code == 200
+    response = admin_client.post(
+        url,
+        {
+            "csrfmiddlewaretoken": csrf_of(form),
+            "b2b_id": counterparty.b2b_id,
+            "gstin": counterparty.gstin,
+            "legal_name": counterparty.legal_name,
+            "trade_name": counterparty.trade_name,
+            "state_code": counterparty.state_code,
+            "address": "{}",
+            "email": counterparty.email,
+            "phone": counterparty.phone,
+            "bank_account": '{"ifsc": "ICIC0000456", "maskedAccountNumber": "XXXXXXXX9931"}',
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    latest = counterparty.history.first()
+    assert latest.bank_account["ifsc"] == "ICIC0000456"
+    assert latest.history_user.username == "admin"
+    assert counterparty.history.count() == 2
