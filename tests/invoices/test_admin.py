@@ -74,6 +74,9 @@ def test_list_filters_and_search(received, webhook, login):
     assert numbers(has_findings="no") == ["SGST/26-27/0458"]
     assert numbers(status="SENT_TO_BUYER") == ["SGST/26-27/0458", "SGST/26-27/0461"]
     assert numbers(status="ACCEPTED") == []
+    # the admin index's "awaiting review" link
+    assert len(numbers(role__exact="buyer", status__exact="SENT_TO_BUYER")) == 2
+    assert numbers(status__exact="ACCEPTED") == []
     assert numbers(role__exact="supplier") == []
     assert numbers(pending="yes") == []
     assert numbers(overdue="yes") == ["SGST/26-27/0461"]  # due 2026-11-19; 0458 due 2026-12-18
@@ -452,3 +455,33 @@ def test_staff_edit_of_a_counterparty_bank_account_is_in_its_history(received, l
     assert latest.bank_account["ifsc"] == "ICIC0000456"
     assert latest.history_user.username == "admin"
     assert counterparty.history.count() == 2
+
+
+def test_a_request_that_failed_for_good_no_longer_blocks_a_decision(received, login):
+    reviewer = login("reviewer")
+    page = reviewer.get(detail(received))
+    reviewer.post(
+        f"/admin/invoices/invoice/{received.pk}/decide/",
+        {
+            "csrfmiddlewaretoken": csrf_of(page),
+            "response": "ACCEPT",
+            "remarks": "ok",
+            "version": "1",
+        },
+    )
+    # the outbound worker gives up (a 4xx from EnKash is final)
+    OutboundMessage.objects.update(state="failed", last_error="HTTP 422: buyerRemarks too short")
+    html = reviewer.get(detail(received)).content.decode()
+    assert 'id="delivery-failed"' in html and "HTTP 422" in html
+    assert 'id="decision"' in html
+    response = reviewer.post(
+        f"/admin/invoices/invoice/{received.pk}/decide/",
+        {
+            "csrfmiddlewaretoken": csrf_of(page),
+            "response": "ACCEPT",
+            "remarks": "Accepted",
+            "version": "1",
+        },
+    )
+    assert response.status_code == 302
+    assert OutboundMessage.objects.count() == 2
