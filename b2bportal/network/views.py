@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.db import transaction
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.negotiation import BaseContentNegotiation
@@ -75,7 +76,9 @@ class WebhookView(APIView):
         return _reply(status, envelope.error(code, str(exc))[1])
 
 
-webhook = WebhookView.as_view()
+# Never inside a request-wide transaction (ATOMIC_REQUESTS): the record is committed
+# first, on its own, and processing runs in a transaction of its own.
+webhook = transaction.non_atomic_requests(WebhookView.as_view())
 
 
 @csrf_exempt
