@@ -1,8 +1,10 @@
 """The network's behaviour, over real HTTP: acks, results, refusals, buyers, faults."""
 
 import random
+import time
 from datetime import date
 
+import httpx
 import pytest
 
 from b2bportal.network import auth
@@ -247,3 +249,39 @@ def test_answer_faults_come_from_the_plan(recorder, make_enkash, app_side):
     assert len(recorder.calls) == 1
     refusing = make_enkash(recorder.url, faults="refuse=1")
     assert app_side(refusing).call(CONFIRM, confirmation(draft)).status_code == 400
+
+
+def test_timeout_fault_answers_after_the_caller_gave_up(recorder, make_enkash, app_side):
+    enkash = make_enkash(recorder.url, faults="timeout=1,timeout_seconds=1.5")
+    draft = supplier_invoice(enkash, recorder)
+    side = app_side(enkash)
+    with pytest.raises(httpx.ReadTimeout):
+        side.client.post(
+            CONFIRM,
+            json=confirmation(draft),
+            timeout=0.5,
+            headers={"Authorization": f"Bearer {side.token}"},
+        )
+
+
+def test_delay_fault_holds_a_webhook_back(recorder, make_enkash):
+    enkash = make_enkash(recorder.url, faults="delay=1,delay_max=1")
+    draft = payloads.draw_invoice(
+        random.Random(2), COUNTERPARTIES[0], OUR_BUSINESSES[0], today=date(2026, 11, 20), sequence=1
+    )
+    started = time.monotonic()
+    enkash.network.deliver(scenarios.Step(scenarios.SEND, draft))
+    recorder.wait_for(1)
+    assert 0.2 <= time.monotonic() - started < 3
+
+
+def test_enkash_down_refuses_connections_then_comes_back(recorder, make_enkash, app_side):
+    enkash = make_enkash(recorder.url)
+    played = enkash.play(
+        "enkash-down", today=date(2026, 11, 20), pace=0, down_seconds=1.0, wait=False
+    )
+    with pytest.raises(httpx.ConnectError):
+        httpx.post(enkash.url + "/api/v0/auth/token", json={})
+    time.sleep(1.3)
+    assert app_side(enkash).call(CONFIRM, {}).status_code == 400  # up again (a bad body)
+    assert len(recorder.wait_for(len(played.steps))) == 4

@@ -91,6 +91,7 @@ class OfflineEnKash:
         today=None,
         wait: bool = True,
         pace: float = 1.0,
+        down_seconds: float | None = None,
     ):
         """Play scenario `name`, with its own faults added to this run's."""
         scenario = SCENARIOS[name]
@@ -106,4 +107,5 @@ class OfflineEnKash:
             server=self.server,
             wait=wait,
             pace=pace,
+            down_seconds=down_seconds,
         )

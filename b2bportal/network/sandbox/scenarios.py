@@ -315,18 +315,21 @@ def play(
     wait: bool = True,
     timeout: float = 60.0,
     pace: float = 1.0,
+    down_seconds: float | None = None,
 ) -> Played:
     """Deliver scenario `name` through `network` (faults set on its plan beforehand).
 
     With `server` given and the scenario an outage, the HTTP core refuses
-    connections for `down_seconds` from the start, then comes back. `pace` scales
-    the pauses between steps (0: as fast as the app takes them, order kept).
+    connections for `down_seconds` (the scenario's unless given) from the start, then
+    comes back. `pace` scales the pauses between steps (0: as fast as the app takes
+    them, order kept).
     """
     scenario = SCENARIOS[name]
     steps = build(name, seed, today)
-    if server is not None and scenario.down_seconds:
+    down = scenario.down_seconds if down_seconds is None else down_seconds
+    if server is not None and down:
         server.stop()
-        timer = threading.Timer(scenario.down_seconds, server.start)
+        timer = threading.Timer(down, server.start)
         timer.daemon = True
         timer.start()
     clock = horizon = 0.0
