@@ -258,24 +258,35 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
         return Received(invoice)
 
 
+def _party_details(source, side: str) -> dict:
+    """What a version (or parsed content) tells about one party, as party field values."""
+
+    def get(name):
+        return source.get(name) if isinstance(source, dict) else getattr(source, name)
+
+    details = {
+        name: get(f"{side}_{name}") for name in ("gstin", "legal_name", "trade_name", "state_code")
+    }
+    details["address"] = get(f"{side}_address") or {}
+    details.update(get(f"{side}_contact") or {})
+    if side == "supplier":
+        details["bank_account"] = (get("sections") or {}).get("supplierBankAccountDetails") or {}
+    return details
+
+
+def _learn_parties(invoice: Invoice, source) -> None:
+    """Keep the counterparty (and blanks of our business) up to date from what arrived.
+
+    A changed supplier bank account lands in the counterparty's history, unattributed:
+    the network changed it, not staff.
+    """
+    upsert_counterparty(invoice.counterparty.b2b_id, _party_details(source, "supplier"))
+    refresh_business(invoice.business, _party_details(source, "buyer"))
+
+
 def _create_received(content: dict, sides, *, inbound, edit: bool) -> Invoice:
-    supplier = {k[len("supplier_") :]: v for k, v in content.items() if k.startswith("supplier_")}
     counterparty = upsert_counterparty(
-        sides.counterparty_b2b_id,
-        {
-            **supplier,
-            "address": content.get("supplier_address"),
-            **(content.get("supplier_contact") or {}),
-        },
-    )
-    refresh_business(
-        sides.business,
-        {
-            "gstin": content["buyer_gstin"],
-            "legal_name": content["buyer_legal_name"],
-            "trade_name": content["buyer_trade_name"],
-            "state_code": content["buyer_state_code"],
-        },
+        sides.counterparty_b2b_id, _party_details(content, "supplier")
     )
     invoice = Invoice.objects.create(
         object_id=content["object_id"],
@@ -294,6 +305,7 @@ def _create_received(content: dict, sides, *, inbound, edit: bool) -> Invoice:
 def _apply_received_version(invoice, version, *, inbound, edit: bool) -> None:
     status = version.status or invoice.status or Status.SENT_TO_BUYER
     _make_current(invoice, version)
+    _learn_parties(invoice, version)
     _history(
         invoice, status, action="edit" if edit else "send", source=Source.NETWORK, inbound=inbound
     )

@@ -341,3 +341,19 @@ def test_internal_shape_repeat_is_a_duplicate_after_we_learn_more_of_the_supplie
     assert response.status_code == 200
     assert InboundMessage.objects.filter(outcome="duplicate").count() == 1
     assert Invoice.objects.get(object_id=data.OTHER_OBJECT_ID).versions.count() == 1
+
+
+def test_a_new_version_updates_the_supplier_and_its_bank_account_history(received, webhook):
+    counterparty = received.counterparty
+    assert counterparty.bank_account["ifsc"] == "HDFC0000123"
+    assert counterparty.history.count() == 1
+    body = data.edit_of(data.network_invoice(), version=(1, 2))
+    body["invoice"]["supplierBankAccountDetails"]["ifsc"] = "YESB0000777"
+    body["invoice"]["supplierDetails"]["email"] = "finance@shreeganeshsteel.in"
+    assert webhook(EDIT, body).status_code == 200
+    counterparty.refresh_from_db()
+    assert counterparty.bank_account["ifsc"] == "YESB0000777"
+    assert counterparty.email == "finance@shreeganeshsteel.in"
+    changes = list(counterparty.history.order_by("history_date"))
+    assert [h.bank_account["ifsc"] for h in changes] == ["HDFC0000123", "YESB0000777"]
+    assert changes[-1].history_user is None  # the network, not staff
