@@ -285,3 +285,35 @@ def test_enkash_down_refuses_connections_then_comes_back(recorder, make_enkash, 
     time.sleep(1.3)
     assert app_side(enkash).call(CONFIRM, {}).status_code == 400  # up again (a bad body)
     assert len(recorder.wait_for(len(played.steps))) == 4
+
+
+def test_our_edit_and_cancel_move_the_network_s_version_and_status(recorder, make_enkash, app_side):
+    enkash = make_enkash(recorder.url, play_buyers=False)
+    side = app_side(enkash)
+    draft, body = our_invoice_body()
+    side.call("/api/v0/invoice/req-send-invoice", body)
+    recorder.wait_for(1)
+    second = payloads.edited(draft, random.Random(4))
+    edit = payloads.edit_invoice_body(second, payloads.NETWORK)
+    assert side.call("/api/v0/invoice/req-edit-invoice", edit, "e" * 32).status_code == 200
+    path, _h, result = recorder.wait_for(2)[1]
+    assert (path, result["resp"]["result"]) == ("/api/v0/invoice/resp-edit-invoice", "SUCCESS")
+    assert result["invoice"]["objectVersion"] == {"currentVersion": 1, "newVersion": 2}
+    assert enkash.network.status_of(draft.object_id) == ("SENT_TO_BUYER", 2)
+    # The same edit again names version 1, which the network has left behind.
+    side.call("/api/v0/invoice/req-edit-invoice", edit, "d" * 32)
+    resp = recorder.wait_for(3)[2][2]["resp"]
+    assert (resp["errorCd"], resp["errorField"]) == (
+        "STALE_VERSION",
+        "invoice.objectVersion.currentVersion",
+    )
+    cancel = payloads.status_change_body(second, "CANCEL", "Order withdrawn", "CANCELLED")
+    assert side.call("/api/v0/invoice/req-status-change-invoice", cancel, "c" * 32).is_success
+    path, _h, result = recorder.wait_for(4)[3]
+    assert path == "/api/v0/invoice/resp-status-change-invoice"
+    assert result["resp"]["reqMsgId"] == "c" * 32
+    assert result["invoiceStatus"]["statusTransition"] == {
+        "currentStatus": "SENT_TO_BUYER",
+        "newStatus": "CANCELLED",
+    }
+    assert enkash.network.status_of(draft.object_id) == ("CANCELLED", 2)

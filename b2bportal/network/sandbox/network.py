@@ -238,7 +238,7 @@ class Network:
                     "invoice.objectVersion.newVersion",
                 )
             self._check_status(entry, EDITABLE_FROM, "invoice")
-            entry.invoice = _network_copy(invoice) or entry.invoice
+            entry.invoice = _network_copy(invoice)
             return entry.move("SENT_TO_BUYER", version[1])
 
         entry = self._decide(action, body, req_msg_id, object_id, invoice, rule)
@@ -296,7 +296,7 @@ class Network:
         if entry is not None:
             reply["objectVersion"] = {"currentVersion": entry.version, "newVersion": entry.version}
             if action.name in ("invoice.send", "invoice.edit"):
-                reply = self._reply_invoice(entry, block)
+                reply = self._reply_invoice(entry)
                 reply["objectVersion"] = (
                     {"currentVersion": entry.version - 1, "newVersion": entry.version}
                     if transition
@@ -388,16 +388,13 @@ class Network:
                 f"{block}.statusTransition.currentStatus",
             )
 
-    def _reply_invoice(self, entry: LedgerEntry, block: dict) -> dict:
-        """The network invoice a send or edit result carries."""
-        invoice = dict(entry.invoice) if entry.invoice else {}
+    @staticmethod
+    def _reply_invoice(entry: LedgerEntry) -> dict:
+        """The network invoice a send or edit result carries: the one the app sent, or,
+        when it sent EnKash's internal shape, what identifies the invoice."""
+        invoice = dict(entry.invoice)
         invoice.setdefault("objectId", entry.object_id)
         invoice.setdefault("supplierInvoiceNumber", entry.number)
-        if not entry.invoice:
-            # The internal shape carries no network invoice; answer with what identifies it.
-            for key in ("ts",):
-                if key in block:
-                    invoice[key] = block[key]
         return invoice
 
     # -- counterparties ----------------------------------------------------------------------
@@ -411,11 +408,13 @@ class Network:
                 response = candidate
                 break
             roll -= share
-        threading.Timer(
+        timer = threading.Timer(
             self.buyer_delay,
             self._buyer_confirms,
             (entry.object_id, response, self._rng.choice(BUYER_REMARKS[response])),
-        ).start()
+        )
+        timer.daemon = True  # a buyer still thinking does not keep the sandbox running
+        timer.start()
 
     def _buyer_confirms(self, object_id: str, response: str, remarks: str) -> None:
         with self._lock:
