@@ -127,3 +127,4 @@ class FindingCode(models.TextChoices):
     BUYER_NOT_OURS = "BUYER_NOT_OURS", "Buyer is not one of our businesses"
     DUPLICATE_NUMBER = "DUPLICATE_NUMBER", "Supplier invoice number already received"
     DUE_BEFORE_INVOICE = "DUE_BEFORE_INVOICE", "Due date before invoice date"
+    BANK_CHANGED = "BANK_CHANGED", "Supplier bank account differs from the one we know"

@@ -191,6 +191,31 @@ def date_checks(version) -> list[tuple]:
     return []
 
 
+BANK_KEYS = ("maskedAccountNumber", "ifsc", "businessVPA")
+
+
+def bank_checks(invoice, version) -> list[tuple]:
+    """The supplier asks to be paid into another account than the one we know.
+
+    Not an error in itself, but the classic invoice fraud: worth a second look.
+    """
+    if invoice.role != Role.BUYER:
+        return []
+    stated = (version.sections or {}).get("supplierBankAccountDetails") or {}
+    known = invoice.counterparty.bank_account or {}
+    changed = [k for k in BANK_KEYS if stated.get(k) and known.get(k) and stated[k] != known[k]]
+    if changed:
+        return [
+            (
+                FindingCode.BANK_CHANGED,
+                "supplierBankAccountDetails",
+                "Bank details differ from those on record: "
+                + ", ".join(f"{k} {known[k]} -> {stated[k]}" for k in changed),
+            )
+        ]
+    return []
+
+
 def check_version(invoice, version) -> list:
     """Run every check on `version` and store the findings; returns them."""
     from .models import Finding
@@ -204,6 +229,7 @@ def check_version(invoice, version) -> list:
         *party_checks(invoice, version),
         *duplicate_checks(invoice, version),
         *date_checks(version),
+        *bank_checks(invoice, version),
     ]
     return Finding.objects.bulk_create(
         Finding(version=version, code=code, field=field, message=message[:300])

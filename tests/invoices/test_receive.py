@@ -213,6 +213,7 @@ def test_edit_applies_next_version(received, webhook):
         (2, "applied"),
     ]
     assert received.current_version.number == 2
+    assert received.finding_count == 0  # same bank account as before: no BANK_CHANGED
     assert list(received.status_changes.values_list("action", "version")) == [
         ("send", 1),
         ("edit", 2),
@@ -357,3 +358,11 @@ def test_a_new_version_updates_the_supplier_and_its_bank_account_history(receive
     changes = list(counterparty.history.order_by("history_date"))
     assert [h.bank_account["ifsc"] for h in changes] == ["HDFC0000123", "YESB0000777"]
     assert changes[-1].history_user is None  # the network, not staff
+    received.refresh_from_db()
+    assert list(received.current_version.findings.values_list("code", "message")) == [
+        (
+            "BANK_CHANGED",
+            "Bank details differ from those on record: ifsc HDFC0000123 -> YESB0000777",
+        )
+    ]
+    assert received.finding_count == 1
