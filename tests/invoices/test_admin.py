@@ -377,7 +377,7 @@ def test_conflict_and_parked_messages_are_shown(received, webhook, login):
     webhook(EDIT, data.edit_of(data.network_invoice(), version=(2, 3), price=65.0))  # ahead
     html = login("reviewer").get(detail(received)).content.decode()
     assert html.count('class="conflict') == 1
-    assert "Version conflict: message #" in html
+    assert "Version conflict: <a" in html
     assert "v3 Parked: arrived ahead of sequence" in html
     assert "VERSION_CONFLICT" in html
 
