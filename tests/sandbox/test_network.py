@@ -275,6 +275,18 @@ def test_delay_fault_holds_a_webhook_back(recorder, make_enkash):
     assert 0.2 <= time.monotonic() - started < 3
 
 
+def wait_until_up(url: str, within: float) -> bool:
+    """Poll until the sandbox accepts connections again (its down window has passed)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            httpx.post(url + "/api/v0/auth/token", json={}, timeout=1.0)
+            return True
+        except httpx.TransportError:
+            time.sleep(0.1)
+    return False
+
+
 def test_enkash_down_refuses_connections_then_comes_back(recorder, make_enkash, app_side):
     enkash = make_enkash(recorder.url)
     played = enkash.play(
@@ -282,7 +294,7 @@ def test_enkash_down_refuses_connections_then_comes_back(recorder, make_enkash, 
     )
     with pytest.raises(httpx.ConnectError):
         httpx.post(enkash.url + "/api/v0/auth/token", json={})
-    time.sleep(1.3)
+    assert wait_until_up(enkash.url, within=15.0)
     assert app_side(enkash).call(CONFIRM, {}).status_code == 400  # up again (a bad body)
     assert len(recorder.wait_for(len(played.steps))) == 4
 
