@@ -11,7 +11,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/", include("invoices.api.urls")),
-    path("api/", include("b2bportal.parties.api.urls")),
+    path("api/", include("b2bportal.api")),
     path("", include("b2bportal.network.urls")),
 ]

@@ -1,0 +1,18 @@
+"""Our REST API for ERPs: one router, so `/api/` lists every collection."""
+
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from b2bportal.parties.api.views import BusinessViewSet
+from invoices.api.views import InvoiceViewSet
+
+router = DefaultRouter()
+router.register("businesses", BusinessViewSet, basename="business")
+router.register("invoices", InvoiceViewSet, basename="invoice")
+
+urlpatterns = [
+    # An ERP trades a staff user's username and password for its API token.
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    *router.urls,
+]
