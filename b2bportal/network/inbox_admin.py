@@ -8,9 +8,6 @@ awaiting-handler messages again.
 import json
 
 from django.contrib import admin, messages
-from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
-from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
     DropdownFilter,
@@ -20,11 +17,9 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import action, display
 
 from . import inbox
+from .admin_base import WireRecordAdmin, as_json, pre
 from .messages import MESSAGE_TYPES, ROUTES
 from .models import InboundMessage
-
-# Large columns not shown in the list: left out of the list's query.
-HEAVY_FIELDS = ("body", "headers", "reply_body", "history", "error_detail")
 
 
 class PathFilter(DropdownFilter):
@@ -61,13 +56,11 @@ def pretty(data: bytes) -> str:
         return text
 
 
-def _pre(text: str):
-    return format_html('<pre style="white-space: pre-wrap; max-height: 40em">{}</pre>', text)
-
-
 @admin.register(InboundMessage)
-class InboundMessageAdmin(ModelAdmin):
+class InboundMessageAdmin(WireRecordAdmin):
     """Every webhook delivery as it arrived, what we answered, and what it touched."""
+
+    heavy_fields = ("body", "headers", "reply_body", "history", "error_detail")
 
     list_display = [
         "id", "received_at", "message_type", "outcome", "reply_status", "buyer_b2b_id",
@@ -108,56 +101,28 @@ class InboundMessageAdmin(ModelAdmin):
     ]  # fmt: skip
 
     def get_queryset(self, request):
-        queryset = (
+        return (
             super().get_queryset(request).select_related("document_type", "answers", "duplicate_of")
         )
-        match = request.resolver_match
-        if match and match.url_name and match.url_name.endswith("_changelist"):
-            queryset = queryset.defer(*HEAVY_FIELDS)
-        return queryset
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_reprocess_permission(self, request):
         return request.user.has_perm("network.reprocess_inboundmessage")
 
-    @display(description="document")
-    def document_link(self, obj):
-        if not obj.document_type_id:
-            return "-"
-        content_type = obj.document_type
-        label = f"{content_type.name} #{obj.document_id}"
-        try:
-            url = reverse(
-                f"admin:{content_type.app_label}_{content_type.model}_change",
-                args=[obj.document_id],
-            )
-        except NoReverseMatch:
-            return label
-        return format_html('<a href="{}">{}</a>', url, label)
-
     @display(description="raw body")
     def raw_body(self, obj):
-        return _pre(pretty(bytes(obj.body)))
+        return pre(pretty(bytes(obj.body)))
 
     @display(description="headers (secrets masked)")
     def headers_shown(self, obj):
-        return _pre(json.dumps(obj.headers, indent=2, ensure_ascii=False))
+        return pre(as_json(obj.headers))
 
     @display(description="reply sent")
     def reply_shown(self, obj):
-        return _pre(json.dumps(obj.reply_body, indent=2, ensure_ascii=False))
+        return pre(as_json(obj.reply_body))
 
     @display(description="processing history")
     def history_shown(self, obj):
-        return _pre(json.dumps(obj.history, indent=2))
+        return pre(json.dumps(obj.history, indent=2))
 
     @action(description="Reprocess selected", permissions=["reprocess"])
     def reprocess_selected(self, request, queryset):

@@ -13,9 +13,8 @@ import json
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
-from unfold.admin import ModelAdmin, TabularInline
+from django.urls import reverse
+from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
     DropdownFilter,
@@ -25,10 +24,10 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import action, display
 
 from . import delivery
+from .admin_base import WireRecordAdmin, as_json, pre
 from .messages import ACTIONS
 from .models import DeliveryAttempt, OutboundMessage
 
-HEAVY_FIELDS = ("body", "ack_payload", "error_detail", "last_error")
 SHOWN_CHARS = 4000  # of a request or response body in the attempts table
 
 
@@ -84,16 +83,12 @@ class DocumentFilter(TextFilter):
 
 
 def _pre(text: str):
-    return format_html('<pre style="white-space: pre-wrap; max-height: 30em">{}</pre>', text)
-
-
-def _json(value) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    return pre(text, max_height="30em")
 
 
 def _pretty(text: str) -> str:
     try:
-        return _json(json.loads(text))[:SHOWN_CHARS]
+        return as_json(json.loads(text))[:SHOWN_CHARS]
     except ValueError:
         return text[:SHOWN_CHARS]
 
@@ -119,7 +114,7 @@ class DeliveryAttemptInline(TabularInline):
 
     @display(description="request (token masked)")
     def request_shown(self, obj):
-        return _pre(f"POST {obj.url}\n{_json(obj.request_headers)}\n{_pretty(obj.request_body)}")
+        return _pre(f"POST {obj.url}\n{as_json(obj.request_headers)}\n{_pretty(obj.request_body)}")
 
     @display(description="response")
     def response_shown(self, obj):
@@ -127,8 +122,10 @@ class DeliveryAttemptInline(TabularInline):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(ModelAdmin):
+class OutboundMessageAdmin(WireRecordAdmin):
     """Our calls to EnKash: state, answer, attempts; failed ones can be retried."""
+
+    heavy_fields = ("body", "ack_payload", "error_detail", "last_error")
 
     list_display = [
         "id", "created_at", "message_type", "state", "attempt_count", "next_attempt_at",
@@ -170,46 +167,18 @@ class OutboundMessageAdmin(ModelAdmin):
     ]  # fmt: skip
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("document_type", "created_by")
-        match = request.resolver_match
-        if match and match.url_name and match.url_name.endswith("_changelist"):
-            queryset = queryset.defer(*HEAVY_FIELDS)
-        return queryset
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return super().get_queryset(request).select_related("document_type", "created_by")
 
     def has_retry_permission(self, request, obj=None):
         return request.user.has_perm("network.retry_outboundmessage")
 
-    @display(description="document")
-    def document_link(self, obj):
-        if not obj.document_type_id:
-            return "-"
-        content_type = obj.document_type
-        label = f"{content_type.name} #{obj.document_id}"
-        try:
-            url = reverse(
-                f"admin:{content_type.app_label}_{content_type.model}_change",
-                args=[obj.document_id],
-            )
-        except NoReverseMatch:
-            return label
-        return format_html('<a href="{}">{}</a>', url, label)
-
     @display(description="body sent")
     def body_shown(self, obj):
-        return _pre(_json(obj.body))
+        return _pre(as_json(obj.body))
 
     @display(description="acknowledgement")
     def ack_shown(self, obj):
-        return _pre(_json(obj.ack_payload)) if obj.ack_payload is not None else "-"
+        return _pre(as_json(obj.ack_payload)) if obj.ack_payload is not None else "-"
 
     def _retry(self, request, message) -> bool:
         try:

@@ -1,0 +1,66 @@
+"""What the admins of the wire's records share: read-only evidence, shown as staff read it.
+
+Inbound and outbound messages are records of what crossed the wire: nobody adds,
+changes or deletes them in the admin. Their list pages leave the large columns out
+of the query; their detail pages show JSON indented and link to the document a
+message touched.
+"""
+
+import json
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from unfold.admin import ModelAdmin
+from unfold.decorators import display
+
+
+def pre(text: str, max_height: str = "40em"):
+    """`text` as a wrapped, scrollable preformatted block."""
+    return format_html(
+        '<pre style="white-space: pre-wrap; max-height: {}">{}</pre>', max_height, text
+    )
+
+
+def as_json(value) -> str:
+    """A JSON value indented, non-ASCII characters kept as they are."""
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+class WireRecordAdmin(ModelAdmin):
+    """Read-only admin of a wire record with a generic `document` (content type + id).
+
+    `heavy_fields` are deferred on the list page, where they are never shown.
+    """
+
+    heavy_fields: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        match = request.resolver_match
+        if match and match.url_name and match.url_name.endswith("_changelist"):
+            queryset = queryset.defer(*self.heavy_fields)
+        return queryset
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @display(description="document")
+    def document_link(self, obj):
+        if not obj.document_type_id:
+            return "-"
+        content_type = obj.document_type
+        label = f"{content_type.name} #{obj.document_id}"
+        try:
+            url = reverse(
+                f"admin:{content_type.app_label}_{content_type.model}_change",
+                args=[obj.document_id],
+            )
+        except NoReverseMatch:
+            return label
+        return format_html('<a href="{}">{}</a>', url, label)
