@@ -138,6 +138,14 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# The admin theme (django-unfold).
+UNFOLD = {
+    "SITE_TITLE": "B2B Portal",
+    "SITE_HEADER": "B2B Portal",
+    "SITE_SUBHEADER": "Bharat Connect for Business",
+    "SITE_SYMBOL": "receipt_long",
+}
+
 # Production hardening: on unless DEBUG.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -6,6 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from b2bportal.health import healthz
 
+admin.site.site_header = admin.site.site_title = "B2B Portal"
+admin.site.index_title = "Back office"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -49,6 +49,7 @@ from .forms import (
     lines_of,
 )
 from .models import OVERDUE_EXEMPT, Finding, Invoice, InvoiceItem, InvoiceVersion
+from .templatetags.money import inr
 
 STATUS_COLOURS = {
     Status.SENT_TO_BUYER: "info",
@@ -170,7 +171,7 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
         "version",
         "invoice_date",
         "due_date",
-        "total_value",
+        "total",
         "findings_badge",
         "pending_badge",
     ]
@@ -225,6 +226,10 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
     @display(description="counterparty", ordering="counterparty__legal_name")
     def counterparty_display(self, obj):
         return obj.counterparty.display_name
+
+    @display(description="total (INR)", ordering="total_value")
+    def total(self, obj):
+        return inr(obj.total_value)
 
     # Badges and checkboxes are rendered once per distinct value, not once per row:
     # a 200-row page otherwise spends most of its time in these small templates.

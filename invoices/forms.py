@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.validators import RegexValidator
+from unfold import widgets as themed
 
 from b2bportal.parties.models import Business
 
@@ -9,6 +10,35 @@ from .choices import BuyerResponse
 from .services import REMARKS_MAX
 
 NO_QUOTES = RegexValidator(r'^[^"\\]*$', 'Remarks must not contain " or \\.')
+
+
+class ThemedDateWidget(themed.UnfoldAdminTextInputWidget):
+    input_type = "date"  # the browser's own date picker
+
+
+# Plain widgets -> the admin theme's, so hand-built forms look like the rest of the admin.
+THEMED_WIDGETS = {
+    forms.TextInput: themed.UnfoldAdminTextInputWidget,
+    forms.NumberInput: themed.UnfoldAdminDecimalFieldWidget,
+    forms.DateInput: ThemedDateWidget,
+    forms.Select: themed.UnfoldAdminSelectWidget,
+    forms.CheckboxInput: themed.UnfoldBooleanWidget,
+}
+
+
+class ThemedForm(forms.Form):
+    """A form rendered with the admin theme's widgets."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget_class = THEMED_WIDGETS.get(type(field.widget))
+            if widget_class is None:
+                continue
+            widget = widget_class(attrs=field.widget.attrs)
+            if hasattr(field.widget, "choices"):
+                widget.choices = field.widget.choices
+            field.widget = widget
 
 
 class RemarksField(forms.CharField):
@@ -22,7 +52,7 @@ class RemarksField(forms.CharField):
         )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(ThemedForm):
     """Accept, reject or return, on the version the page showed."""
 
     response = forms.ChoiceField(choices=BuyerResponse.choices)
@@ -30,18 +60,18 @@ class DecisionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class BulkDecisionForm(forms.Form):
+class BulkDecisionForm(ThemedForm):
     """Remarks for a decision on several invoices (their versions travel as hidden fields)."""
 
     remarks = RemarksField()
 
 
-class CancelForm(forms.Form):
+class CancelForm(ThemedForm):
     remarks = RemarksField()
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class OurInvoiceForm(forms.Form):
+class OurInvoiceForm(ThemedForm):
     """The header of an invoice we supply."""
 
     business = forms.ModelChoiceField(queryset=Business.objects.filter(is_active=True))
@@ -84,7 +114,7 @@ class OurInvoiceForm(forms.Form):
         }
 
 
-class LineForm(forms.Form):
+class LineForm(ThemedForm):
     description = forms.CharField(max_length=500)
     hsn_code = forms.CharField(max_length=10, required=False)
     quantity = forms.DecimalField(max_digits=18, decimal_places=4, min_value=0)
