@@ -12,6 +12,7 @@ import sys
 import time
 
 from b2bportal import localdb
+from b2bportal.processes import stop_processes
 
 MANAGE = [sys.executable, "manage.py"]
 
@@ -104,14 +105,7 @@ def main() -> int:
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.3)
     finally:
-        for child in children:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
+        stop_processes(children, timeout=15)
     return 0
 
 

@@ -30,7 +30,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from b2bportal.network.auth import signed_headers  # noqa: E402  (pure functions, no Django)
+from b2bportal.processes import free_port, stop_processes, wait_until_answers  # noqa: E402
 
 BENCH_DB = "b2bportal_bench_inbox"
 TOKEN = "bench-webhook-token-" + "q" * 20
@@ -138,12 +138,6 @@ def invoice_message(buyer: str, supplier: str) -> dict:
     }  # fmt: skip
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def base_database_url() -> str:
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"]
@@ -202,18 +196,14 @@ def make_buyer_ours(env: dict) -> str:
 
 
 def wait_ready(port: int, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("gunicorn exited; see its output above")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not become ready")
+    try:
+        wait_until_answers(
+            f"http://127.0.0.1:{port}/healthz", timeout, interval=0.2, process=server
+        )
+    except RuntimeError:
+        raise SystemExit("gunicorn exited; see its output above") from None
+    except TimeoutError:
+        raise SystemExit("gunicorn did not become ready") from None
 
 
 def run_phase(port: int, senders: int, total: int, make_request) -> dict:
@@ -394,11 +384,7 @@ def main() -> None:
             )
         print("inbox outcomes:", outcome_counts(env))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_processes([server], timeout=30)
         recreate_database(base_url, BENCH_DB, drop_only=True)
 
 

@@ -20,7 +20,6 @@ Every message must be delivered exactly once (checked). Drops its database at th
 
 import argparse
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,8 @@ from inbox_load import (  # noqa: E402  (the database helpers of the inbox bench
     recreate_database,
     with_database,
 )
+
+from b2bportal.processes import stop_processes  # noqa: E402
 
 BENCH_DB = "b2bportal_bench_outbound"
 CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
@@ -85,14 +86,7 @@ def start_workers(count: int, concurrency: int, env: dict) -> list[subprocess.Po
 
 
 def stop_workers(workers: list[subprocess.Popen]) -> None:
-    for worker in workers:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-    for worker in workers:
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
+    stop_processes(workers, timeout=15)
 
 
 def reset() -> None:

@@ -8,11 +8,8 @@ starts its own app server and worker (see `e2e`), the sandbox lives for the modu
 
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,19 +19,14 @@ import pytest
 from b2bportal.network.sandbox.enkash import OfflineEnKash
 from b2bportal.network.sandbox.faults import FaultPlan
 from b2bportal.network.sandbox.scenarios import wait_until_healthy
+from b2bportal.processes import free_port, stop_processes
 from b2bportal.staff.services import DEMO_PASSWORD
-from tests.network.conftest import database_url
+from tests.live import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_TOKEN = "e2e-webhook-token-41aa"
 SIGNING_SECRET = "whsec_ZTJlLXNpZ25pbmcta2V5LWZvci10ZXN0cw=="
 CLIENT_ID, CLIENT_SECRET = "e2e-client", "e2e-client-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -138,15 +130,7 @@ def e2e(sandbox, transactional_db, request):
         wait_until_healthy(stack.app_url, timeout=60)
         yield stack
     finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_processes(processes)
         stack.reset_faults()
         if not enkash.server.running:
             enkash.server.start()
@@ -204,18 +188,3 @@ def browser(e2e):
     yield open_as
     for browser in opened:
         browser.close()
-
-
-def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1, stack=None):
-    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"condition not met within {timeout}s"
-                + (f"\n{stack.log_tail()}" if stack is not None else "")
-            )
-        time.sleep(interval)

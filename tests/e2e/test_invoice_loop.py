@@ -15,8 +15,7 @@ from b2bportal.parties.models import Business
 from b2bportal.staff.services import create_demo_accounts
 from invoices.models import Invoice
 from invoices.services import create_invoice
-
-from .conftest import wait_until
+from tests.live import wait_until
 
 CONFIRM = "/api/v0/invoice/req-confirm-invoice"
 DAY = date(2026, 11, 20)

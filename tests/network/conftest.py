@@ -7,6 +7,7 @@ import pytest
 from b2bportal.network import registry
 from b2bportal.network.handling import Reply
 from b2bportal.network.messages import REQUEST, ROUTES
+from tests.live import database_url
 
 WEBHOOK_TOKEN = "inbox-test-token-5f1c"
 PO_SEND = "/api/v0/purchase-order/req-send"  # no handler app owns purchase orders yet
@@ -30,6 +31,32 @@ def minimal_body(path: str, **extra) -> dict:
         body["additionalInfos"] = [{"name": "reqMsgId", "value": "a" * 32}]
     body.update(extra)
     return body
+
+
+def post_copies_at_once(base_url: str, path: str, raw: bytes, copies: int) -> list:
+    """POST `raw` to `path` from `copies` threads released together; their replies in order."""
+    import threading
+
+    import httpx
+
+    barrier = threading.Barrier(copies)
+    replies = [None] * copies
+
+    def send(i):
+        with httpx.Client(base_url=base_url, timeout=30) as http:
+            barrier.wait()
+            replies[i] = http.post(
+                path,
+                content=raw,
+                headers={"Content-Type": "application/json", "X-Webhook-Token": WEBHOOK_TOKEN},
+            )
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return replies
 
 
 @pytest.fixture
@@ -148,22 +175,6 @@ def decide():
     return decide
 
 
-def database_url() -> str:
-    """A URL for the test database this run uses (so worker processes share it)."""
-    from urllib.parse import quote, urlencode
-
-    from django.db import connection
-
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] + (f":{db['PORT']}" if db["PORT"] else "")
-    options = {k: v for k, v in (db.get("OPTIONS") or {}).items() if k == "host"}
-    query = f"?{urlencode(options)}" if options else ""  # a Unix socket directory
-    return f"postgresql://{auth}@{host}/{db['NAME']}{query}"
-
-
 @pytest.fixture
 def workers(enkash, transactional_db, settings, tmp_path):
     """Start `manage.py procrastinate worker` processes on the test database.
@@ -174,12 +185,13 @@ def workers(enkash, transactional_db, settings, tmp_path):
     """
     import contextlib
     import os
-    import signal
     import subprocess
     import sys
     from pathlib import Path
 
     from django.db import connection
+
+    from b2bportal.processes import stop_processes
 
     with connection.cursor() as cursor:  # jobs left by earlier tests (not flushed by Django)
         cursor.execute("DELETE FROM procrastinate_periodic_defers")
@@ -220,27 +232,5 @@ def workers(enkash, transactional_db, settings, tmp_path):
         return process
 
     yield start
-    for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in started:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    stop_processes(started)
     stack.close()
-
-
-def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):
-    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)

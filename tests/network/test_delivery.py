@@ -15,8 +15,9 @@ from b2bportal.network import outbox
 from b2bportal.network.delivery import deliver, requeue_stranded, retry_delay
 from b2bportal.network.models import DeliveryAttempt, OutboundMessage
 from b2bportal.network.tasks import DELIVER_TASK
+from tests.live import wait_until
 
-from .conftest import CONFIRM_PATH, confirmation_body, wait_until
+from .conftest import CONFIRM_PATH, confirmation_body
 
 State = OutboundMessage.State
 

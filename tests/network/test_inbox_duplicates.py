@@ -1,10 +1,8 @@
 """Exactly once: a repeated delivery answers as the first did and changes nothing."""
 
 import json
-import threading
 import time
 
-import httpx
 import pytest
 from django.contrib.auth.models import Group
 
@@ -12,7 +10,7 @@ from b2bportal.network import inbox
 from b2bportal.network.handling import Rejected, Reply
 from b2bportal.network.models import InboundMessage
 
-from .conftest import PO_SEND, WEBHOOK_TOKEN, RecordingHandler, minimal_body
+from .conftest import PO_SEND, RecordingHandler, minimal_body, post_copies_at_once
 
 Outcome = InboundMessage.Outcome
 
@@ -134,23 +132,7 @@ def test_copies_arriving_at_the_same_instant_apply_once(live_server, webhook_aut
     handler = handle("purchase_order.send", RecordingHandler(effect=slow_apply))
     raw = json.dumps(minimal_body(PO_SEND)).encode()
     copies = 6
-    barrier = threading.Barrier(copies)
-    replies = [None] * copies
-
-    def send(i):
-        with httpx.Client(base_url=live_server.url, timeout=30) as http:
-            barrier.wait()
-            replies[i] = http.post(
-                PO_SEND,
-                content=raw,
-                headers={"Content-Type": "application/json", "X-Webhook-Token": WEBHOOK_TOKEN},
-            )
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(copies)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    replies = post_copies_at_once(live_server.url, PO_SEND, raw, copies)
 
     assert [r.status_code for r in replies] == [200] * copies
     assert len({r.content for r in replies}) == 1

@@ -27,6 +27,8 @@ from datetime import date
 
 import httpx
 
+from b2bportal.processes import wait_until_answers
+
 from . import payloads
 from .data import COUNTERPARTIES, OUR_BUSINESSES, Business
 from .payloads import INTERNAL, NETWORK, SHAPES, WRAPPED, InvoiceDraft
@@ -232,17 +234,8 @@ def build(name: str, seed: int = 0, today: date | None = None) -> list[Step]:
 
 # -- playing against a running app -------------------------------------------------------------
 def wait_until_healthy(app_url: str, timeout: float = 120.0) -> None:
-    """Wait for the app's `GET /healthz` to answer 200."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(app_url.rstrip("/") + "/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{app_url} did not become healthy in {timeout:.0f}s")
-        time.sleep(0.5)
+    """Wait for the app's `GET /healthz` to answer 200 (TimeoutError after `timeout` s)."""
+    wait_until_answers(app_url.rstrip("/") + "/healthz", timeout)
 
 
 def business_fields(business: Business) -> dict:
