@@ -11,6 +11,7 @@ import json
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import DropdownFilter
 from unfold.decorators import display
 
 
@@ -24,6 +25,18 @@ def pre(text: str, max_height: str = "40em"):
 def as_json(value) -> str:
     """A JSON value indented, non-ASCII characters kept as they are."""
     return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+class ExactFilter(DropdownFilter):
+    """A dropdown keeping the rows whose `field` (default: the parameter's name) equals
+    the chosen value; subclasses give `title`, `parameter_name` and `lookups`."""
+
+    field = ""
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(**{self.field or self.parameter_name: self.value()})
 
 
 class WireRecordAdmin(ModelAdmin):

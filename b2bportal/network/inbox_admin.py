@@ -10,38 +10,31 @@ import json
 from django.contrib import admin, messages
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
-    DropdownFilter,
     FieldTextFilter,
     RangeDateTimeFilter,
 )
 from unfold.decorators import action, display
 
 from . import inbox
-from .admin_base import WireRecordAdmin, as_json, pre
+from .admin_base import ExactFilter, WireRecordAdmin, as_json, pre
 from .messages import MESSAGE_TYPES, ROUTES
 from .models import InboundMessage
 
 
-class PathFilter(DropdownFilter):
+class PathFilter(ExactFilter):
     title = "path"
     parameter_name = "path"
 
     def lookups(self, request, model_admin):
         return [(path, path) for path in ROUTES]
 
-    def queryset(self, request, queryset):
-        return queryset.filter(path=self.value()) if self.value() else queryset
 
-
-class MessageTypeFilter(DropdownFilter):
+class MessageTypeFilter(ExactFilter):
     title = "message type"
     parameter_name = "message_type"
 
     def lookups(self, request, model_admin):
         return [(message_type, message_type) for message_type in MESSAGE_TYPES]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(message_type=self.value()) if self.value() else queryset
 
 
 def pretty(data: bytes) -> str:

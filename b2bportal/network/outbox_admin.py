@@ -17,14 +17,13 @@ from django.urls import reverse
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
-    DropdownFilter,
     RangeDateTimeFilter,
     TextFilter,
 )
 from unfold.decorators import action, display
 
 from . import delivery
-from .admin_base import WireRecordAdmin, as_json, pre
+from .admin_base import ExactFilter, WireRecordAdmin, as_json, pre
 from .messages import ACTIONS
 from .models import DeliveryAttempt, OutboundMessage
 
@@ -40,27 +39,22 @@ def document_filter_url(document) -> str:
     )
 
 
-class MessageTypeFilter(DropdownFilter):
+class MessageTypeFilter(ExactFilter):
     title = "message type"
     parameter_name = "message_type"
 
     def lookups(self, request, model_admin):
         return [(a.name, a.name) for a in ACTIONS if a.sender != "network"]
 
-    def queryset(self, request, queryset):
-        return queryset.filter(message_type=self.value()) if self.value() else queryset
 
-
-class DocumentTypeFilter(DropdownFilter):
+class DocumentTypeFilter(ExactFilter):
     title = "document type"
     parameter_name = "document_type"
+    field = "document_type_id"
 
     def lookups(self, request, model_admin):
         used = OutboundMessage.objects.exclude(document_type=None).values("document_type")
         return [(ct.pk, ct.name) for ct in ContentType.objects.filter(pk__in=used)]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(document_type_id=self.value()) if self.value() else queryset
 
 
 class DocumentFilter(TextFilter):
