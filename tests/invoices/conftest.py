@@ -65,6 +65,22 @@ def received(webhook):
     return Invoice.objects.get(object_id=data.OBJECT_ID)
 
 
+def decision_state(invoice) -> tuple:
+    """What a decision changes: the invoice's status, version and pending message, and
+    how many status changes and outbound messages there are (a refusal changes none)."""
+    from b2bportal.network.models import OutboundMessage
+    from invoices.models import StatusChange
+
+    invoice.refresh_from_db()
+    return (
+        invoice.status,
+        invoice.version,
+        invoice.pending_message_id,
+        StatusChange.objects.count(),
+        OutboundMessage.objects.count(),
+    )
+
+
 @pytest.fixture
 def staff(db, settings):
     """The demo accounts (admin, reviewer, auditor), their roles set up."""

@@ -46,6 +46,20 @@ def detail(invoice) -> str:
     return f"/admin/invoices/invoice/{invoice.pk}/change/"
 
 
+def decide(client, invoice, page, response, remarks, **options):
+    """Submit the decision form of the detail `page` (its CSRF token) for version 1."""
+    return client.post(
+        f"/admin/invoices/invoice/{invoice.pk}/decide/",
+        {
+            "csrfmiddlewaretoken": csrf_of(page),
+            "response": response,
+            "remarks": remarks,
+            "version": "1",
+        },
+        **options,
+    )
+
+
 def test_list_filters_and_search(received, webhook, login):
     body = data.network_invoice(object_id=data.OTHER_OBJECT_ID, number="SGST/26-27/0461")
     body["invoice"]["valueDetails"]["totalInvoiceValue"] = 99999.0  # a TOTALS finding
@@ -119,15 +133,7 @@ def test_detail_page_shows_everything(received, webhook, login):
 def test_decide_from_the_detail_page(received, login, staff):
     reviewer = login("reviewer")
     page = reviewer.get(detail(received))
-    response = reviewer.post(
-        f"/admin/invoices/invoice/{received.pk}/decide/",
-        {
-            "csrfmiddlewaretoken": csrf_of(page),
-            "response": "REJECT",
-            "remarks": "Rate above PO rate",
-            "version": "1",
-        },
-    )
+    response = decide(reviewer, received, page, "REJECT", "Rate above PO rate")
     assert response.status_code == 302
     message = OutboundMessage.objects.get()
     assert message.created_by == staff["reviewer"]
@@ -139,15 +145,7 @@ def test_decide_from_the_detail_page(received, login, staff):
     assert 'id="pending"' in html and 'id="decision"' not in html
     # a second decision while the first is pending is refused
     before = decision_state(received)
-    reviewer.post(
-        f"/admin/invoices/invoice/{received.pk}/decide/",
-        {
-            "csrfmiddlewaretoken": csrf_of(page),
-            "response": "ACCEPT",
-            "remarks": "ok",
-            "version": "1",
-        },
-    )
+    decide(reviewer, received, page, "ACCEPT", "ok")
     assert decision_state(received) == before
     follow = reviewer.get(detail(received)).content.decode()
     assert "awaiting the network" in follow
@@ -158,16 +156,7 @@ def test_decision_on_a_changed_invoice_is_refused(received, webhook, login):
     page = reviewer.get(detail(received))  # the reviewer reads version 1 ...
     webhook(EDIT, data.edit_of(data.network_invoice(), version=(1, 2), price=66.0))  # ... v2 lands
     before = decision_state(received)
-    response = reviewer.post(
-        f"/admin/invoices/invoice/{received.pk}/decide/",
-        {
-            "csrfmiddlewaretoken": csrf_of(page),
-            "response": "ACCEPT",
-            "remarks": "Fine",
-            "version": "1",
-        },
-        follow=True,
-    )
+    response = decide(reviewer, received, page, "ACCEPT", "Fine", follow=True)
     assert "The invoice changed" in response.content.decode()
     assert decision_state(received) == before
 
@@ -177,16 +166,7 @@ def test_bad_remarks_are_refused(received, login, remarks):
     reviewer = login("reviewer")
     page = reviewer.get(detail(received))
     before = decision_state(received)
-    response = reviewer.post(
-        f"/admin/invoices/invoice/{received.pk}/decide/",
-        {
-            "csrfmiddlewaretoken": csrf_of(page),
-            "response": "ACCEPT",
-            "remarks": remarks,
-            "version": "1",
-        },
-        follow=True,
-    )
+    response = decide(reviewer, received, page, "ACCEPT", remarks, follow=True)
     assert "Not sent: remarks" in response.content.decode()
     assert decision_state(received) == before
 
@@ -199,15 +179,7 @@ def test_without_decide_permission(received, login):
     listing = auditor.get(LIST).content.decode()
     assert "accept_selected" not in listing
     before = decision_state(received)
-    response = auditor.post(
-        f"/admin/invoices/invoice/{received.pk}/decide/",
-        {
-            "csrfmiddlewaretoken": csrf_of(page),
-            "response": "ACCEPT",
-            "remarks": "ok",
-            "version": "1",
-        },
-    )
+    response = decide(auditor, received, page, "ACCEPT", "ok")
     assert response.status_code == 403
     response = auditor.post(
         LIST,
@@ -449,28 +421,12 @@ def test_staff_edit_of_a_counterparty_bank_account_is_in_its_history(received, l
 def test_a_request_that_failed_for_good_no_longer_blocks_a_decision(received, login):
     reviewer = login("reviewer")
     page = reviewer.get(detail(received))
-    reviewer.post(
-        f"/admin/invoices/invoice/{received.pk}/decide/",
-        {
-            "csrfmiddlewaretoken": csrf_of(page),
-            "response": "ACCEPT",
-            "remarks": "ok",
-            "version": "1",
-        },
-    )
+    decide(reviewer, received, page, "ACCEPT", "ok")
     # the outbound worker gives up (a 4xx from EnKash is final)
     OutboundMessage.objects.update(state="failed", last_error="HTTP 422: buyerRemarks too short")
     html = reviewer.get(detail(received)).content.decode()
     assert 'id="delivery-failed"' in html and "HTTP 422" in html
     assert 'id="decision"' in html
-    response = reviewer.post(
-        f"/admin/invoices/invoice/{received.pk}/decide/",
-        {
-            "csrfmiddlewaretoken": csrf_of(page),
-            "response": "ACCEPT",
-            "remarks": "Accepted",
-            "version": "1",
-        },
-    )
+    response = decide(reviewer, received, page, "ACCEPT", "Accepted")
     assert response.status_code == 302
     assert OutboundMessage.objects.count() == 2

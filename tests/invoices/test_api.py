@@ -5,10 +5,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from b2bportal.network.models import OutboundMessage
-from invoices.models import Invoice, StatusChange
+from invoices.models import StatusChange
 from tests.fixtures import invoices as data
 
-from .conftest import EDIT, SEND
+from .conftest import EDIT, SEND, decision_state
 
 
 @pytest.fixture
@@ -22,17 +22,6 @@ def api(staff):
         return client
 
     return as_user
-
-
-def unchanged(invoice: Invoice) -> tuple:
-    invoice.refresh_from_db()
-    return (
-        invoice.status,
-        invoice.version,
-        invoice.pending_message_id,
-        StatusChange.objects.count(),
-        OutboundMessage.objects.count(),
-    )
 
 
 def test_list_fields_and_filters(received, webhook, api):
@@ -149,7 +138,7 @@ def test_confirm_through_the_api(received, api, staff):
         "ACCEPTED",
     )
     # a second decision while the first is pending
-    before = unchanged(received)
+    before = decision_state(received)
     again = reviewer.post(
         f"/api/invoices/{received.pk}/confirm/",
         {"response": "REJECT", "remarks": "Oops", "version": 1},
@@ -157,7 +146,7 @@ def test_confirm_through_the_api(received, api, staff):
     )
     assert again.status_code == 409
     assert again.json()["code"] == "ACTION_PENDING"
-    assert unchanged(received) == before
+    assert decision_state(received) == before
 
 
 @pytest.mark.parametrize(
@@ -188,15 +177,15 @@ def test_confirm_through_the_api(received, api, staff):
     ],
 )
 def test_confirm_refusals_change_nothing(received, api, payload, status, code, field):
-    before = unchanged(received)
+    before = decision_state(received)
     response = api("reviewer").post(f"/api/invoices/{received.pk}/confirm/", payload, format="json")
     assert response.status_code == status
     assert (response.json()["code"], response.json()["field"]) == (code, field)
-    assert unchanged(received) == before
+    assert decision_state(received) == before
 
 
 def test_confirm_needs_the_decide_permission(received, api, client):
-    before = unchanged(received)
+    before = decision_state(received)
     auditor = api("auditor")
     assert auditor.get(f"/api/invoices/{received.pk}/").status_code == 200
     response = auditor.post(
@@ -206,14 +195,14 @@ def test_confirm_needs_the_decide_permission(received, api, client):
     )
     assert response.status_code == 403
     assert APIClient().get("/api/invoices/").status_code == 401
-    assert unchanged(received) == before
+    assert decision_state(received) == before
 
 
 def test_confirm_a_status_the_rules_forbid(received, webhook, api):
     from .conftest import STATUS
 
     webhook(STATUS, data.status_change())
-    before = unchanged(received)
+    before = decision_state(received)
     response = api("reviewer").post(
         f"/api/invoices/{received.pk}/confirm/",
         {"response": "ACCEPT", "remarks": "ok", "version": 1},
@@ -221,4 +210,4 @@ def test_confirm_a_status_the_rules_forbid(received, webhook, api):
     )
     assert response.status_code == 409
     assert response.json()["code"] == "INVALID_TRANSITION"
-    assert unchanged(received) == before
+    assert decision_state(received) == before
