@@ -245,9 +245,10 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
     def action_checkbox(self, obj):
         return mark_safe(_checkbox_html().replace(_PK_MARK, str(obj.pk)))  # noqa: S308
 
-    @display(description="pending", boolean=True)
+    @display(description="pending")
     def pending_badge(self, obj):
-        return services.is_pending(obj)
+        # Only a pending decision is worth a mark; a column of crosses reads as errors.
+        return badge("awaiting network", "warning") if services.is_pending(obj) else "-"
 
     # -- URLs ----------------------------------------------------------------------------
 

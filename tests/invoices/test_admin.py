@@ -8,6 +8,7 @@ from django.test import Client
 
 from b2bportal.network.models import OutboundMessage
 from b2bportal.parties.models import Business
+from invoices import services
 from invoices.models import Invoice
 from tests.fixtures import invoices as data
 
@@ -430,3 +431,15 @@ def test_a_request_that_failed_for_good_no_longer_blocks_a_decision(received, lo
     response = decide(reviewer, received, page, "ACCEPT", "Accepted")
     assert response.status_code == 302
     assert OutboundMessage.objects.count() == 2
+
+
+def test_the_list_marks_only_invoices_with_a_decision_awaiting_the_network(
+    received, webhook, login
+):
+    webhook(SEND, data.network_invoice(object_id=data.OTHER_OBJECT_ID, number="SGST/26-27/0461"))
+    reviewer = login("reviewer")
+    assert "awaiting network" not in reviewer.get(LIST).content.decode()
+
+    services.confirm(received, "ACCEPT", "Checked against GRN 4471", expected_version=1)
+    html = reviewer.get(LIST).content.decode()
+    assert html.count("awaiting network") == 1
