@@ -29,8 +29,8 @@ def use_sandbox(env: dict) -> str:
     env["ENKASH_BASE_URL"] = url
     env.setdefault("ENKASH_CLIENT_ID", "dev-sandbox-client")
     env.setdefault("ENKASH_CLIENT_SECRET", "dev-sandbox-secret")
-    # Standard Webhooks secret: "whsec_" + base64 of the development-only key.
-    env.setdefault("ENKASH_WEBHOOK_SIGNING_SECRET", "whsec_ZGV2LXNhbmRib3gtc2lnbmluZy1rZXk=")
+    # No signing secret by default: the token alone lets anyone try the webhooks with
+    # curl; set ENKASH_WEBHOOK_SIGNING_SECRET and the sandbox signs what it sends.
     return url
 
 
@@ -89,6 +89,7 @@ def main() -> int:
             if sandbox_url
             else f"  EnKash: {env['ENKASH_BASE_URL']}\n"
         )
+        + f"  Webhooks: POST with header X-Webhook-Token: {env['ENKASH_WEBHOOK_TOKEN']}\n"
         + "  Logins: the demo accounts listed above (README: Quick start).\n"
         "  Press Ctrl-C to stop everything.\n",
         flush=True,
