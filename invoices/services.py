@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from b2bportal.network.handling import Rejected
@@ -220,7 +220,13 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().filter(object_id=content["object_id"]).first()
         if invoice is None:
-            return Received(_create_received(content, sides, inbound=inbound, edit=edit))
+            try:
+                with transaction.atomic():
+                    return Received(_create_received(content, sides, inbound=inbound, edit=edit))
+            except IntegrityError:
+                # Another delivery created it a moment ago (its commit let our insert fail):
+                # carry on with that invoice, as if we had come second.
+                invoice = Invoice.objects.select_for_update().get(object_id=content["object_id"])
         if invoice.role != Role.BUYER:
             raise Rejected(
                 "INVALID_FIELD",

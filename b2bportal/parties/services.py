@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.db import IntegrityError, transaction
+
 from b2bportal.network.handling import Rejected
 
 from .models import Business, Counterparty
@@ -56,11 +58,23 @@ def _apply(party, details: dict) -> bool:
 
 
 def upsert_counterparty(b2b_id: str, details: dict) -> Counterparty:
-    """The counterparty with `b2b_id`, created or updated from a message's party details."""
-    # One write (and one history row) per change; a race on a new B2B ID fails the
-    # message with a unique-key error, and its retry finds the row.
-    party = Counterparty.objects.filter(b2b_id=b2b_id).first() or Counterparty(b2b_id=b2b_id)
-    if _apply(party, details) or party.pk is None:
+    """The counterparty with `b2b_id`, created or updated from a message's party details.
+
+    One write (and one history row) per change. Two messages from a new supplier may
+    arrive at once: the second insert waits for the first's commit, fails on the unique
+    B2B ID inside its own savepoint, and then updates the row the first one created.
+    """
+    party = Counterparty.objects.filter(b2b_id=b2b_id).first()
+    if party is None:
+        try:
+            with transaction.atomic():
+                party = Counterparty(b2b_id=b2b_id)
+                _apply(party, details)
+                party.save()
+                return party
+        except IntegrityError:
+            party = Counterparty.objects.get(b2b_id=b2b_id)
+    if _apply(party, details):
         party.save()
     return party
 
