@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from import_export import fields, resources
 from import_export.admin import ExportActionMixin
@@ -48,7 +49,7 @@ from .forms import (
     OurInvoiceForm,
     lines_of,
 )
-from .models import OVERDUE_EXEMPT, Finding, Invoice, InvoiceItem, InvoiceVersion
+from .models import OVERDUE_EXEMPT, Finding, Invoice, InvoiceItem, InvoiceVersion, StatusChange
 from .templatetags.money import inr
 
 STATUS_COLOURS = {
@@ -563,3 +564,93 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
             "due_date": invoice.due_date,
             "version": invoice.version,
         }
+
+
+class StatusChangeResource(resources.ModelResource):
+    """The status history as an auditor exports it: one row per transition, oldest first."""
+
+    object_id = fields.Field(attribute="invoice__object_id", column_name="objectId")
+    supplier_invoice_number = fields.Field(
+        attribute="invoice__supplier_invoice_number", column_name="supplier invoice number"
+    )
+    actor = fields.Field(attribute="actor__username", column_name="actor")
+
+    class Meta:
+        model = StatusChange
+        fields = (
+            "id",
+            "at",
+            "object_id",
+            "supplier_invoice_number",
+            "action",
+            "kind",
+            "from_status",
+            "to_status",
+            "version",
+            "source",
+            "actor",
+            "remarks",
+            "inbound_message",
+            "outbound_message",
+        )
+        export_order = fields
+
+    def get_queryset(self):
+        return StatusChange.objects.select_related("invoice", "actor").order_by("at", "id")
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ExportActionMixin, ModelAdmin):
+    """Every transition of every invoice, newest first: the auditor's trail, read-only."""
+
+    resource_classes = [StatusChangeResource]
+    export_form_class = ExportForm
+    list_display = [
+        "at",
+        "invoice_link",
+        "action",
+        "kind",
+        "from_status",
+        "to_status",
+        "version",
+        "source",
+        "actor",
+        "remarks",
+        "message_link",
+    ]
+    list_select_related = ["invoice", "actor"]
+    list_filter = [
+        ("invoice", AutocompleteSelectFilter),
+        ("at", RangeDateFilter),
+        "source",
+        "kind",
+        ("to_status", ChoicesDropdownFilter),
+    ]
+    list_filter_submit = True
+    search_fields = ["invoice__object_id", "invoice__supplier_invoice_number", "remarks"]
+    search_help_text = "objectId, supplier invoice number or remarks"
+    ordering = ["-at", "-id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @display(description="invoice", ordering="invoice__supplier_invoice_number")
+    def invoice_link(self, obj):
+        url = reverse("admin:invoices_invoice_change", args=[obj.invoice_id])
+        return format_html('<a href="{}">{}</a>', url, obj.invoice.supplier_invoice_number)
+
+    @display(description="message")
+    def message_link(self, obj):
+        if obj.inbound_message_id:
+            url = reverse("admin:network_inboundmessage_change", args=[obj.inbound_message_id])
+            return format_html('<a href="{}">in #{}</a>', url, obj.inbound_message_id)
+        if obj.outbound_message_id:
+            url = reverse("admin:network_outboundmessage_change", args=[obj.outbound_message_id])
+            return format_html('<a href="{}">out #{}</a>', url, obj.outbound_message_id)
+        return "-"

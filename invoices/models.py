@@ -268,6 +268,9 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = "status change"
+        verbose_name_plural = "status history"
+        permissions = [("export_statuschange", "Can export the status history")]
 
     def __str__(self):
         return f"{self.from_status or '-'} -> {self.to_status} (v{self.version})"

@@ -16,6 +16,7 @@ ROLES: dict[str, list[str]] = {
         "invoices.view_invoiceversion",
         "invoices.view_statuschange",
         "invoices.export_invoice",
+        "invoices.export_statuschange",
     ],
     # Reviews invoices and decides them (accept, reject, return).
     "Reviewer": [

@@ -1,9 +1,11 @@
 """Fixtures for invoices: our businesses, the real webhook, staff users."""
 
 import json
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from b2bportal.parties.models import Business
 from b2bportal.staff.services import DEMO_PASSWORD, create_demo_accounts
@@ -93,3 +95,36 @@ def staff(db, settings):
 @pytest.fixture
 def password():
     return DEMO_PASSWORD
+
+
+# -- the admin as staff use it: a real login with CSRF -----------------------------------
+
+
+def csrf_of(response) -> str:
+    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', response.content)
+    assert match, "no CSRF token in the page"
+    return match.group(1).decode()
+
+
+@pytest.fixture
+def login(staff, password):
+    def as_user(username) -> Client:
+        client = Client(enforce_csrf_checks=True)
+        page = client.get("/admin/login/")
+        response = client.post(
+            "/admin/login/",
+            {
+                "username": username,
+                "password": password,
+                "csrfmiddlewaretoken": csrf_of(page),
+                "next": "/admin/",
+            },
+        )
+        assert response.status_code == 302, response.content[:500]
+        return client
+
+    return as_user
+
+
+def detail(invoice) -> str:
+    return f"/admin/invoices/invoice/{invoice.pk}/change/"

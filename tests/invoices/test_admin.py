@@ -4,7 +4,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from b2bportal.network.models import OutboundMessage
 from b2bportal.parties.models import Business
@@ -12,39 +11,9 @@ from invoices import services
 from invoices.models import Invoice
 from tests.fixtures import invoices as data
 
-from .conftest import EDIT, SEND, decision_state
+from .conftest import EDIT, SEND, csrf_of, decision_state, detail
 
 LIST = "/admin/invoices/invoice/"
-
-
-def csrf_of(response) -> str:
-    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', response.content)
-    assert match, "no CSRF token in the page"
-    return match.group(1).decode()
-
-
-@pytest.fixture
-def login(staff, password):
-    def as_user(username) -> Client:
-        client = Client(enforce_csrf_checks=True)
-        page = client.get("/admin/login/")
-        response = client.post(
-            "/admin/login/",
-            {
-                "username": username,
-                "password": password,
-                "csrfmiddlewaretoken": csrf_of(page),
-                "next": "/admin/",
-            },
-        )
-        assert response.status_code == 302, response.content[:500]
-        return client
-
-    return as_user
-
-
-def detail(invoice) -> str:
-    return f"/admin/invoices/invoice/{invoice.pk}/change/"
 
 
 def decide(client, invoice, page, response, remarks, **options):
