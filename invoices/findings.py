@@ -146,11 +146,20 @@ def gstin_checks(version) -> list[tuple]:
     return found
 
 
+def _our_business(invoice, b2b_id: str):
+    """Our business with `b2b_id`: the invoice's own when already loaded, else read."""
+    from .models import Invoice
+
+    if Invoice.business.is_cached(invoice) and invoice.business.b2b_id == b2b_id:
+        return invoice.business
+    return Business.objects.filter(b2b_id=b2b_id).first()
+
+
 def party_checks(invoice, version) -> list[tuple]:
     """The buyer the invoice names is one of our businesses (B2B ID and GSTIN)."""
     if invoice.role != Role.BUYER:
         return []
-    ours = Business.objects.filter(b2b_id=version.buyer_b2b_id).first()
+    ours = _our_business(invoice, version.buyer_b2b_id)
     if ours is None or (version.buyer_gstin and ours.gstin and ours.gstin != version.buyer_gstin):
         return [
             (
@@ -216,11 +225,18 @@ def bank_checks(invoice, version) -> list[tuple]:
     return []
 
 
-def check_version(invoice, version) -> list:
-    """Run every check on `version` and store the findings; returns them."""
+def _position(item) -> int:
+    return item.position
+
+
+def check_version(invoice, version, items=None) -> list:
+    """Run every check on `version` and store the findings; returns them.
+
+    `items`: the version's lines as stored, when the caller has them (else they are read).
+    """
     from .models import Finding
 
-    items = list(version.items.all())
+    items = list(version.items.all()) if items is None else sorted(items, key=_position)
     found = [
         *line_checks(items),
         *total_checks(version, items),

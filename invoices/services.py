@@ -14,11 +14,11 @@ import json
 import secrets
 import string
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from b2bportal.network.handling import Rejected
@@ -103,11 +103,33 @@ def _snapshot(invoice, content: dict, number: int, state: str, *, inbound=None, 
         raw=json.loads(json.dumps(content.get("raw") or {}, cls=DjangoJSONEncoder)),
         **{name: content[name] for name in CONTENT_FIELDS if name in content},
     )
-    InvoiceItem.objects.bulk_create(
-        InvoiceItem(version=version, **item) for item in content.get("items") or []
+    items = InvoiceItem.objects.bulk_create(
+        [InvoiceItem(version=version, **item) for item in content.get("items") or []]
     )
-    check_version(invoice, version)
+    for item in items:
+        _as_stored(item)
+    # The checks read the lines just written, as stored, and the count of findings is
+    # known here: neither needs to be read back.
+    version.findings_stored = len(check_version(invoice, version, items))
     return version
+
+
+# Each decimal column of a line, with the exponent of its scale.
+ITEM_DECIMALS = [
+    (field, Decimal(1).scaleb(-field.decimal_places))
+    for field in InvoiceItem._meta.concrete_fields
+    if isinstance(field, models.DecimalField)
+]
+
+
+def _as_stored(item: InvoiceItem) -> None:
+    """Give an inserted line's decimals the scale PostgreSQL stored them with (numeric
+    rounds half away from zero), as reading the row back would return them."""
+    for field, exponent in ITEM_DECIMALS:
+        value = getattr(item, field.attname)
+        if value is not None:
+            stored = field.to_python(value).quantize(exponent, rounding=ROUND_HALF_UP)
+            setattr(item, field.attname, stored if stored else abs(stored))  # no -0 in numeric
 
 
 def _make_current(invoice: Invoice, version: InvoiceVersion) -> None:
@@ -119,7 +141,9 @@ def _make_current(invoice: Invoice, version: InvoiceVersion) -> None:
         setattr(invoice, name, getattr(version, name))
     invoice.version = version.number
     invoice.current_version = version
-    invoice.finding_count = version.findings.count()
+    # A version _snapshot just wrote knows how many findings it got; others are counted.
+    stored = getattr(version, "findings_stored", None)
+    invoice.finding_count = version.findings.count() if stored is None else stored
 
 
 def _history(
@@ -215,7 +239,9 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
             "b2bIds.buyerB2BId",
         )
     content = _parse_invoice(body)
-    digest = content.get("digest") or wire.content_hash(content)
+    if not content.get("digest"):  # worked out once: the snapshot stores the same
+        content["digest"] = wire.content_hash(content)
+    digest = content["digest"]
     version_path = "invoice.objectVersion.newVersion"
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().filter(object_id=content["object_id"]).first()
@@ -280,13 +306,15 @@ def _party_details(source, side: str) -> dict:
     return details
 
 
-def _learn_parties(invoice: Invoice, source) -> None:
+def _learn_parties(invoice: Invoice, source, *, supplier: bool = True) -> None:
     """Keep the counterparty (and blanks of our business) up to date from what arrived.
 
     A changed supplier bank account lands in the counterparty's history, unattributed:
-    the network changed it, not staff.
+    the network changed it, not staff. `supplier=False`: the counterparty was just
+    upserted from these same details.
     """
-    upsert_counterparty(invoice.counterparty.b2b_id, _party_details(source, "supplier"))
+    if supplier:
+        upsert_counterparty(invoice.counterparty.b2b_id, _party_details(source, "supplier"))
     refresh_business(invoice.business, _party_details(source, "buyer"))
 
 
@@ -304,14 +332,15 @@ def _create_received(content: dict, sides, *, inbound, edit: bool) -> Invoice:
         **{name: content[name] for name in CONTENT_FIELDS if name in content},
     )
     version = _snapshot(invoice, content, invoice.version, VersionState.APPLIED, inbound=inbound)
-    _apply_received_version(invoice, version, inbound=inbound, edit=edit)
+    # The version holds the same party details the counterparty was upserted from above.
+    _apply_received_version(invoice, version, inbound=inbound, edit=edit, learned=True)
     return invoice
 
 
-def _apply_received_version(invoice, version, *, inbound, edit: bool) -> None:
+def _apply_received_version(invoice, version, *, inbound, edit: bool, learned=False) -> None:
     status = version.status or invoice.status or Status.SENT_TO_BUYER
     _make_current(invoice, version)
-    _learn_parties(invoice, version)
+    _learn_parties(invoice, version, supplier=not learned)
     _history(
         invoice, status, action="edit" if edit else "send", source=Source.NETWORK, inbound=inbound
     )
