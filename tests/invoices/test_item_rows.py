@@ -1,0 +1,61 @@
+"""Invoice lines are validated on a quick path: same values and same errors as DRF's own."""
+
+import copy
+
+from rest_framework import serializers
+
+from b2bportal.network.wire import ItemSerializer, QuickListSerializer, parse
+from invoices.wire import NetworkInvoiceSerializer
+from tests.fixtures import invoices as data
+
+ODD_VALUES = [
+    None, "", " ", "  padded  ", "x", 0, 1, -1, 1.5, 2.675, -0.0, 1e16, 1e20,
+    12345678901234567890, True, False, [], {}, [{}], [None], ("t",), "\t", "line\n",
+    "a" * 21, "a" * 501, 'a "quote"', "back\\slash", "nul\x00", "surrogate\ud800",
+    "1e5", "NaN", "Infinity", "-0", " 12.5 ", "1,5", "1.23456", "123456789012345678901",
+    {"batchNumber": None}, {"batchNumber": "B-1", "expiryDate": 7},
+    [{"type": "CGST", "value": 9}], [{"type": "", "value": 1}], [{"value": 1}],
+    [{"type": "CGST", "value": "abc"}], [{"name": "finish"}], [{"name": "finish", "value": None}],
+    [{"name": "cess", "rate": 1, "amount": "2.5"}],
+]  # fmt: skip
+
+
+def plain_drf(rows):
+    """What DRF alone makes of the rows: (validated rows, None) or (None, errors)."""
+    checked = serializers.ListSerializer(child=ItemSerializer(), allow_empty=False, data=rows)
+    return (checked.validated_data, None) if checked.is_valid() else (None, checked.errors)
+
+
+def quick(rows):
+    checked = ItemSerializer(many=True, allow_empty=False, data=rows)
+    assert type(checked) is QuickListSerializer
+    return (checked.validated_data, None) if checked.is_valid() else (None, checked.errors)
+
+
+def exact(value):
+    """Values with their types (Decimal('1.50') is not Decimal('1.5') here)."""
+    if isinstance(value, dict):
+        return {k: exact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [exact(v) for v in value]
+    return type(value).__name__, repr(value)
+
+
+def test_quick_rows_give_drfs_values_and_errors_for_every_odd_value():
+    lines = data.network_invoice()["invoice"]["itemLists"]
+    outcomes = {"valid": 0, "refused": 0}
+    for field in ItemSerializer().fields:
+        for value in ODD_VALUES:
+            for index in (0, 1):
+                rows = copy.deepcopy(lines)
+                rows[index][field] = value
+                expected = plain_drf(copy.deepcopy(rows))
+                assert exact(quick(rows)) == exact(expected), (field, value)
+                outcomes["valid" if expected[1] is None else "refused"] += 1
+    assert outcomes["valid"] > 500 and outcomes["refused"] > 500  # both paths exercised
+
+
+def test_an_invoice_parses_to_the_same_content_as_with_drf_alone():
+    block = data.network_invoice()["invoice"]
+    parsed = parse(NetworkInvoiceSerializer, block, "invoice")
+    assert exact(parsed["itemLists"]) == exact(plain_drf(block["itemLists"])[0])
