@@ -38,6 +38,7 @@ from b2bportal.network.wire import (
     ItemSerializer,
     ObjectVersionSerializer,
     PartyDetailsSerializer,
+    QuickSerializer,
     StatusTransitionSerializer,
     TypeValueSerializer,
     optional_amount,
@@ -92,7 +93,7 @@ LIST_SECTIONS = (
 )  # fmt: skip
 
 
-class NetworkInvoiceSerializer(serializers.Serializer):
+class NetworkInvoiceSerializer(QuickSerializer):
     """The network invoice (seed 002): the canonical shape."""
 
     objectId = serializers.CharField(validators=[validate_object_id])

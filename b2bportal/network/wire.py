@@ -331,6 +331,24 @@ def _quick_row(serializer):
         for name in SERIALIZER_METHODS
     ):
         return None
+    return _quick_fields(serializer)
+
+
+def _quick_integer(field):
+    if type(field) is not serializers.IntegerField or _field_validators(field) is None:
+        return None
+
+    def convert(value):
+        try:
+            return field.run_validation(value)  # the field's own conversion and validators
+        except Exception:
+            raise _Doubt from None
+
+    return convert
+
+
+def _quick_fields(serializer):
+    """A function validating a mapping's fields as `serializer.to_internal_value` does."""
     steps = []
     for name, field in serializer.fields.items():
         if (
@@ -340,7 +358,12 @@ def _quick_row(serializer):
             or hasattr(serializer, f"validate_{name}")
         ):
             return None
-        convert = _quick_text(field) or _quick_decimal(field) or _quick_nested(field)
+        convert = (
+            _quick_text(field)
+            or _quick_decimal(field)
+            or _quick_integer(field)
+            or _quick_nested(field)
+        )
         if convert is None:
             return None
         steps.append((name, field.required, convert))
@@ -362,6 +385,24 @@ def _quick_row(serializer):
 
 
 _QUICK_ROWS: dict = {}
+_QUICK_FIELDS: dict = {}
+
+
+class QuickSerializer(serializers.Serializer):
+    """A serializer whose fields are validated on the quick path, falling back to DRF at
+    any doubt (its own validate() and validators still run as usual)."""
+
+    def to_internal_value(self, data):
+        kind = type(self)
+        if kind not in _QUICK_FIELDS:
+            _QUICK_FIELDS[kind] = _quick_fields(kind())
+        fields = _QUICK_FIELDS[kind]
+        if fields is not None and not getattr(self.root, "partial", False):
+            try:
+                return fields(data)
+            except _Doubt:
+                pass
+        return super().to_internal_value(data)
 
 
 class QuickListSerializer(serializers.ListSerializer):

@@ -1,10 +1,10 @@
-"""Invoice lines are validated on a quick path: same values and same errors as DRF's own."""
+"""Invoices are validated on a quick path: same values and same errors as DRF's own."""
 
 import copy
 
 from rest_framework import serializers
 
-from b2bportal.network.wire import ItemSerializer, QuickListSerializer, parse
+from b2bportal.network.wire import ItemSerializer, QuickListSerializer, QuickSerializer, parse
 from invoices.wire import NetworkInvoiceSerializer
 from tests.fixtures import invoices as data
 
@@ -53,6 +53,40 @@ def test_quick_rows_give_drfs_values_and_errors_for_every_odd_value():
                 assert exact(quick(rows)) == exact(expected), (field, value)
                 outcomes["valid" if expected[1] is None else "refused"] += 1
     assert outcomes["valid"] > 500 and outcomes["refused"] > 500  # both paths exercised
+
+
+def fields_outcome(method, block):
+    """`method` (the quick path's or DRF's) on the invoice block's own fields."""
+    try:
+        return method(NetworkInvoiceSerializer(), copy.deepcopy(block)), None
+    except serializers.ValidationError as refused:
+        return None, refused.detail
+
+
+def paths(value, prefix=()):
+    """Every key path of a block, list entries and item rows (tested above) left out."""
+    if isinstance(value, dict):
+        for key, entry in value.items():
+            yield (*prefix, key)
+            if key != "itemLists":
+                yield from paths(entry, (*prefix, key))
+
+
+def test_the_invoice_blocks_fields_give_drfs_values_and_errors_for_odd_values():
+    block = data.network_invoice()["invoice"]
+    outcomes = {"valid": 0, "refused": 0}
+    for path in paths(block):
+        for value in [*ODD_VALUES[::8], "INV" + "A" * 32, "SENT_TO_BUYER", {"newVersion": 2}]:
+            changed = copy.deepcopy(block)
+            target = changed
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = value
+            expected = fields_outcome(serializers.Serializer.to_internal_value, changed)
+            quick_way = fields_outcome(QuickSerializer.to_internal_value, changed)
+            assert exact(quick_way) == exact(expected), (path, value)
+            outcomes["valid" if expected[1] is None else "refused"] += 1
+    assert outcomes["valid"] > 50 and outcomes["refused"] > 50
 
 
 def test_an_invoice_parses_to_the_same_content_as_with_drf_alone():
