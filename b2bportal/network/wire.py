@@ -429,10 +429,7 @@ class QuickListSerializer(serializers.ListSerializer):
 
 
 class ItemSerializer(serializers.Serializer):
-    """One line of `itemLists` (invoice, PO and note items share it).
-
-    Lists of it are validated on the quick path (`QuickListSerializer`).
-    """
+    """One line of `itemLists` (invoice, PO and note items share it)."""
 
     serialno = optional_text(20)
     productDescription = optional_text(500)
@@ -457,7 +454,7 @@ class ItemSerializer(serializers.Serializer):
     otherTaxes = OtherTaxSerializer(many=True, required=False)
 
     class Meta:
-        list_serializer_class = QuickListSerializer
+        list_serializer_class = QuickListSerializer  # lists of lines: the quick path
 
 
 def additional_infos(body: dict) -> list[dict]:
