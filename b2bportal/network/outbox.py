@@ -5,6 +5,7 @@ transaction, so a rolled-back decision leaves neither. Nothing is sent here.
 """
 
 from django.db import transaction
+from django.db.models import Q
 
 from .messages import ACTIONS_BY_NAME
 from .models import OutboundMessage, new_req_msg_id
@@ -69,10 +70,12 @@ def match_result(action, body: dict) -> OutboundMessage | None:
     resp = body.get("resp") if isinstance(body.get("resp"), dict) else {}
     req_msg_id = str(resp.get("reqMsgId") or "")
     if req_msg_id:
-        found = OutboundMessage.objects.filter(req_msg_id=req_msg_id).first()
-        found = found or OutboundMessage.objects.filter(network_message_id=req_msg_id).first()
-        if found:
-            return found
+        by_id = OutboundMessage.objects.filter(
+            Q(req_msg_id=req_msg_id) | Q(network_message_id=req_msg_id)
+        )[:2]
+        if found := list(by_id):
+            # Our own id wins over an id some ack of EnKash's returned.
+            return min(found, key=lambda message: message.req_msg_id != req_msg_id)
     block = body.get(action.body_block)
     if not isinstance(block, dict) or not block.get("objectId"):
         return None

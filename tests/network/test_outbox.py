@@ -152,6 +152,20 @@ def test_a_result_is_matched_by_object_and_version_without_req_msg_id(decide):
     assert (message.state, message.result) == (OutboundMessage.State.ANSWERED, "SUCCESS")
 
 
+def test_a_result_is_matched_by_the_id_enkash_acknowledged_and_our_own_id_wins(decide):
+    from b2bportal.network.messages import ACTIONS_BY_NAME
+
+    action = ACTIONS_BY_NAME["invoice.confirm"]
+    first, second = decide(), decide()
+    OutboundMessage.objects.filter(pk=first.pk).update(network_message_id="ENK-77")
+    # EnKash's ack id finds the first; the second's own reqMsgId finds the second, even
+    # when (by a coincidence of ids) the first was acknowledged under that same id.
+    assert outbox.match_result(action, result_body("ENK-77")).pk == first.pk
+    OutboundMessage.objects.filter(pk=first.pk).update(network_message_id=second.req_msg_id)
+    assert outbox.match_result(action, result_body(second.req_msg_id)).pk == second.pk
+    assert outbox.match_result(action, {"resp": {"reqMsgId": "nobody"}}) is None
+
+
 def test_retry_outbound_command_queues_failed_messages_again(decide):
     from io import StringIO
 
