@@ -269,7 +269,7 @@ class StatusChange(models.Model):
     class Meta:
         ordering = ["at", "id"]
         verbose_name = "status change"
-        verbose_name_plural = "status history"
+        verbose_name_plural = "status changes"
         permissions = [("export_statuschange", "Can export the status history")]
 
     def __str__(self):

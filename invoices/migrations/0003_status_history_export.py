@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterModelOptions(
             name='statuschange',
-            options={'ordering': ['at', 'id'], 'permissions': [('export_statuschange', 'Can export the status history')], 'verbose_name': 'status change', 'verbose_name_plural': 'status history'},
+            options={'ordering': ['at', 'id'], 'permissions': [('export_statuschange', 'Can export the status history')], 'verbose_name': 'status change', 'verbose_name_plural': 'status changes'},
         ),
     ]
