@@ -512,6 +512,17 @@ def _device() -> dict:
     return {"tag": {"name": "GEOCODE", "value": getattr(settings, "ENKASH_DEVICE_GEOCODE", "")}}
 
 
+def _action_block(invoice, target: str, **decision) -> dict:
+    """The block of a confirm or status change: which version it acts on, what, and the move."""
+    return {
+        "objectId": invoice.object_id,
+        "supplierInvoiceNumber": invoice.supplier_invoice_number,
+        "objectVersion": {"currentVersion": invoice.version, "newVersion": invoice.version},
+        **decision,
+        "statusTransition": {"currentStatus": invoice.status, "newStatus": target},
+    }
+
+
 def _request(invoice, message_type, body, *, target, label, actor, source, remarks=""):
     message = enqueue(
         message_type,
@@ -554,14 +565,9 @@ def confirm(
         body = {
             "device": _device(),
             "b2bIds": _b2b_ids(invoice),
-            "invoiceConfirmation": {
-                "objectId": invoice.object_id,
-                "supplierInvoiceNumber": invoice.supplier_invoice_number,
-                "objectVersion": {"currentVersion": invoice.version, "newVersion": invoice.version},
-                "buyerResponse": response,
-                "buyerRemarks": remarks,
-                "statusTransition": {"currentStatus": invoice.status, "newStatus": target},
-            },
+            "invoiceConfirmation": _action_block(
+                invoice, target, buyerResponse=response, buyerRemarks=remarks
+            ),
         }
         return _request(
             invoice,
@@ -751,14 +757,9 @@ def cancel_invoice(
         target = ACTION_STATUS[action]
         body = {
             "b2bIds": _b2b_ids(invoice),
-            "invoiceStatus": {
-                "objectId": invoice.object_id,
-                "supplierInvoiceNumber": invoice.supplier_invoice_number,
-                "objectVersion": {"currentVersion": invoice.version, "newVersion": invoice.version},
-                "supplierAction": action,
-                "supplierRemarks": remarks,
-                "statusTransition": {"currentStatus": invoice.status, "newStatus": target},
-            },
+            "invoiceStatus": _action_block(
+                invoice, target, supplierAction=action, supplierRemarks=remarks
+            ),
         }
         return _request(
             invoice,
