@@ -444,8 +444,9 @@ class _Handler(BaseHTTPRequestHandler):
         return self._reply(received, 200, envelope(payload))
 
     def _reply(self, received: Received, status: int, data: dict):
-        self._send(status, data)
+        # Noted before the bytes go: a client that has its answer finds it recorded.
         self.sandbox._answered(received, status)
+        self._send(status, data)
 
     def _send(self, status: int, data: dict, *, encrypt: bool = True):
         key = self.sandbox.encryption_key
