@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import OutboundMessage
-from b2bportal.network.outbox import enqueue, record_result
+from b2bportal.network.outbox import enqueue
 from b2bportal.parties.models import Business
 from b2bportal.parties.services import refresh_business, resolve_sides, upsert_counterparty
 
@@ -799,8 +799,8 @@ def apply_network_result(outbound: OutboundMessage, body: dict, *, inbound=None)
             )
         if invoice.pending_message_id != outbound.pk:
             return Received(invoice, duplicate=True)  # already applied
-        if outbound.state != OutboundMessage.State.ANSWERED:
-            record_result(outbound, inbound, resp)
+        # The outbound message's own record of the result is the network inbox's
+        # (outbox.record_result, after this handler, in the same transaction).
         label = outbound.message_type.removeprefix("invoice.")
         proposed = invoice.versions.filter(state=VersionState.PROPOSED).first()
         if str(resp.get("result") or "").upper() == "SUCCESS":
