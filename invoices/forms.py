@@ -1,15 +1,13 @@
 """Staff forms: a decision with remarks, and an invoice of ours with its lines."""
 
 from django import forms
-from django.core.validators import RegexValidator
 from unfold import widgets as themed
 
+from b2bportal.network.wire import NO_QUOTES
 from b2bportal.parties.models import Business
 
 from .choices import BuyerResponse
 from .services import REMARKS_MAX
-
-NO_QUOTES = RegexValidator(r'^[^"\\]*$', 'Remarks must not contain " or \\.')
 
 
 class ThemedDateWidget(themed.UnfoldAdminTextInputWidget):
