@@ -16,7 +16,6 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from import_export import fields, resources
@@ -38,7 +37,7 @@ from b2bportal.network.models import InboundMessage, OutboundMessage
 from b2bportal.network.outbox_admin import document_filter_url
 
 from . import services
-from .api.filtersets import PENDING
+from .api.filtersets import PENDING, overdue
 from .choices import BuyerResponse, Role, Source, Status, allowed
 from .diff import version_diff
 from .forms import (
@@ -49,7 +48,7 @@ from .forms import (
     OurInvoiceForm,
     lines_of,
 )
-from .models import OVERDUE_EXEMPT, Finding, Invoice, InvoiceItem, InvoiceVersion, StatusChange
+from .models import Finding, Invoice, InvoiceItem, InvoiceVersion, StatusChange
 from .templatetags.money import inr
 
 STATUS_COLOURS = {
@@ -142,7 +141,7 @@ class OverdueFilter(YesNoFilter):
     parameter_name = "overdue"
 
     def get_condition(self):
-        return Q(due_date__lt=timezone.localdate()) & ~Q(status__in=OVERDUE_EXEMPT)
+        return overdue()
 
 
 class HasFindingsFilter(YesNoFilter):

@@ -44,9 +44,13 @@ class InvoiceFilterSet(django_filters.FilterSet):
         return queryset.filter(PENDING) if value else queryset.exclude(PENDING)
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(due_date__lt=timezone.localdate()) & ~Q(status__in=OVERDUE_EXEMPT)
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+        return queryset.filter(overdue()) if value else queryset.exclude(overdue())
 
 
 # An invoice is pending while a request of ours about it has not failed for good.
 PENDING = Q(pending_message__isnull=False) & ~Q(pending_message__state="failed")
+
+
+def overdue() -> Q:
+    """Past its due date (today, in local time) and in a status that can still be overdue."""
+    return Q(due_date__lt=timezone.localdate()) & ~Q(status__in=OVERDUE_EXEMPT)
