@@ -445,7 +445,7 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
 
     # -- our own invoices ------------------------------------------------------------------
 
-    def _supplier_action(self, request, pk, action):
+    def _supplier_action(self, request, pk):
         if request.method != "POST":
             return None, HttpResponseNotAllowed(["POST"])
         if not (self.has_decide_permission(request) and self.has_add_permission(request)):
@@ -453,7 +453,7 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
         return get_object_or_404(Invoice, pk=pk, role=Role.SUPPLIER), None
 
     def send_view(self, request, pk):
-        invoice, refused = self._supplier_action(request, pk, "send")
+        invoice, refused = self._supplier_action(request, pk)
         if refused:
             return refused
         try:
@@ -466,7 +466,7 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
         return HttpResponseRedirect(self._detail_url(pk))
 
     def cancel_view(self, request, pk):
-        invoice, refused = self._supplier_action(request, pk, "cancel")
+        invoice, refused = self._supplier_action(request, pk)
         if refused:
             return refused
         form = CancelForm(request.POST)
