@@ -47,11 +47,13 @@ UPDATABLE = (
 )  # fmt: skip
 
 
-def _apply(party, details: dict) -> bool:
+def _apply(party, details: dict, *, blanks_only: bool = False) -> bool:
+    """Set the non-blank `details` on `party` (only its blank fields with `blanks_only`);
+    True when anything changed."""
     changed = False
     for name in UPDATABLE:
-        value = details.get(name)
-        if value and getattr(party, name) != value:
+        value, known = details.get(name), getattr(party, name)
+        if value and known != value and not (blanks_only and known):
             setattr(party, name, value)
             changed = True
     return changed
@@ -81,12 +83,6 @@ def upsert_counterparty(b2b_id: str, details: dict) -> Counterparty:
 
 def refresh_business(business: Business, details: dict) -> Business:
     """Fill in blanks of our business from a message; staff-entered values are kept."""
-    changed = False
-    for name in UPDATABLE:
-        value = details.get(name)
-        if value and not getattr(business, name):
-            setattr(business, name, value)
-            changed = True
-    if changed:
+    if _apply(business, details, blanks_only=True):
         business.save()
     return business
