@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from b2bportal.parties import gstin as gstin_rules
-from b2bportal.parties.models import Business, Counterparty
+from b2bportal.parties.models import Business
 
 
 class BusinessSerializer(serializers.ModelSerializer):
@@ -38,11 +38,3 @@ class BusinessSerializer(serializers.ModelSerializer):
                 {"state_code": [f"The GSTIN is registered in state {gstin[:2]}."]}
             )
         return attrs
-
-
-class CounterpartySerializer(serializers.ModelSerializer):
-    """A business on the other side of our invoices."""
-
-    class Meta:
-        model = Counterparty
-        fields = ["id", "b2b_id", "gstin", "legal_name", "trade_name", "state_code"]
