@@ -84,6 +84,8 @@ class Invoice(InvoiceContent):
     current_version = models.ForeignKey(
         "InvoiceVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The current version's findings, counted: kept as a column so the list pages can
+    # show and filter by it without a join or a count per row.
     finding_count = models.PositiveSmallIntegerField(default=0, db_index=True)
     pending_message = models.ForeignKey(
         "network.OutboundMessage",
