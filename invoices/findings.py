@@ -11,6 +11,7 @@ from b2bportal.parties import gstin as gstin_rules
 from b2bportal.parties.models import Business
 
 from .choices import FindingCode, Role
+from .models import Finding, Invoice
 
 LINE_TOLERANCE = Decimal("0.01")
 TOTAL_TOLERANCE = Decimal("1.00")
@@ -148,8 +149,6 @@ def gstin_checks(version) -> list[tuple]:
 
 def _our_business(invoice, b2b_id: str):
     """Our business with `b2b_id`: the invoice's own when already loaded, else read."""
-    from .models import Invoice
-
     if Invoice.business.is_cached(invoice) and invoice.business.b2b_id == b2b_id:
         return invoice.business
     return Business.objects.filter(b2b_id=b2b_id).first()
@@ -174,8 +173,6 @@ def party_checks(invoice, version) -> list[tuple]:
 
 def duplicate_checks(invoice, version) -> list[tuple]:
     """The same supplier invoice number already received from the same supplier."""
-    from .models import Invoice
-
     others = Invoice.objects.filter(
         supplier_b2b_id=version.supplier_b2b_id,
         supplier_invoice_number=version.supplier_invoice_number,
@@ -234,8 +231,6 @@ def check_version(invoice, version, items=None) -> list:
 
     `items`: the version's lines as stored, when the caller has them (else they are read).
     """
-    from .models import Finding
-
     items = list(version.items.all()) if items is None else sorted(items, key=_position)
     found = [
         *line_checks(items),

@@ -24,7 +24,8 @@ from django.utils import timezone
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import OutboundMessage
 from b2bportal.network.outbox import enqueue
-from b2bportal.parties.models import Business
+from b2bportal.network.wire import parse
+from b2bportal.parties.models import Business, Counterparty
 from b2bportal.parties.services import refresh_business, resolve_sides, upsert_counterparty
 
 from . import wire
@@ -188,8 +189,6 @@ def _parse_invoice(body: dict) -> dict:
     block = body.get("invoice")
     if not isinstance(block, dict):
         raise Rejected("MISSING_FIELD", "The invoice block is required", "invoice")
-    from b2bportal.network.wire import parse
-
     if wire.is_internal(block):
         validated = parse(wire.InternalInvoiceSerializer, block, "invoice")
         content = wire.internal_content(validated, block, body["b2bIds"])
@@ -217,8 +216,6 @@ def _fill_parties(content: dict) -> None:
 
     The place of supply is taken to be the buyer's state (goods delivered to the buyer).
     """
-    from b2bportal.parties.models import Counterparty
-
     for side, model in (("buyer", Business), ("supplier", Counterparty)):
         party = model.objects.filter(b2b_id=content[f"{side}_b2b_id"]).first()
         if party is None:

@@ -43,6 +43,7 @@ from b2bportal.network.wire import (
     TypeValueSerializer,
     optional_amount,
     optional_text,
+    parse,
     party_block,
     party_fields,
     wire_text,
@@ -370,8 +371,6 @@ def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
     nested = validated.get("nbblInvoiceData") or {}
     if isinstance(nested, dict) and "objectId" in nested:
         # The internal record wraps the network invoice: read that, keep the wrapper raw.
-        from b2bportal.network.wire import parse
-
         content = network_content(
             parse(NetworkInvoiceSerializer, nested, "invoice.nbblInvoiceData"), raw
         )

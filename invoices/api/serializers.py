@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from invoices.choices import BuyerResponse
 from invoices.models import Finding, Invoice, InvoiceItem, InvoiceVersion, StatusChange
-from invoices.services import REMARKS_MAX
+from invoices.services import REMARKS_MAX, is_pending
 
 
 class PartySerializer(serializers.Serializer):
@@ -88,8 +88,6 @@ class InvoiceSerializer(_ContentMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_pending(self, obj) -> bool:
-        from invoices.services import is_pending
-
         return is_pending(obj)
 
 
