@@ -23,6 +23,7 @@ import time
 from collections.abc import Mapping
 
 from django.conf import settings
+from django.utils.datastructures import CaseInsensitiveMapping
 
 TOKEN_HEADER = "X-Webhook-Token"  # noqa: S105  (a header name, not a secret)
 SECRET_HEADERS = {"x-webhook-token", "authorization", "cookie", "proxy-authorization"}
@@ -32,13 +33,15 @@ class AuthenticationFailed(Exception):
     """The request did not prove it comes from EnKash; the message says which check failed."""
 
 
-def _header(headers: Mapping, name: str) -> str:
-    # Django's request.headers is case-insensitive; a plain dict (tests, reprocess) may not be.
-    value = headers.get(name)
-    if value is None:
-        lowered = name.lower()
-        value = next((v for k, v in headers.items() if k.lower() == lowered), "")
-    return value or ""
+def header(headers: Mapping, name: str) -> str:
+    """The value of header `name` in `headers` ("" when absent), whatever the case of its name.
+
+    Django's `request.headers` is case-insensitive already; a plain dict (a stored
+    message being reprocessed, a test) is looked up through Django's same mapping.
+    """
+    if not isinstance(headers, CaseInsensitiveMapping):
+        headers = CaseInsensitiveMapping(headers)
+    return headers.get(name) or ""
 
 
 def secret_bytes(secret: str) -> bytes:
@@ -66,9 +69,9 @@ def signed_headers(secret: str, msg_id: str, body: bytes, timestamp: int | None 
 
 
 def _check_signature(headers: Mapping, body: bytes, secret: str, now: float) -> None:
-    msg_id = _header(headers, "webhook-id")
-    timestamp = _header(headers, "webhook-timestamp")
-    signatures = _header(headers, "webhook-signature")
+    msg_id = header(headers, "webhook-id")
+    timestamp = header(headers, "webhook-timestamp")
+    signatures = header(headers, "webhook-signature")
     if not (msg_id and timestamp and signatures):
         raise AuthenticationFailed("missing webhook-id, webhook-timestamp or webhook-signature")
     try:
@@ -107,7 +110,7 @@ def authenticate(
         raise AuthenticationFailed("no webhook authentication is configured")
     if settings.ENKASH_WEBHOOK_ALLOWED_IPS:
         _check_source(source_ip, settings.ENKASH_WEBHOOK_ALLOWED_IPS)
-    if token and not hmac.compare_digest(_header(headers, TOKEN_HEADER).encode(), token.encode()):
+    if token and not hmac.compare_digest(header(headers, TOKEN_HEADER).encode(), token.encode()):
         raise AuthenticationFailed(f"{TOKEN_HEADER} missing or wrong")
     if secret:
         _check_signature(headers, body, secret, time.time() if now is None else now)

@@ -74,7 +74,7 @@ class EnvelopeError(Exception):
 
 def fingerprint(path: str, headers: Mapping, body: bytes) -> str:
     """What identifies a message: its webhook-id if sent, else its path and raw body."""
-    webhook_id = auth._header(headers, "webhook-id")
+    webhook_id = auth.header(headers, "webhook-id")
     if webhook_id:
         return hashlib.sha256(b"webhook-id:" + webhook_id.encode()).hexdigest()
     return hashlib.sha256(path.encode() + b"\n" + body).hexdigest()
@@ -136,7 +136,7 @@ def reprocess(record: InboundMessage) -> InboundMessage:
 
 def parse(route: Route, headers: Mapping, body: bytes) -> dict:
     """The JSON object of a delivery, or EnvelopeError with the catalogue code."""
-    content_type = auth._header(headers, "Content-Type").split(";")[0].strip().lower()
+    content_type = auth.header(headers, "Content-Type").split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise EnvelopeError("UNSUPPORTED_MEDIA_TYPE", f"Content-Type {content_type!r}")
     limit = settings.ENKASH_WEBHOOK_MAX_BODY_BYTES
@@ -222,7 +222,7 @@ def _req_msg_id(route: Route, headers: Mapping, body: dict):
         for info in infos if isinstance(infos, list) else ():
             if isinstance(info, dict) and info.get("name") == "reqMsgId" and info.get("value"):
                 return info["value"]
-    return auth._header(headers, "X-Request-Id") or resp.get("reqMsgId") or ""
+    return auth.header(headers, "X-Request-Id") or resp.get("reqMsgId") or ""
 
 
 FIND_ORIGINAL = (
