@@ -48,7 +48,8 @@ class WireRecordAdmin(ModelAdmin):
     heavy_fields: tuple[str, ...] = ()
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        # Only the document's type is joined: `document_link` shows it on every row.
+        queryset = super().get_queryset(request).select_related("document_type")
         match = request.resolver_match
         if match and match.url_name and match.url_name.endswith("_changelist"):
             queryset = queryset.defer(*self.heavy_fields)

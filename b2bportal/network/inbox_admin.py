@@ -93,11 +93,6 @@ class InboundMessageAdmin(WireRecordAdmin):
         "reply_shown", "error_code", "error_field", "error_detail", "history_shown",
     ]  # fmt: skip
 
-    def get_queryset(self, request):
-        return (
-            super().get_queryset(request).select_related("document_type", "answers", "duplicate_of")
-        )
-
     def has_reprocess_permission(self, request):
         return request.user.has_perm("network.reprocess_inboundmessage")
 

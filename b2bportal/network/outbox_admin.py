@@ -160,9 +160,6 @@ class OutboundMessageAdmin(WireRecordAdmin):
         "error_detail", "body_shown",
     ]  # fmt: skip
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("document_type", "created_by")
-
     def has_retry_permission(self, request, obj=None):
         return request.user.has_perm("network.retry_outboundmessage")
 
