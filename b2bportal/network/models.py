@@ -114,8 +114,6 @@ class OutboundMessage(DocumentLink):
         ANSWERED = "answered", "Answered by the network"
         FAILED = "failed", "Failed"
 
-    OPEN_STATES = (State.PENDING, State.SENDING, State.SENT)
-
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     message_type = models.CharField(max_length=64, db_index=True)

@@ -52,15 +52,6 @@ def enqueue(
     return message
 
 
-def calls_for(document):
-    """The calls made for `document`, newest first (for its page: "sent, awaiting network")."""
-    from django.contrib.contenttypes.models import ContentType
-
-    return OutboundMessage.objects.filter(
-        document_type=ContentType.objects.get_for_model(document), document_id=document.pk
-    ).order_by("-created_at", "-id")
-
-
 def match_result(action, body: dict) -> OutboundMessage | None:
     """The request of ours a `resp-*` message answers.
 

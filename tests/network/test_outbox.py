@@ -182,13 +182,3 @@ def test_retry_outbound_command_queues_failed_messages_again(decide):
     pending.refresh_from_db()
     assert (failed.state, pending.state) == (OutboundMessage.State.PENDING,) * 2
     assert failed.last_error == "Retry requested by retry_outbound command"
-
-
-def test_calls_for_a_document_newest_first(decide):
-    from django.contrib.auth.models import Group
-
-    document, other = Group.objects.create(name="stand-in document"), Group.objects.create(name="x")
-    first, second = decide(document=document), decide(document=document)
-    decide(document=other)
-
-    assert list(outbox.calls_for(document)) == [second, first]
