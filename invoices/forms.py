@@ -3,11 +3,12 @@
 from django import forms
 from unfold import widgets as themed
 
+from b2bportal.network.handling import Rejected
 from b2bportal.network.wire import NO_QUOTES
 from b2bportal.parties.models import Business
 
 from .choices import BuyerResponse
-from .services import REMARKS_MAX
+from .services import REMARKS_MAX, validate_remarks
 
 
 class ThemedDateWidget(themed.UnfoldAdminTextInputWidget):
@@ -39,12 +40,21 @@ class ThemedForm(forms.Form):
             field.widget = widget
 
 
+def network_remarks(value: str) -> None:
+    """The service's rule for remarks (`validate_remarks`), as a form error."""
+    try:
+        validate_remarks(value)
+    except Rejected as refused:
+        raise forms.ValidationError(refused.detail) from None
+
+
 class RemarksField(forms.CharField):
+    """Remarks checked by the service's own rule; the browser stops typing at its limit."""
+
     def __init__(self, **kwargs):
         super().__init__(
-            max_length=REMARKS_MAX,
-            min_length=1,
-            validators=[NO_QUOTES],
+            validators=[network_remarks],
+            widget=forms.TextInput(attrs={"maxlength": REMARKS_MAX}),
             help_text=f'1-{REMARKS_MAX} characters, no " or \\.',
             **kwargs,
         )

@@ -33,14 +33,14 @@ class InvoiceConfirmationSerializer(_ActionBlock):
     """`invoiceConfirmation`: the buyer's decision."""
 
     buyerResponse = serializers.ChoiceField(choices=BuyerResponse.choices)
-    buyerRemarks = wire_text(100)
+    buyerRemarks = wire_text(services.REMARKS_MAX)
 
 
 class InvoiceStatusSerializer(_ActionBlock):
     """`invoiceStatus`: the supplier cancels or deletes."""
 
     supplierAction = serializers.ChoiceField(choices=SupplierAction.choices)
-    supplierRemarks = wire_text(100)
+    supplierRemarks = wire_text(services.REMARKS_MAX)
 
 
 class _Envelope(serializers.Serializer):
