@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from b2bportal.network import envelope
 from b2bportal.parties.gstin import check_character, make_gstin
 
 from .data import STATES, Business, Product, products_of
@@ -496,14 +497,9 @@ def confirmation_body(
 
 def resp_block(req_msg_id: str, *, error: tuple[str, str, str] | None = None) -> dict:
     """The network's verdict: SUCCESS, or FAILURE with (errorCd, errorDtl, errorField)."""
-    code, detail, path = error or ("", "", "")
-    return {
-        "reqMsgId": req_msg_id,
-        "result": "FAILURE" if error else "SUCCESS",
-        "errorCd": code,
-        "errorDtl": detail,
-        "errorField": path,
-    }
+    if not error:
+        return envelope.resp_block(req_msg_id)
+    return envelope.resp_block(req_msg_id, envelope.FAILURE, *error)
 
 
 def result_body(b2b_ids: dict, block_name: str, block: dict, resp: dict) -> dict:

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from b2bportal.network import envelope
 from b2bportal.network.client import decrypt_payload, encrypt_payload, encrypted_field
 from b2bportal.network.messages import ACTIONS
 
@@ -180,26 +181,13 @@ class Faults:
             return "", None, None, sleep
 
 
-def envelope(payload: dict) -> dict:
-    """The ack envelope EnKash answers with."""
-    return {"response_code": 0, "response_message": "SUCCESS", "payload": payload}
-
-
 def error_envelope(req_msg_id: str, code: str, detail: str, field: str = "") -> dict:
-    """The envelope of a refusal, with the resp block our client reads the error from."""
-    return {
-        "response_code": 1,
-        "response_message": "FAILURE",
-        "payload": {
-            "resp": {
-                "reqMsgId": req_msg_id,
-                "result": "FAILURE",
-                "errorCd": code,
-                "errorDtl": detail,
-                "errorField": field,
-            }
-        },
-    }
+    """The envelope of a refusal, with the resp block our client reads the error from.
+
+    EnKash's own shape (`response_code` 1, "FAILURE"), not our inbox's `envelope.error`.
+    """
+    resp = envelope.resp_block(req_msg_id, envelope.FAILURE, code, detail, field)
+    return {"response_code": 1, "response_message": envelope.FAILURE, "payload": {"resp": resp}}
 
 
 class SandboxServer:
@@ -441,7 +429,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         payload = {"reqMsgId": received.req_msg_id, "msgId": uuid.uuid4().hex}
         payload.update(extra or {})
-        return self._reply(received, 200, envelope(payload))
+        return self._reply(received, 200, envelope.ack(payload))
 
     def _reply(self, received: Received, status: int, data: dict):
         # Noted before the bytes go: a client that has its answer finds it recorded.
