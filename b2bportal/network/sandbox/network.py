@@ -57,6 +57,34 @@ CONFIRMABLE = {"SENT_TO_BUYER", "UNDER_REVIEW"}
 EDITABLE_FROM = {"CREATED", "SENT_TO_BUYER", "UNDER_REVIEW", "ACCEPTED", "REJECTED"}
 CANCELLABLE_FROM = EDITABLE_FROM
 
+
+@dataclass(frozen=True)
+class BlockRule:
+    """How the network reads a confirmation or a status change: the block, its choice
+    field and the status each choice leads to, the remarks field, who may ask, and the
+    statuses the invoice may be in."""
+
+    block: str
+    choice: str
+    moves: dict[str, str]
+    remarks: str
+    side: str
+    allowed_from: set[str]
+
+
+CONFIRM = BlockRule(
+    "invoiceConfirmation", "buyerResponse", BUYER_RESPONSES, "buyerRemarks", "buyer", CONFIRMABLE
+)
+STATUS_CHANGE = BlockRule(
+    "invoiceStatus",
+    "supplierAction",
+    SUPPLIER_ACTIONS,
+    "supplierRemarks",
+    "supplier",
+    CANCELLABLE_FROM,
+)
+
+
 BUYER_REMARKS = {
     "ACCEPT": (
         "Goods received in good condition",
@@ -166,25 +194,7 @@ class Network:
 
     # -- the app as buyer ----------------------------------------------------------------------
     def _confirm(self, action: Action, body: dict, req_msg_id: str) -> None:
-        block = body["invoiceConfirmation"]
-        object_id = _object_id(block, "invoiceConfirmation.objectId")
-        response = block.get("buyerResponse")
-        if response not in BUYER_RESPONSES:
-            raise SandboxRefusal(
-                "INVALID_FIELD",
-                "buyerResponse must be ACCEPT, REJECT or RETURN",
-                "invoiceConfirmation.buyerResponse",
-            )
-        _text(block, "buyerRemarks", "invoiceConfirmation.buyerRemarks")
-        version = _version(block, "invoiceConfirmation")
-
-        def rule(entry: LedgerEntry):
-            self._check_party(entry, body, "buyer")
-            self._check_version(entry, version, "invoiceConfirmation")
-            self._check_status(entry, CONFIRMABLE, "invoiceConfirmation")
-            return entry.move(BUYER_RESPONSES[response])
-
-        self._decide(action, body, req_msg_id, object_id, block, rule)
+        self._decide_block(action, body, req_msg_id, CONFIRM)
 
     # -- the app as supplier ----------------------------------------------------------------
     def _send(self, action: Action, body: dict, req_msg_id: str) -> None:
@@ -246,25 +256,31 @@ class Network:
             self._play_buyer(entry)
 
     def _status_change(self, action: Action, body: dict, req_msg_id: str) -> None:
-        block = body["invoiceStatus"]
-        object_id = _object_id(block, "invoiceStatus.objectId")
-        supplier_action = block.get("supplierAction")
-        if supplier_action not in SUPPLIER_ACTIONS:
+        self._decide_block(action, body, req_msg_id, STATUS_CHANGE)
+
+    def _decide_block(self, action: Action, body: dict, req_msg_id: str, rule: BlockRule):
+        """A confirmation or a status change: one choice and remarks about an invoice."""
+        name = rule.block
+        block = body[name]
+        object_id = _object_id(block, f"{name}.objectId")
+        choice = block.get(rule.choice)
+        if choice not in rule.moves:
+            *others, last = rule.moves
             raise SandboxRefusal(
                 "INVALID_FIELD",
-                "supplierAction must be CANCEL or DELETE",
-                "invoiceStatus.supplierAction",
+                f"{rule.choice} must be {', '.join(others)} or {last}",
+                f"{name}.{rule.choice}",
             )
-        _text(block, "supplierRemarks", "invoiceStatus.supplierRemarks")
-        version = _version(block, "invoiceStatus")
+        _text(block, rule.remarks, f"{name}.{rule.remarks}")
+        version = _version(block, name)
 
-        def rule(entry: LedgerEntry):
-            self._check_party(entry, body, "supplier")
-            self._check_version(entry, version, "invoiceStatus")
-            self._check_status(entry, CANCELLABLE_FROM, "invoiceStatus")
-            return entry.move(SUPPLIER_ACTIONS[supplier_action])
+        def apply(entry: LedgerEntry):
+            self._check_party(entry, body, rule.side)
+            self._check_version(entry, version, name)
+            self._check_status(entry, rule.allowed_from, name)
+            return entry.move(rule.moves[choice])
 
-        self._decide(action, body, req_msg_id, object_id, block, rule)
+        self._decide(action, body, req_msg_id, object_id, block, apply)
 
     def _acknowledge(self, action: Action, body: dict, req_msg_id: str) -> None:
         """Payments, POs, notes, financing, onboarding: acknowledged, then a SUCCESS result."""
