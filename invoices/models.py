@@ -50,18 +50,6 @@ class InvoiceContent(models.Model):
     class Meta:
         abstract = True
 
-    @property
-    def tax_amount(self):
-        return self.cgst_amount + self.sgst_amount + self.igst_amount + self.cess_amount
-
-    @property
-    def supplier_name(self) -> str:
-        return self.supplier_trade_name or self.supplier_legal_name or self.supplier_b2b_id
-
-    @property
-    def buyer_name(self) -> str:
-        return self.buyer_trade_name or self.buyer_legal_name or self.buyer_b2b_id
-
 
 CONTENT_FIELDS = [f.name for f in InvoiceContent._meta.fields]
 
@@ -115,10 +103,6 @@ class Invoice(InvoiceContent):
 
     def __str__(self):
         return f"{self.supplier_invoice_number} ({self.object_id})"
-
-    @property
-    def counterparty_name(self) -> str:
-        return self.buyer_name if self.role == Role.SUPPLIER else self.supplier_name
 
     @property
     def is_overdue(self) -> bool:
