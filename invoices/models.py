@@ -106,6 +106,7 @@ class Invoice(InvoiceContent):
 
     @property
     def is_overdue(self) -> bool:
+        """Past its due date and still payable (`api.filtersets.overdue()` as a query)."""
         return bool(
             self.due_date
             and self.due_date < timezone.localdate()
