@@ -42,7 +42,6 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilterSet
     permission_classes = [ModelPermissionsWithView]
-    ordering = ["-updated_at", "-id"]
 
     def get_queryset(self):
         queryset = super().get_queryset().order_by("-updated_at", "-id")
