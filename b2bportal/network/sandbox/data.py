@@ -221,14 +221,6 @@ CATALOGUE: dict[str, tuple[int, ...]] = {
 }
 
 
-def business(b2b_id: str) -> Business:
-    """The sandbox business with this B2B ID (ours or a counterparty)."""
-    for candidate in (*OUR_BUSINESSES, *COUNTERPARTIES):
-        if candidate.b2b_id == b2b_id:
-            return candidate
-    raise KeyError(b2b_id)
-
-
 def products_of(supplier: Business) -> tuple[Product, ...]:
     """The products a supplier sells."""
     return tuple(PRODUCTS[index] for index in CATALOGUE.get(supplier.b2b_id, (0,)))
