@@ -5,7 +5,7 @@
 
 Starts the production server setup (gunicorn, DEBUG=0, production settings) on a free
 loopback port against a fresh database `b2bportal_bench_inbox` on DATABASE_URL's
-server (or the private PostgreSQL when DATABASE_URL is unset), then runs two phases
+server (or the private PostgreSQL when DATABASE_URL is unset), then runs four phases
 with N concurrent senders, each a bounded number of requests:
 
 - floor: the same gunicorn answering a bench-only view that only inserts the raw body
