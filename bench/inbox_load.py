@@ -42,7 +42,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from b2bportal.network.auth import signed_headers  # noqa: E402  (pure functions, no Django)
+from b2bportal.network import envelope  # noqa: E402  (pure functions, no Django)
+from b2bportal.network.sandbox.webhooks import auth_headers  # noqa: E402
 from b2bportal.processes import free_port, stop_processes, wait_until_answers  # noqa: E402
 
 BENCH_DB = "b2bportal_bench_inbox"
@@ -272,11 +273,14 @@ def floor_request():
     return FLOOR_PATH, body, {"Content-Type": "application/json", "X-Webhook-Token": TOKEN}
 
 
+def signed(body: bytes) -> dict:
+    """The headers EnKash (here: the sandbox's sender) authenticates a webhook with."""
+    return auth_headers(body, token=TOKEN, signing_secret=SECRET)
+
+
 def inbox_request():
     body = json.dumps(invoice_message(BUYER, SUPPLIER)).encode()
-    headers = {"Content-Type": "application/json", "X-Webhook-Token": TOKEN}
-    headers.update(signed_headers(SECRET, "msg_" + uuid.uuid4().hex, body))
-    return INVOICE_PATH, body, headers
+    return INVOICE_PATH, body, signed(body)
 
 
 def note_request():
@@ -291,9 +295,7 @@ def note_request():
                                           "date": "2026-11-02", "otherReferenceNo": ""}])  # fmt: skip
     message["cdNote"] = note
     body = json.dumps(message).encode()
-    headers = {"Content-Type": "application/json", "X-Webhook-Token": TOKEN}
-    headers.update(signed_headers(SECRET, "msg_" + uuid.uuid4().hex, body))
-    return NOTE_PATH, body, headers
+    return NOTE_PATH, body, signed(body)
 
 
 def result_request():
@@ -301,12 +303,9 @@ def result_request():
     block), matching no request of ours: the inbox's whole path, no document handler."""
     message = invoice_message(BUYER, SUPPLIER)
     del message["additionalInfos"]
-    message["resp"] = {"reqMsgId": uuid.uuid4().hex, "result": "SUCCESS", "errorCd": "",
-                       "errorDtl": "", "errorField": ""}  # fmt: skip
+    message["resp"] = envelope.resp_block(uuid.uuid4().hex)
     body = json.dumps(message).encode()
-    headers = {"Content-Type": "application/json", "X-Webhook-Token": TOKEN}
-    headers.update(signed_headers(SECRET, "msg_" + uuid.uuid4().hex, body))
-    return RESULT_PATH, body, headers
+    return RESULT_PATH, body, signed(body)
 
 
 def outcome_counts(env: dict) -> str:
