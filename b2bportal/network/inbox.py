@@ -299,7 +299,7 @@ def _dispatch(record: InboundMessage, route: Route, body: dict, via: str) -> Non
         with transaction.atomic():
             reply = handler(Inbound(record=record, route=route, body=body, answers=answers))
             if answers is not None:
-                outbox.record_result(answers, record, body["resp"])
+                outbox.record_result(answers, body["resp"])
     except Rejected as rejected:
         if rejected.document is not None:
             record.document = rejected.document

@@ -6,6 +6,7 @@ transaction, so a rolled-back decision leaves neither. Nothing is sent here.
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from .messages import ACTIONS_BY_NAME
 from .models import OutboundMessage, new_req_msg_id
@@ -79,15 +80,13 @@ def match_result(action, body: dict) -> OutboundMessage | None:
     return candidates.order_by("-created_at").first()
 
 
-def record_result(message: OutboundMessage, result_record, resp: dict) -> OutboundMessage:
+def record_result(message: OutboundMessage, resp: dict) -> OutboundMessage:
     """Store the network's verdict (`resp` block) on the request it answers.
 
     Locks the row and writes only the result's fields: the result may arrive while a
     worker is still recording our call's ack, and neither may overwrite the other
     (delivery keeps a message ANSWERED once it is).
     """
-    from django.utils import timezone
-
     with transaction.atomic():
         OutboundMessage.objects.select_for_update().filter(pk=message.pk).first()
         message.state = OutboundMessage.State.ANSWERED

@@ -302,8 +302,7 @@ def test_a_result_that_overtakes_the_ack_is_kept(enkash, decide):
 
     def answer_before_acknowledging(received):
         try:  # runs in the sandbox's thread, on its own database connection
-            outbox.record_result(message, None, {"reqMsgId": received.req_msg_id,
-                                                 "result": "SUCCESS"})  # fmt: skip
+            outbox.record_result(message, {"reqMsgId": received.req_msg_id, "result": "SUCCESS"})
         finally:
             thread_connection.close()
         return {"msgId": "ENK-1"}

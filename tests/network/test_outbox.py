@@ -145,7 +145,7 @@ def test_a_result_is_matched_by_object_and_version_without_req_msg_id(decide):
 
     body = result_body("")
     found = outbox.match_result(ACTIONS_BY_NAME["invoice.confirm"], body)
-    outbox.record_result(found, None, body["resp"])
+    outbox.record_result(found, body["resp"])
 
     assert found.pk == message.pk
     message.refresh_from_db()
