@@ -38,7 +38,7 @@ from b2bportal.network.outbox_admin import document_filter_url
 
 from . import services
 from .api.filtersets import PENDING, overdue
-from .choices import BuyerResponse, Role, Source, Status, allowed
+from .choices import BuyerResponse, ChangeKind, Role, Source, Status, allowed
 from .diff import version_diff
 from .forms import (
     BulkDecisionForm,
@@ -320,6 +320,7 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
             .order_by("created_at", "id")
         )
         versions = list(invoice.versions.all())
+        timeline = list(invoice.status_changes.all())
         diff = self._diff(request, versions)
         pending = services.is_pending(invoice)
         can_decide = self.has_decide_permission(request) and not pending
@@ -332,7 +333,8 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
             "invoice": invoice,
             "current": invoice.current_version,
             "versions": versions,
-            "timeline": list(invoice.status_changes.all()),
+            "timeline": timeline,
+            "pending_request": self._request_row(invoice, timeline),
             "inbound": inbound,
             "outbound": outbound,
             "conflicts": [m for m in inbound if m.error_code == "VERSION_CONFLICT"],
@@ -350,6 +352,14 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
             "can_edit": can_decide and self._can_act(request, invoice, "edit"),
         }
         return TemplateResponse(request, "admin/invoices/invoice/detail.html", context)
+
+    def _request_row(self, invoice, timeline):
+        """The history row our pending request wrote (its remarks show on the page)."""
+        pending = invoice.pending_message_id
+        for change in timeline:
+            if change.kind == ChangeKind.REQUESTED and change.outbound_message_id == pending:
+                return change
+        return None
 
     def _can_act(self, request, invoice, action) -> bool:
         return request.user.has_perm("invoices.add_invoice") and allowed(

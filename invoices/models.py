@@ -83,9 +83,9 @@ class Invoice(InvoiceContent):
         related_name="+",
         help_text="Our request awaiting the network's result.",
     )
+    # The status our pending request asks for (also on its REQUESTED history row): a
+    # column so the API's list shows it without a join per row.
     pending_status = models.CharField(max_length=40, choices=Status.choices, blank=True)
-    pending_source = models.CharField(max_length=8, choices=Source.choices, blank=True)
-    pending_remarks = models.CharField(max_length=100, blank=True)
     # the network's last refusal of a request of ours, shown to staff
     last_error_code = models.CharField(max_length=64, blank=True)
     last_error_detail = models.TextField(blank=True)

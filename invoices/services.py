@@ -543,8 +543,6 @@ def _request(invoice, message_type, body, *, target, label, actor, source, remar
     )
     invoice.pending_message = message
     invoice.pending_status = target
-    invoice.pending_source = source
-    invoice.pending_remarks = remarks
     _save(invoice)
     return message
 
@@ -800,6 +798,8 @@ def apply_network_result(outbound: OutboundMessage, body: dict, *, inbound=None)
         # (outbox.record_result, after this handler, in the same transaction).
         label = outbound.message_type.removeprefix("invoice.")
         proposed = invoice.versions.filter(state=VersionState.PROPOSED).first()
+        # Who asked, and why: the history row written with the request.
+        requested = invoice.status_changes.get(kind=ChangeKind.REQUESTED, outbound_message=outbound)
         if str(resp.get("result") or "").upper() == "SUCCESS":
             block = body.get(_RESULT_BLOCKS.get(outbound.message_type, "")) or {}
             carried = (block.get("statusTransition") or {}).get("newStatus")
@@ -810,9 +810,9 @@ def apply_network_result(outbound: OutboundMessage, body: dict, *, inbound=None)
                 invoice,
                 status,
                 action=label,
-                source=invoice.pending_source,
+                source=requested.source,
                 actor=outbound.created_by,
-                remarks=invoice.pending_remarks,
+                remarks=requested.remarks,
                 inbound=inbound,
                 outbound=outbound,
             )
@@ -837,7 +837,7 @@ def apply_network_result(outbound: OutboundMessage, body: dict, *, inbound=None)
             invoice.last_error_detail = str(resp.get("errorDtl") or "")
             invoice.last_error_field = str(resp.get("errorField") or "")
         invoice.pending_message = None
-        invoice.pending_status = invoice.pending_source = invoice.pending_remarks = ""
+        invoice.pending_status = ""
         _save(invoice)
         return Received(invoice)
 

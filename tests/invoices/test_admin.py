@@ -113,6 +113,7 @@ def test_decide_from_the_detail_page(received, login, staff):
     page = reviewer.get(detail(received))
     html = page.content.decode()
     assert 'id="pending"' in html and 'id="decision"' not in html
+    assert 'Sent, awaiting network: Rejected ("Rate above PO rate")' in html
     # a second decision while the first is pending is refused
     before = decision_state(received)
     decide(reviewer, received, page, "ACCEPT", "ok")
