@@ -37,13 +37,10 @@ Interface (used by tests, benchmarks and the rest of the sandbox):
   "result": "FAILURE", "errorCd", "errorDtl", "errorField"}}}`.
 - `encryption_key`: when set, bodies of the form `{"request": "<base64>"}` are
   decrypted (AES as in network.client) and answers are encrypted the same way.
-- `main()`: run it as its own process (`python -m b2bportal.network.sandbox.server
-  --port 8100`), serving until interrupted.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import secrets
@@ -453,47 +450,3 @@ def _json(raw: bytes):
         return json.loads(raw) if raw else None
     except ValueError:
         return None
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Serve the sandbox's HTTP core until interrupted."""
-    parser = argparse.ArgumentParser(description="An offline stand-in for EnKash's API.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8100)
-    parser.add_argument("--client-id", default="")
-    parser.add_argument("--client-secret", default="")
-    parser.add_argument("--token-ttl", type=float, default=900.0)
-    parser.add_argument("--encryption-key", default="")
-    parser.add_argument("--error-rate", type=float, default=0.0)
-    parser.add_argument("--refusal-rate", type=float, default=0.0)
-    parser.add_argument("--drop-rate", type=float, default=0.0)
-    parser.add_argument("--delay", type=float, default=0.0)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    server = SandboxServer(
-        args.host,
-        args.port,
-        client_id=args.client_id,
-        client_secret=args.client_secret,
-        token_ttl=args.token_ttl,
-        encryption_key=args.encryption_key,
-        seed=args.seed,
-    )
-    server.faults.delay = args.delay
-    server.faults.set_rates(
-        error=args.error_rate, refusal=args.refusal_rate, drop=args.drop_rate, seed=args.seed
-    )
-    server.start()
-    print(f"EnKash sandbox listening on {server.url}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
