@@ -37,7 +37,6 @@ from b2bportal.network.models import InboundMessage, OutboundMessage
 from b2bportal.network.outbox_admin import document_filter_url
 
 from . import services
-from .api.filtersets import PENDING, overdue
 from .choices import BuyerResponse, ChangeKind, Role, Source, Status, allowed
 from .diff import version_diff
 from .forms import (
@@ -48,7 +47,15 @@ from .forms import (
     OurInvoiceForm,
     lines_of,
 )
-from .models import Finding, Invoice, InvoiceItem, InvoiceVersion, StatusChange
+from .models import (
+    PENDING,
+    Finding,
+    Invoice,
+    InvoiceItem,
+    InvoiceVersion,
+    StatusChange,
+    overdue,
+)
 from .templatetags.money import inr
 
 STATUS_COLOURS = {

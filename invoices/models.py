@@ -106,7 +106,7 @@ class Invoice(InvoiceContent):
 
     @property
     def is_overdue(self) -> bool:
-        """Past its due date and still payable (`api.filtersets.overdue()` as a query)."""
+        """Past its due date and still payable (`overdue()` as a query)."""
         return bool(
             self.due_date
             and self.due_date < timezone.localdate()
@@ -119,6 +119,15 @@ OVERDUE_EXEMPT = (
     Status.FULLY_PAID, Status.CLOSED, Status.CANCELLED, Status.DELETED, Status.REJECTED,
     Status.ABANDONED,
 )  # fmt: skip
+
+# An invoice is pending while a request of ours about it has not failed for good
+# (`services.is_pending` per row).
+PENDING = models.Q(pending_message__isnull=False) & ~models.Q(pending_message__state="failed")
+
+
+def overdue() -> models.Q:
+    """Past its due date (today, in local time) and in a status that can still be overdue."""
+    return models.Q(due_date__lt=timezone.localdate()) & ~models.Q(status__in=OVERDUE_EXEMPT)
 
 
 class InvoiceVersion(InvoiceContent):

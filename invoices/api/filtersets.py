@@ -1,11 +1,9 @@
 """Filters of /api/invoices/."""
 
 import django_filters
-from django.db.models import Q
-from django.utils import timezone
 
 from invoices.choices import Role, Status
-from invoices.models import OVERDUE_EXEMPT, Invoice
+from invoices.models import PENDING, Invoice, overdue
 
 
 class InvoiceFilterSet(django_filters.FilterSet):
@@ -45,12 +43,3 @@ class InvoiceFilterSet(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(overdue()) if value else queryset.exclude(overdue())
-
-
-# An invoice is pending while a request of ours about it has not failed for good.
-PENDING = Q(pending_message__isnull=False) & ~Q(pending_message__state="failed")
-
-
-def overdue() -> Q:
-    """Past its due date (today, in local time) and in a status that can still be overdue."""
-    return Q(due_date__lt=timezone.localdate()) & ~Q(status__in=OVERDUE_EXEMPT)
