@@ -224,9 +224,11 @@ class Network:
     def _edit(self, action: Action, body: dict, req_msg_id: str) -> None:
         invoice = body["invoice"]
         object_id, field_name = _invoice_object_id(invoice)
-        version = _version(invoice, "invoice") if "objectVersion" in invoice else None
-        if version is None:
-            version = _invoice_version(invoice) - 1, _invoice_version(invoice)
+        if "objectVersion" in invoice:
+            version = _version(invoice, "invoice")
+        else:  # EnKash's internal shape: its wrapped network invoice's version, else 1
+            new = _invoice_version(invoice)
+            version = new - 1, new
 
         def rule(entry: LedgerEntry):
             self._check_party(entry, body, "supplier")
