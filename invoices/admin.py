@@ -45,6 +45,7 @@ from .forms import (
     DecisionForm,
     LineFormSet,
     OurInvoiceForm,
+    SendForm,
     lines_of,
 )
 from .models import (
@@ -391,11 +392,15 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
         invoice = get_object_or_404(Invoice, pk=pk)
         form = DecisionForm(request.POST)
         if not form.is_valid():
-            field, errors = next(iter(form.errors.items()))
-            messages.error(request, f"Not sent: {field}: {errors[0]}")
-            return HttpResponseRedirect(self._detail_url(pk))
+            return self._form_refused(request, form, pk)
         data = form.cleaned_data
         self._decide(request, invoice, data["response"], data["remarks"], data["version"])
+        return HttpResponseRedirect(self._detail_url(pk))
+
+    def _form_refused(self, request, form, pk):
+        """Back to the invoice, with the first field the posted form got wrong."""
+        field, errors = next(iter(form.errors.items()))
+        messages.error(request, f"Not sent: {field}: {errors[0]}")
         return HttpResponseRedirect(self._detail_url(pk))
 
     def _decide(self, request, invoice, response, remarks, version) -> bool:
@@ -473,9 +478,12 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
         invoice, refused = self._supplier_action(request, pk)
         if refused:
             return refused
+        form = SendForm(request.POST)
+        if not form.is_valid():
+            return self._form_refused(request, form, pk)
         try:
             services.send_invoice(
-                invoice, actor=request.user, expected_version=request.POST.get("version") or None
+                invoice, actor=request.user, expected_version=form.cleaned_data["version"]
             )
             messages.success(request, "Sent, awaiting the network.")
         except Rejected as rejected:
@@ -488,9 +496,7 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
             return refused
         form = CancelForm(request.POST)
         if not form.is_valid():
-            field, errors = next(iter(form.errors.items()))
-            messages.error(request, f"Not sent: {field}: {errors[0]}")
-            return HttpResponseRedirect(self._detail_url(pk))
+            return self._form_refused(request, form, pk)
         try:
             services.cancel_invoice(
                 invoice,

@@ -74,6 +74,12 @@ class BulkDecisionForm(ThemedForm):
     remarks = RemarksField()
 
 
+class SendForm(ThemedForm):
+    """Send our invoice, on the version the page showed (when it says)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+
 class CancelForm(ThemedForm):
     remarks = RemarksField()
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -12,7 +12,16 @@ from invoices.choices import ChangeKind, Role, Status, VersionState
 from invoices.models import Invoice
 from tests.fixtures import invoices as data
 
-from .conftest import CONFIRM, CONFIRM_RESULT, EDIT_RESULT, SEND_RESULT, STATUS_RESULT
+from .conftest import (
+    CONFIRM,
+    CONFIRM_RESULT,
+    EDIT_RESULT,
+    SEND_RESULT,
+    STATUS_RESULT,
+    csrf_of,
+    decision_state,
+    detail,
+)
 
 BUYER = {
     "b2b_id": data.SUPPLIER_B2B_ID,  # the Pune firm buys from us here
@@ -240,3 +249,18 @@ def test_supplier_cannot_confirm_and_buyer_cannot_send(ours, received, staff):
     assert refused.value.code == "INVALID_TRANSITION"
     assert not OutboundMessage.objects.exists()
     assert Invoice.objects.filter(pending_message__isnull=False).count() == 0
+
+
+@pytest.mark.parametrize("version", ["x", "1.5", "0"])
+def test_send_from_the_admin_with_a_garbled_version_is_refused(ours, login, version):
+    admin_client = login("admin")
+    page = admin_client.get(detail(ours))
+    before = decision_state(ours)
+    response = admin_client.post(
+        f"/admin/invoices/invoice/{ours.pk}/send/",
+        {"csrfmiddlewaretoken": csrf_of(page), "version": version},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Not sent: version" in response.content.decode()
+    assert decision_state(ours) == before
