@@ -430,13 +430,14 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
             form = BulkDecisionForm(request.POST)
             if form.is_valid():
                 for invoice in queryset:
-                    version = request.POST.get(f"version_{invoice.pk}")
+                    # No version, or not a number: refused as stale rather than decided blind.
+                    version = request.POST.get(f"version_{invoice.pk}", "")
                     self._decide(
                         request,
                         invoice,
                         response,
                         form.cleaned_data["remarks"],
-                        int(version) if version else -1,
+                        int(version) if version.isdigit() else -1,
                     )
                 return None
         else:

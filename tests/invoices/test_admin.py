@@ -215,6 +215,28 @@ def test_bulk_decision(received, webhook, login):
     assert other.pending_message is None
 
 
+@pytest.mark.parametrize("version", ["x", "", "1.0"])
+def test_bulk_decision_with_a_garbled_version_is_refused(received, login, version):
+    reviewer = login("reviewer")
+    listing = reviewer.get(LIST)
+    before = decision_state(received)
+    page = reviewer.post(
+        LIST,
+        {
+            "csrfmiddlewaretoken": csrf_of(listing),
+            "action": "accept_selected",
+            "apply": "1",
+            "_selected_action": [received.pk],
+            "remarks": "Checked",
+            f"version_{received.pk}": version,
+        },
+        follow=True,
+    )
+    assert page.status_code == 200
+    assert "not sent. The invoice changed" in page.content.decode()
+    assert decision_state(received) == before
+
+
 def test_bulk_decision_needs_remarks(received, login):
     reviewer = login("reviewer")
     listing = reviewer.get(LIST)
