@@ -48,6 +48,7 @@ from . import auth, envelope, outbox, registry
 from .handling import Inbound, Rejected
 from .messages import RESULT, ROUTES, Route
 from .models import InboundMessage
+from .wire import carried_req_msg_id
 
 logger = logging.getLogger(__name__)
 
@@ -217,12 +218,12 @@ def _req_msg_id(route: Route, headers: Mapping, body: dict):
     resp = body.get("resp") if isinstance(body.get("resp"), dict) else {}
     if route.kind == RESULT and resp.get("reqMsgId"):
         return resp["reqMsgId"]
-    for key in ("additionalInfos", "additionalInfo"):
-        infos = body.get(key)
-        for info in infos if isinstance(infos, list) else ():
-            if isinstance(info, dict) and info.get("name") == "reqMsgId" and info.get("value"):
-                return info["value"]
-    return auth.header(headers, "X-Request-Id") or resp.get("reqMsgId") or ""
+    return (
+        carried_req_msg_id(body)
+        or auth.header(headers, "X-Request-Id")
+        or resp.get("reqMsgId")
+        or ""
+    )
 
 
 FIND_ORIGINAL = (

@@ -467,6 +467,14 @@ def additional_infos(body: dict) -> list[dict]:
     return found
 
 
+def carried_req_msg_id(body: dict) -> str:
+    """The reqMsgId a body carries in its `additionalInfos` (either spelling), or ""."""
+    for info in additional_infos(body):
+        if info.get("name") == "reqMsgId" and info.get("value"):
+            return str(info["value"])
+    return ""
+
+
 def _first_error(errors, path: str) -> tuple[str, str, str]:
     """(code, detail, JSON path) of the first error in a DRF error structure."""
     if isinstance(errors, dict):

@@ -28,7 +28,7 @@ import threading
 from dataclasses import dataclass, field
 
 from b2bportal.network.messages import ROUTES, Action
-from b2bportal.network.wire import additional_infos
+from b2bportal.network.wire import carried_req_msg_id
 
 from . import payloads
 from .faults import FaultPlan
@@ -480,10 +480,7 @@ class Network:
 # -- reading requests ----------------------------------------------------------------------
 def _req_msg_id(body: dict, header: str) -> str:
     """Our reqMsgId: from `additionalInfos` (either spelling), else the X-Request-Id header."""
-    for info in additional_infos(body):
-        if info.get("name") == "reqMsgId" and info.get("value"):
-            return str(info["value"])
-    return header or ""
+    return carried_req_msg_id(body) or header or ""
 
 
 def _require_b2b_ids(body: dict) -> None:
