@@ -48,7 +48,7 @@ RETRYABLE_4XX = frozenset({408, 425, 429})
 
 def _cipher(key: str) -> Cipher:
     raw = key.encode()
-    if len(raw) not in (16, 24, 32):
+    if len(raw) != 16:
         raise ImproperlyConfigured("ENKASH_ENCRYPTION_KEY must be 16 bytes (AES-128).")
     # ECB because EnKash's Payouts encryption uses it; see the module docstring.
     return Cipher(algorithms.AES(raw), modes.ECB())  # noqa: S305

@@ -159,3 +159,11 @@ def test_token_request_body_shape(enkash):
         "accessKey": OUTBOUND_CLIENT_ID,
         "secretKey": enkash_client.settings.ENKASH_CLIENT_SECRET,
     }
+
+
+@pytest.mark.parametrize("key", ["k" * 15, "k" * 24, "k" * 32])
+def test_an_encryption_key_other_than_aes_128_is_refused(key):
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="16 bytes"):
+        encrypt_payload(b"{}", key)
