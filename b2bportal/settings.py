@@ -200,6 +200,8 @@ ENKASH_CLIENT_SECRET = os.environ.get("ENKASH_CLIENT_SECRET", "")
 ENKASH_TOKEN_PATH = os.environ.get("ENKASH_TOKEN_PATH", "/api/v0/auth/token")
 ENKASH_CONNECT_TIMEOUT = float(os.environ.get("ENKASH_CONNECT_TIMEOUT", "5"))
 ENKASH_READ_TIMEOUT = float(os.environ.get("ENKASH_READ_TIMEOUT", "15"))
+# The device tag our requests carry (`device.tag` GEOCODE: "latitude,longitude").
+ENKASH_DEVICE_GEOCODE = os.environ.get("ENKASH_DEVICE_GEOCODE", "")
 ENKASH_ENCRYPTION_KEY = os.environ.get("ENKASH_ENCRYPTION_KEY", "")  # AES-128, off when empty
 ENKASH_RETRY_HORIZON_SECONDS = env_int("ENKASH_RETRY_HORIZON_SECONDS", 24 * 3600)
 # Outbound delivery (network/delivery.py): the n-th retry waits about

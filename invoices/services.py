@@ -506,7 +506,7 @@ def _b2b_ids(invoice) -> dict:
 
 
 def _device() -> dict:
-    return {"tag": {"name": "GEOCODE", "value": getattr(settings, "ENKASH_DEVICE_GEOCODE", "")}}
+    return {"tag": {"name": "GEOCODE", "value": settings.ENKASH_DEVICE_GEOCODE}}
 
 
 def _action_block(invoice, target: str, **decision) -> dict:

@@ -109,7 +109,8 @@ def test_detail_history_and_versions(received, webhook, api):
     ]
 
 
-def test_confirm_through_the_api(received, api, staff):
+def test_confirm_through_the_api(received, api, staff, settings):
+    settings.ENKASH_DEVICE_GEOCODE = "12.9716,77.5946"
     reviewer = api("reviewer")
     response = reviewer.post(
         f"/api/invoices/{received.pk}/confirm/",
@@ -124,6 +125,7 @@ def test_confirm_through_the_api(received, api, staff):
     message = OutboundMessage.objects.get()
     assert body["req_msg_id"] == message.req_msg_id
     assert message.created_by == staff["reviewer"]
+    assert message.body["device"] == {"tag": {"name": "GEOCODE", "value": "12.9716,77.5946"}}
     block = message.body["invoiceConfirmation"]
     assert (block["buyerResponse"], block["buyerRemarks"], block["objectVersion"]) == (
         "ACCEPT",
