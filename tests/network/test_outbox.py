@@ -182,3 +182,16 @@ def test_retry_outbound_command_queues_failed_messages_again(decide):
     pending.refresh_from_db()
     assert (failed.state, pending.state) == (OutboundMessage.State.PENDING,) * 2
     assert failed.last_error == "Retry requested by retry_outbound command"
+
+
+def test_retry_outbound_command_names_ids_that_do_not_exist(decide):
+    from django.core.management import CommandError, call_command
+
+    message = decide()
+    OutboundMessage.objects.filter(pk=message.pk).update(state=OutboundMessage.State.FAILED)
+
+    with pytest.raises(CommandError, match=r"No outbound message with id \[999999\]"):
+        call_command("retry_outbound", str(message.pk), "999999")
+
+    message.refresh_from_db()
+    assert message.state == OutboundMessage.State.FAILED  # nothing queued

@@ -31,6 +31,9 @@ class Command(BaseCommand):
         messages = OutboundMessage.objects.filter(state=OutboundMessage.State.FAILED)
         if ids:
             messages = OutboundMessage.objects.filter(pk__in=ids)
+            found = set(messages.values_list("pk", flat=True))
+            if missing := sorted(set(ids) - found):
+                raise CommandError(f"No outbound message with id {missing}")
         if type:
             messages = messages.filter(message_type=type)
         retried = 0
