@@ -2,13 +2,17 @@
 
 `receive` runs for each HTTP request on a catalogue path:
 
-1. **Record first.** The request becomes an `InboundMessage` (path, type, masked
-   headers, raw bytes, source IP, time) committed on its own, before anything is
-   checked, so nothing that reached us is ever lost, not even invalid JSON.
-2. **Authenticate** (auth.py): a failure answers 401, outcome "rejected".
-3. **Check the envelope**: Content-Type (415), size (413), JSON object (400),
-   the route's required top-level blocks (400 MISSING_FIELD naming the block).
-   Outcome "invalid". The size limit is ENKASH_WEBHOOK_MAX_BODY_BYTES; the view
+1. **Authenticate** (auth.py) before storing anything: a failure answers 401 and is
+   only counted (`count_refusal`: one `InboundRejection` row per day, path, source
+   and reason, with the size and first 200 bytes of the latest) and logged, so
+   strangers cannot fill the database, whatever they send.
+2. **Record.** An authenticated request becomes an `InboundMessage` (path, type,
+   masked headers, raw bytes, source IP, time) committed on its own before anything
+   else is checked, so nothing EnKash sent is ever lost, not even invalid JSON.
+3. **Check the envelope**: Content-Type (415), size (413), JSON object (400), no
+   NUL or lone surrogate in any string and at most MAX_NESTING levels (400, naming
+   the field), the route's required top-level blocks (400 MISSING_FIELD naming the
+   block). Outcome "invalid". The size limit is ENKASH_WEBHOOK_MAX_BODY_BYTES; the view
    reads at most limit + 1 bytes, so an oversize body is kept truncated to that
    (enough to tell what it was; the rest was never read).
 4. **Process**, in its own transaction (`_process`): exactly once (below); for a
@@ -18,6 +22,10 @@
    later). A handler's `Rejected` undoes everything it wrote and answers 400/409
    from the catalogue; any other error undoes it too and answers 500 ("failed",
    the sender retries, staff may reprocess). The reply sent is written onto the row.
+
+Every stored row ends in an outcome, or in one `reprocess` takes: "failed",
+"awaiting_handler", or "received" for longer than INTERRUPTED_AFTER (its processing
+was cut short by a killed server or a lost database).
 
 **What identifies a message** (its `fingerprint`): the `webhook-id` header when the
 sender gives one (Standard Webhooks keeps it across retries), otherwise the path plus
@@ -39,15 +47,18 @@ import logging
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import auth, envelope, outbox, registry
 from .handling import Inbound, Rejected
 from .messages import RESULT, ROUTES, Route
-from .models import InboundMessage
+from .models import InboundMessage, InboundRejection
 from .wire import carried_req_msg_id
 
 logger = logging.getLogger(__name__)
@@ -81,6 +92,15 @@ def fingerprint(path: str, headers: Mapping, body: bytes) -> str:
     return hashlib.sha256(path.encode() + b"\n" + body).hexdigest()
 
 
+@dataclass
+class Answer:
+    """The HTTP answer to one delivery, and its stored record (None: refused, not stored)."""
+
+    status: int
+    body: dict
+    record: InboundMessage | None
+
+
 def receive(
     *,
     path: str,
@@ -88,51 +108,124 @@ def receive(
     body: bytes,
     source_ip: str | None,
     method: str = "POST",
-) -> InboundMessage:
-    """Record, authenticate, check and process one delivery; the row carries the reply.
+) -> Answer:
+    """Authenticate, record, check and process one delivery; returns the answer to send.
 
     `body` is what was read from the request: at most ENKASH_WEBHOOK_MAX_BODY_BYTES + 1
-    bytes. The returned record's `reply_status` and `reply_body` are the HTTP answer.
+    bytes. A delivery that fails authentication is counted (InboundRejection), not stored.
     """
     route = ROUTES[path]
+    try:
+        auth.authenticate(headers, body, source_ip)
+    except auth.AuthenticationFailed as failure:
+        count_refusal(route.path, source_ip, str(failure), body)
+        # The reason stays on our side: telling a stranger which check failed helps them.
+        return Answer(*envelope.error("AUTHENTICATION_FAILED"), record=None)
     record = InboundMessage.objects.create(
         method=method[:10],
         path=route.path,
         message_type=route.message_type,
         headers=auth.mask_headers(headers),
         body=body,
+        body_size=len(body),
         source_ip=_valid_ip(source_ip),
     )
-    try:
-        auth.authenticate(headers, body, source_ip)
-    except auth.AuthenticationFailed as failure:
-        status, reply = envelope.error("AUTHENTICATION_FAILED")
-        # The reason stays on our side: telling a stranger which check failed helps them.
-        _close(record, Outcome.REJECTED, status, reply, code="AUTHENTICATION_FAILED",
-               detail=str(failure), via="http")  # fmt: skip
-        return record
+    _check_and_process(record, route, headers, body, via="http")
+    return Answer(record.reply_status, record.reply_body, record)
+
+
+COUNT_REFUSAL = """
+INSERT INTO network_inboundrejection AS seen
+    (day, path, source, reason, count, first_seen, last_seen, last_size, last_first_bytes)
+SELECT %(day)s, %(path)s,
+    CASE WHEN EXISTS (
+            SELECT 1 FROM network_inboundrejection
+            WHERE day = %(day)s AND path = %(path)s AND source = %(source)s
+              AND reason = %(reason)s)
+        OR (SELECT count(*) FROM network_inboundrejection WHERE day = %(day)s) < %(cap)s
+    THEN %(source)s ELSE %(other)s END,
+    %(reason)s, 1, %(now)s, %(now)s, %(size)s, %(first_bytes)s
+ON CONFLICT (day, path, source, reason) DO UPDATE SET
+    count = seen.count + 1, last_seen = EXCLUDED.last_seen,
+    last_size = EXCLUDED.last_size, last_first_bytes = EXCLUDED.last_first_bytes
+"""
+
+
+def count_refusal(path: str, source_ip: str | None, reason: str, body: bytes) -> None:
+    """Count and log a delivery refused before storing: one small row per day, path,
+    source and reason, so a flood adds a bounded amount to the database."""
+    source = _valid_ip(source_ip) or ""
+    first_bytes = body[: InboundRejection.FIRST_BYTES]
+    logger.warning(
+        "Webhook refused before storing: %s on %s from %s, %d bytes, starting %r",
+        reason, path, source or "unknown address", len(body), first_bytes[:64],
+    )  # fmt: skip
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            COUNT_REFUSAL,
+            {
+                "day": now.date(), "path": path, "source": source, "reason": reason[:100],
+                "cap": InboundRejection.MAX_SOURCES_PER_DAY,
+                "other": InboundRejection.OTHER_SOURCES, "now": now, "size": len(body),
+                "first_bytes": first_bytes,
+            },
+        )  # fmt: skip
+
+
+INTERRUPTED_AFTER = timedelta(minutes=5)
+
+
+def reprocessable() -> Q:
+    """The rows `reprocess` takes: failed, awaiting a handler, or left "received" by an
+    interrupted processing (server killed, database lost) for over INTERRUPTED_AFTER,
+    longer than any request lasts, so none still in flight is taken."""
+    return Q(outcome__in=REPROCESSABLE) | Q(
+        outcome=Outcome.RECEIVED, received_at__lt=timezone.now() - INTERRUPTED_AFTER
+    )
+
+
+def reprocess(record: InboundMessage) -> InboundMessage:
+    """Process a failed, awaiting-handler or interrupted message again from its stored bytes."""
+    if not InboundMessage.objects.filter(reprocessable(), pk=record.pk).exists():
+        raise ValueError(
+            f"{record} is {record.outcome}; only failed, awaiting or interrupted ones are redone"
+        )
+    if record.body_pruned_at is not None:  # never: only answered messages are pruned
+        raise ValueError(f"{record} has no body any more")
+    _check_and_process(record, ROUTES[record.path], record.headers, bytes(record.body),
+                       via="reprocess")  # fmt: skip
+    return record
+
+
+def _check_and_process(
+    record: InboundMessage, route: Route, headers: Mapping, body: bytes, via: str
+) -> None:
+    """Check the envelope, identify the message and process it; the outcome is on the row.
+
+    Whatever goes wrong on our side leaves the row "failed" (reprocessable); if even
+    that cannot be written (the database is gone), it stays "received", which
+    `reprocessable()` takes once it is old enough.
+    """
+    history = list(record.history)
     try:
         parsed = parse(route, headers, body)
     except EnvelopeError as refused:
         status, reply = envelope.error(refused.code, refused.detail, refused.field)
         _close(record, Outcome.INVALID, status, reply, code=refused.code,
-               detail=refused.detail, field=refused.field, via="http")  # fmt: skip
-        return record
-    _identify(record, route, headers, parsed)
-    # Saved with the outcome, in the processing transaction: one write less per message.
-    record.fingerprint = fingerprint(route.path, headers, body)
-    _process(record, route, parsed, via="http")
-    return record
-
-
-def reprocess(record: InboundMessage) -> InboundMessage:
-    """Process a failed or awaiting-handler message again from its stored bytes."""
-    if record.outcome not in REPROCESSABLE:
-        raise ValueError(f"{record} is {record.outcome}; only failed or awaiting ones are redone")
-    route = ROUTES[record.path]
-    body = parse(route, record.headers, bytes(record.body))
-    _process(record, route, body, via="reprocess")
-    return record
+               detail=refused.detail, field=refused.field, via=via)  # fmt: skip
+        return
+    except Exception as exc:
+        _fail(record, history, exc, via)
+        return
+    try:
+        _identify(record, route, headers, parsed)
+        # Saved with the outcome, in the processing transaction: one write less per message.
+        record.fingerprint = fingerprint(route.path, headers, body)
+    except Exception as exc:
+        _fail(record, history, exc, via)
+        return
+    _process(record, route, parsed, via=via)
 
 
 def parse(route: Route, headers: Mapping, body: bytes) -> dict:
@@ -154,9 +247,11 @@ def parse(route: Route, headers: Mapping, body: bytes) -> dict:
         raise EnvelopeError("INVALID_JSON", f"not valid UTF-8 JSON: {exc}"[:300])
     if not isinstance(parsed, dict):
         raise EnvelopeError("INVALID_JSON", "the body must be a JSON object")
-    # PostgreSQL cannot store NUL in text or jsonb: refuse it here rather than fail later.
-    if b"\\u0000" in body and _contains_nul(parsed):
-        raise EnvelopeError("INVALID_JSON", "strings must not contain NUL (\\u0000)")
+    # What PostgreSQL cannot keep (NUL, a lone surrogate) or what would exhaust Python's
+    # stack further on (deep nesting) is the sender's mistake: refused here, not a 500 later.
+    if problem := _unstorable(parsed, body):
+        detail, field = problem
+        raise EnvelopeError("INVALID_JSON", detail, field)
     for block in route.action.required_blocks(route.kind):
         value = parsed.get(block)
         if value is None:
@@ -180,14 +275,59 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _contains_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(v) for v in value)
-    return False
+MAX_NESTING = 64  # EnKash's messages nest a few levels; far below Python's recursion limit
+_TEXT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")  # \u0000 and surrogate escapes
+_UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(parsed: dict, body: bytes) -> tuple[str, str] | None:
+    """(detail, JSON path) of the first value PostgreSQL or our code could not handle, or None.
+
+    Walked without recursion, so no depth makes it fail. A NUL or a lone surrogate can
+    only arrive as a `\\u` escape and depth needs brackets, so most bodies skip the walk.
+    Each entry carries its trail (parent trail, key) and the path is spelt out only for
+    the value refused.
+    """
+    check_text = _TEXT_ESCAPE.search(body) is not None
+    check_depth = body.count(b"[") + body.count(b"{") > MAX_NESTING
+    if not (check_text or check_depth):
+        return None
+    stack = [(parsed, 1, None)]
+    while stack:
+        value, depth, trail = stack.pop()
+        if isinstance(value, str):
+            if check_text and (found := _UNSTORABLE_TEXT.search(value)):
+                return _text_refusal(found.group()), _json_path(trail)
+            continue
+        if isinstance(value, dict):
+            children = value.items()
+            if check_text:
+                for key in value:
+                    if found := _UNSTORABLE_TEXT.search(key):
+                        return _text_refusal(found.group()), _json_path(trail)
+        elif isinstance(value, list):
+            children = enumerate(value)
+        else:
+            continue
+        if depth > MAX_NESTING:
+            return f"nested deeper than {MAX_NESTING} levels", _json_path(trail)
+        stack.extend((child, depth + 1, (trail, key)) for key, child in children)
+    return None
+
+
+def _json_path(trail) -> str:
+    """`a.b[2].c` from a trail of (parent trail, key or index) pairs."""
+    parts = []
+    while trail is not None:
+        trail, key = trail
+        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    return "".join(reversed(parts)).lstrip(".")
+
+
+def _text_refusal(character: str) -> str:
+    if character == "\x00":
+        return "strings must not contain NUL (\\u0000)"
+    return f"strings must not contain a lone surrogate (\\u{ord(character):04x})"
 
 
 def _valid_ip(source_ip: str | None) -> str | None:
@@ -260,27 +400,31 @@ def _process(record: InboundMessage, route: Route, body: dict, via: str) -> None
     try:
         with transaction.atomic():
             original = _lock_and_find_original(record)
-            if via != "http":
-                # Another reprocess of this very row may have finished while we waited.
-                current = InboundMessage.objects.filter(pk=record.pk).values_list(
-                    "outcome", flat=True
-                )
-                if current.get() not in REPROCESSABLE:
-                    record.refresh_from_db()
-                    return
+            # Another reprocess of this very row may have finished while we waited.
+            if (
+                via != "http"
+                and not InboundMessage.objects.filter(reprocessable(), pk=record.pk).exists()
+            ):
+                record.refresh_from_db()
+                return
             if original is not None:
                 record.duplicate_of_id, status, reply = original
                 _close(record, Outcome.DUPLICATE, status, reply, via=via)
                 return
             _dispatch(record, route, body, via)
     except Exception as exc:
-        logger.exception("Processing inbound message %s failed", record.pk)
-        # The processing transaction is undone; the raw row and the failure stay.
-        record.history = history
-        record.document_type, record.document_id = None, None
-        status, reply = envelope.error("INTERNAL_ERROR", req_msg_id=record.req_msg_id)
-        _close(record, Outcome.FAILED, status, reply, code="INTERNAL_ERROR",
-               detail=f"{type(exc).__name__}: {exc}", via=via)  # fmt: skip
+        _fail(record, history, exc, via)
+
+
+def _fail(record: InboundMessage, history: list, exc: Exception, via: str) -> None:
+    """Our own error: the processing transaction is undone; the raw row and the failure stay."""
+    logger.exception("Processing inbound message %s failed", record.pk, exc_info=exc)
+    record.history = history
+    record.document_type, record.document_id = None, None
+    status, reply = envelope.error("INTERNAL_ERROR", req_msg_id=record.req_msg_id)
+    detail = _UNSTORABLE_TEXT.sub("\ufffd", f"{type(exc).__name__}: {exc}")
+    _close(record, Outcome.FAILED, status, reply, code="INTERNAL_ERROR", detail=detail,
+           via=via)  # fmt: skip
 
 
 def _dispatch(record: InboundMessage, route: Route, body: dict, via: str) -> None:

@@ -1,8 +1,9 @@
 """Admin for inbound messages: read-only, filterable, raw body shown, reprocess action.
 
 Records are immutable evidence of what reached us: nobody adds, changes or deletes
-them here. Staff with the "reprocess" permission may process failed or
-awaiting-handler messages again.
+them here. Staff with the "reprocess" permission may process failed,
+awaiting-handler or interrupted messages again. Deliveries refused before storing
+are listed, counted per day, under *Refused webhook deliveries*.
 """
 
 import json
@@ -11,6 +12,7 @@ from django.contrib import admin, messages
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
     FieldTextFilter,
+    RangeDateFilter,
     RangeDateTimeFilter,
 )
 from unfold.decorators import action, display
@@ -18,7 +20,7 @@ from unfold.decorators import action, display
 from . import inbox
 from .admin_base import ExactFilter, WireRecordAdmin, as_json, pre
 from .messages import MESSAGE_TYPES, ROUTES
-from .models import InboundMessage
+from .models import InboundMessage, InboundRejection
 
 
 class PathFilter(ExactFilter):
@@ -98,6 +100,8 @@ class InboundMessageAdmin(WireRecordAdmin):
 
     @display(description="raw body")
     def raw_body(self, obj):
+        if obj.body_pruned_at:
+            return f"({obj.body_size} bytes, pruned {obj.body_pruned_at:%Y-%m-%d %H:%M} UTC)"
         return pre(pretty(bytes(obj.body)))
 
     @display(description="headers (secrets masked)")
@@ -114,18 +118,41 @@ class InboundMessageAdmin(WireRecordAdmin):
 
     @action(description="Reprocess selected", permissions=["reprocess"])
     def reprocess_selected(self, request, queryset):
-        done, skipped = [], 0
-        for message in queryset.order_by("received_at", "id"):
-            if message.outcome not in inbox.REPROCESSABLE:
-                skipped += 1
-                continue
+        done = []
+        chosen = queryset.count()
+        for message in queryset.filter(inbox.reprocessable()).order_by("received_at", "id"):
             inbox.reprocess(message)
             done.append(f"#{message.pk}: {message.outcome}")
         if done:
             self.message_user(request, "Reprocessed " + ", ".join(done), messages.SUCCESS)
-        if skipped:
+        if skipped := chosen - len(done):
             self.message_user(
                 request,
-                f"{skipped} message(s) skipped: only failed or awaiting-handler ones are redone.",
+                f"{skipped} message(s) skipped: only failed, awaiting-handler or interrupted "
+                "ones are redone.",
                 messages.WARNING,
             )
+
+
+@admin.register(InboundRejection)
+class InboundRejectionAdmin(WireRecordAdmin):
+    """Deliveries refused by authentication, counted per day, path, source and reason."""
+
+    list_display = ["day", "path", "source", "reason", "count", "last_seen", "last_size"]
+    list_filter = [PathFilter, ("day", RangeDateFilter), ("source", FieldTextFilter)]
+    list_filter_submit = True
+    search_fields = ["source", "reason"]
+    ordering = ["-day", "-last_seen"]
+    readonly_fields = [
+        "day", "path", "source", "reason", "count", "first_seen", "last_seen", "last_size",
+        "first_bytes",
+    ]  # fmt: skip
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        # No document link on these rows: the plain queryset, nothing to join.
+        return super(WireRecordAdmin, self).get_queryset(request)
+
+    @display(description="first bytes of the latest")
+    def first_bytes(self, obj):
+        return pre(pretty(bytes(obj.last_first_bytes)))

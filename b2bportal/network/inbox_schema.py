@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from . import envelope, registry
 from .messages import REQUEST, ROUTES, Route
+from .wire import MAX_VERSION
 
 SAFE_TEXT = r'^([^\\"]){1,100}$'
 
@@ -48,8 +49,8 @@ class WebhookNameValueSerializer(serializers.Serializer):
 class WebhookObjectVersionSerializer(serializers.Serializer):
     """`objectVersion`: the version a message acts on and the version it makes."""
 
-    currentVersion = serializers.IntegerField()  # noqa: N815
-    newVersion = serializers.IntegerField()  # noqa: N815
+    currentVersion = serializers.IntegerField(min_value=0, max_value=MAX_VERSION)  # noqa: N815
+    newVersion = serializers.IntegerField(min_value=0, max_value=MAX_VERSION)  # noqa: N815
 
 
 class WebhookStatusTransitionSerializer(serializers.Serializer):

@@ -32,14 +32,18 @@ class DocumentLink(models.Model):
 
 
 class InboundMessage(DocumentLink):
-    """One HTTP request that reached a webhook path, stored before anything else is done.
+    """One authenticated HTTP request to a webhook path, stored before anything else is done.
 
     The raw body is kept byte for byte, whether or not it was valid, so a message that
-    failed can be reprocessed after a fix.
+    failed can be reprocessed after a fix. Once a processed or duplicate message is
+    older than ENKASH_INBOUND_RETENTION_DAYS its body may be cleared (`body_pruned_at`
+    says when); the row, its outcome, fingerprint and reply stay.
     """
 
     class Outcome(models.TextChoices):
         RECEIVED = "received", "Received (not yet processed)"
+        # Only on rows kept from before refused deliveries were counted, not stored
+        # (InboundRejection); kept so those rows still read right.
         REJECTED = "rejected", "Rejected: authentication failed"
         INVALID = "invalid", "Invalid: refused with 4xx"
         PROCESSED = "processed", "Processed"
@@ -54,6 +58,14 @@ class InboundMessage(DocumentLink):
     message_type = models.CharField(max_length=64, blank=True, db_index=True)
     headers = models.JSONField(default=dict, help_text="Request headers, secrets masked.")
     body = models.BinaryField(help_text="The raw request body, byte for byte.")
+    body_size = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Bytes read of the body (kept after the body is pruned)."
+    )
+    body_pruned_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the raw body was cleared under the retention setting.",
+    )
     source_ip = models.GenericIPAddressField(null=True, blank=True)
     fingerprint = models.CharField(
         max_length=64,
@@ -99,6 +111,43 @@ class InboundMessage(DocumentLink):
 
     def __str__(self):
         return f"{self.message_type or self.path} #{self.pk}"
+
+
+class InboundRejection(models.Model):
+    """Webhook deliveries refused before storing (authentication), counted, never kept whole.
+
+    One row per day, path, source address and reason, with a count, when the first and
+    the latest arrived, and the size and first bytes of the latest: a flood of
+    unauthenticated posts adds at most a bounded number of small rows. A source beyond
+    the day's MAX_SOURCES_PER_DAY is counted under OTHER_SOURCES.
+    """
+
+    OTHER_SOURCES = "*"
+    MAX_SOURCES_PER_DAY = 1000
+    FIRST_BYTES = 200
+
+    day = models.DateField(db_index=True)
+    path = models.CharField(max_length=255)
+    source = models.CharField(
+        max_length=45, blank=True, help_text='Source address; "" unknown, "*" other sources.'
+    )
+    reason = models.CharField(max_length=100)
+    count = models.PositiveBigIntegerField(default=0)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    last_size = models.PositiveIntegerField(help_text="Bytes read of the latest body.")
+    last_first_bytes = models.BinaryField(help_text="The first bytes of the latest body.")
+
+    class Meta:
+        ordering = ["-day", "-last_seen"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "path", "source", "reason"], name="inbound_rejection_per_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.path} {self.source or '?'}: {self.reason} x{self.count}"
 
 
 class OutboundMessage(DocumentLink):

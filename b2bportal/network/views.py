@@ -36,7 +36,7 @@ def _reply(status: int, body: dict) -> JsonResponse:
 class WebhookView(APIView):
     """Receives one EnKash message and answers with the envelope; the inbox does the work."""
 
-    # Authentication is the inbox's (a webhook token or signature, auth.py), done after
+    # Authentication is the inbox's (a webhook token or signature, auth.py), done before
     # the request is recorded; DRF's user authentication and permissions do not apply.
     http_method_names = ["post"]
     authentication_classes = ()
@@ -50,7 +50,7 @@ class WebhookView(APIView):
         # Read at most one byte beyond the limit: enough to know the body is too large.
         body = request._request.read(settings.ENKASH_WEBHOOK_MAX_BODY_BYTES + 1)
         try:
-            record = inbox.receive(
+            answer = inbox.receive(
                 path=path,
                 headers=request.headers,
                 body=body,
@@ -61,7 +61,7 @@ class WebhookView(APIView):
             # Our fault (e.g. the database is down): 5xx, so the sender retries.
             logger.exception("Could not receive a message on %s", path)
             return _reply(*envelope.error("INTERNAL_ERROR"))
-        return _reply(record.reply_status, record.reply_body)
+        return _reply(answer.status, answer.body)
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         response = _reply(*envelope.error("METHOD_NOT_ALLOWED"))
@@ -76,8 +76,8 @@ class WebhookView(APIView):
         return _reply(status, envelope.error(code, str(exc))[1])
 
 
-# Never inside a request-wide transaction (ATOMIC_REQUESTS): the record is committed
-# first, on its own, and processing runs in a transaction of its own.
+# Never inside a request-wide transaction (ATOMIC_REQUESTS): an authenticated record is
+# committed first, on its own, and processing runs in a transaction of its own.
 webhook = transaction.non_atomic_requests(WebhookView.as_view())
 
 

@@ -50,11 +50,16 @@ class B2BIdsSerializer(serializers.Serializer):
     supplierB2BId = wire_text(100)
 
 
+# Versions are kept in PostgreSQL `integer` columns: a larger one is the sender's mistake
+# (400 naming the field), not an overflow in the database (500).
+MAX_VERSION = 2**31 - 1
+
+
 class ObjectVersionSerializer(serializers.Serializer):
     """`objectVersion`: the version a message acts on and the one it makes."""
 
-    currentVersion = serializers.IntegerField(min_value=0)
-    newVersion = serializers.IntegerField(min_value=0)
+    currentVersion = serializers.IntegerField(min_value=0, max_value=MAX_VERSION)
+    newVersion = serializers.IntegerField(min_value=0, max_value=MAX_VERSION)
 
 
 class StatusTransitionSerializer(serializers.Serializer):

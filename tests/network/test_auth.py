@@ -6,7 +6,7 @@ import time
 import pytest
 
 from b2bportal.network import auth
-from b2bportal.network.models import InboundMessage
+from b2bportal.network.models import InboundMessage, InboundRejection
 
 from .conftest import PO_SEND, WEBHOOK_TOKEN, minimal_body
 
@@ -38,11 +38,13 @@ def assert_refused(response, handler, reason):
             }
         },
     }
-    record = InboundMessage.objects.get()
-    assert record.outcome == InboundMessage.Outcome.REJECTED
-    assert record.error_detail == reason
-    assert record.fingerprint == ""
-    assert bytes(record.body) == BODY
+    # Counted with a bounded summary, not stored.
+    assert not InboundMessage.objects.exists()
+    refusal = InboundRejection.objects.get()
+    assert (refusal.path, refusal.source, refusal.reason, refusal.count) == (
+        PO_SEND, "127.0.0.1", reason, 1,
+    )  # fmt: skip
+    assert (refusal.last_size, bytes(refusal.last_first_bytes)) == (len(BODY), BODY[:200])
     assert handler.calls == []
 
 
@@ -65,7 +67,6 @@ def test_a_missing_or_wrong_token_is_refused(post_webhook, handle, token, reason
     handler = handle("purchase_order.send")
     response = post_webhook(PO_SEND, BODY, token=token)
     assert_refused(response, handler, reason)
-    assert InboundMessage.objects.get().headers.get("X-Webhook-Token", "***") == "***"
 
 
 def test_with_no_authentication_configured_every_webhook_is_refused(post_webhook, handle, settings):
@@ -168,8 +169,7 @@ def test_a_foreign_source_address_is_refused(post_webhook, handle, settings, all
     settings.ENKASH_WEBHOOK_ALLOWED_IPS = allowed
     handler = handle("purchase_order.send")
     response = post_webhook(PO_SEND, BODY)
-    assert_refused(response, handler, "source address 127.0.0.1 not allowed")
-    assert InboundMessage.objects.get().source_ip == "127.0.0.1"
+    assert_refused(response, handler, "source address not allowed")
 
 
 def test_a_refused_delivery_does_not_count_as_the_message_for_duplicates(post_webhook, handle):

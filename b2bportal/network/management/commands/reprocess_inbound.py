@@ -11,8 +11,9 @@ Outcome = InboundMessage.Outcome
 
 class Command(BaseCommand):
     help = (
-        "Reprocess inbound messages: the given ids, or every --failed, --awaiting-handler "
-        "or --all (both) message. Only failed and awaiting-handler messages are redone."
+        "Reprocess inbound messages: the given ids, or every --failed, --awaiting-handler, "
+        "--interrupted or --all (the three) message. Only failed, awaiting-handler and "
+        "interrupted (left 'received' for over 5 minutes) messages are redone."
     )
 
     def add_arguments(self, parser):
@@ -21,16 +22,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--awaiting-handler", action="store_true", help="every message awaiting a handler"
         )
-        parser.add_argument("--all", action="store_true", help="failed and awaiting ones")
+        parser.add_argument(
+            "--interrupted",
+            action="store_true",
+            help="every message whose processing was cut short (left 'received')",
+        )
+        parser.add_argument("--all", action="store_true", help="all three kinds")
 
-    def handle(self, *args, ids, failed, awaiting_handler, all, **options):
+    def handle(self, *args, ids, failed, awaiting_handler, interrupted, all, **options):
         outcomes = set()
         if failed or all:
             outcomes.add(Outcome.FAILED)
         if awaiting_handler or all:
             outcomes.add(Outcome.AWAITING_HANDLER)
+        if interrupted or all:
+            outcomes.add(Outcome.RECEIVED)
         if not ids and not outcomes:
-            raise CommandError("Give message ids, or --failed, --awaiting-handler or --all.")
+            raise CommandError(
+                "Give message ids, or --failed, --awaiting-handler, --interrupted or --all."
+            )
         if ids:
             found = set(InboundMessage.objects.filter(pk__in=ids).values_list("pk", flat=True))
             if missing := sorted(set(ids) - found):
@@ -40,7 +50,8 @@ class Command(BaseCommand):
             selected |= Q(outcome__in=outcomes)
         # Oldest first: the order the sender meant them in.
         pks = list(
-            InboundMessage.objects.filter(selected, outcome__in=inbox.REPROCESSABLE)
+            InboundMessage.objects.filter(selected)
+            .filter(inbox.reprocessable())
             .order_by("received_at", "id")
             .values_list("pk", flat=True)
         )
