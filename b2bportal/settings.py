@@ -231,6 +231,11 @@ ENKASH_WEBHOOK_MAX_BODY_BYTES = env_int("ENKASH_WEBHOOK_MAX_BODY_BYTES", 2 * 102
 ENKASH_WEBHOOK_TOLERANCE_SECONDS = env_int("ENKASH_WEBHOOK_TOLERANCE_SECONDS", 300)
 # Requests to the webhook paths may be larger than Django's form limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = ENKASH_WEBHOOK_MAX_BODY_BYTES + 1024
+# Inbound retention (network/retention.py): raw bodies of processed and duplicate
+# messages, and refusal counts, are pruned after this many days; empty keeps them all.
+# The daily prune runs at ENKASH_INBOUND_PRUNE_CRON.
+ENKASH_INBOUND_RETENTION_DAYS = env_int("ENKASH_INBOUND_RETENTION_DAYS", None)
+ENKASH_INBOUND_PRUNE_CRON = os.environ.get("ENKASH_INBOUND_PRUNE_CRON", "17 3 * * *")
 
 LOGGING = {
     "version": 1,

@@ -82,7 +82,7 @@ class InboundMessageAdmin(WireRecordAdmin):
         ("Identifiers", {"fields": [
             "buyer_b2b_id", "supplier_b2b_id", "object_id", "req_msg_id", "fingerprint",
         ]}),
-        ("Request", {"fields": ["headers_shown", "raw_body"]}),
+        ("Request", {"fields": ["headers_shown", "body_size", "raw_body"]}),
         ("Reply", {"fields": [
             "reply_status", "reply_shown", "error_code", "error_field", "error_detail",
             "history_shown",
@@ -91,7 +91,8 @@ class InboundMessageAdmin(WireRecordAdmin):
     readonly_fields = [
         "received_at", "method", "path", "message_type", "source_ip", "outcome", "processed_at",
         "document_link", "answers", "duplicate_of", "buyer_b2b_id", "supplier_b2b_id",
-        "object_id", "req_msg_id", "fingerprint", "headers_shown", "raw_body", "reply_status",
+        "object_id", "req_msg_id", "fingerprint", "headers_shown", "body_size", "raw_body",
+        "reply_status",
         "reply_shown", "error_code", "error_field", "error_detail", "history_shown",
     ]  # fmt: skip
 

@@ -20,6 +20,7 @@ from procrastinate.tasks import configure_task
 
 DELIVER_TASK = "network.deliver_outbound"
 RECOVER_TASK = "network.recover_outbound"
+PRUNE_TASK = "network.prune_inbound"
 QUEUE = "outbound"
 
 _job_manager: manager.JobManager | None = None
@@ -82,5 +83,18 @@ def _requeue(requeue_stranded) -> None:
     close_old_connections()
     try:
         requeue_stranded()
+    finally:
+        close_old_connections()
+
+
+@app.periodic(cron=settings.ENKASH_INBOUND_PRUNE_CRON, periodic_id="prune-inbound")
+@app.task(name=PRUNE_TASK, queue=QUEUE, queueing_lock=PRUNE_TASK)
+def prune_inbound(timestamp: int) -> None:
+    """Daily: clear old bodies of answered inbound messages (ENKASH_INBOUND_RETENTION_DAYS)."""
+    from .retention import prune_inbound as prune
+
+    close_old_connections()
+    try:
+        prune()
     finally:
         close_old_connections()
