@@ -12,9 +12,10 @@
 3. **Check the envelope**: Content-Type (415), size (413), JSON object (400), no
    NUL or lone surrogate in any string and at most MAX_NESTING levels (400, naming
    the field), the route's required top-level blocks (400 MISSING_FIELD naming the
-   block). Outcome "invalid". The size limit is ENKASH_WEBHOOK_MAX_BODY_BYTES; the view
-   reads at most limit + 1 bytes, so an oversize body is kept truncated to that
-   (enough to tell what it was; the rest was never read).
+   block), the main block's `objectVersion` when sent (400 naming the version).
+   Outcome "invalid". The size limit is ENKASH_WEBHOOK_MAX_BODY_BYTES; the view reads
+   at most limit + 1 bytes, so an oversize body is kept truncated to that (enough to
+   tell what it was; the rest was never read).
 4. **Process**, in its own transaction (`_process`): exactly once (below); for a
    result message, find the request of ours it answers (`outbox.match_result`;
    none: outcome "unmatched", acknowledged); then the handler of the message type
@@ -55,11 +56,11 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import auth, envelope, outbox, registry
+from . import auth, envelope, outbox, registry, wire
 from .handling import Inbound, Rejected
 from .messages import RESULT, ROUTES, Route
 from .models import InboundMessage, InboundRejection
-from .wire import carried_req_msg_id
+from .wire import ObjectVersionSerializer, carried_req_msg_id
 
 logger = logging.getLogger(__name__)
 
@@ -258,7 +259,22 @@ def parse(route: Route, headers: Mapping, body: bytes) -> dict:
             raise EnvelopeError("MISSING_FIELD", f"{block} is required", block)
         if not isinstance(value, dict | list):
             raise EnvelopeError("INVALID_FIELD", f"{block} must be an object", block)
+    _check_object_version(route, parsed)
     return parsed
+
+
+def _check_object_version(route: Route, parsed: dict) -> None:
+    """The main block's `objectVersion`, when sent, holds whole numbers a database integer
+    can keep: results are matched on it before any handler validates the message."""
+    block_name = route.action.body_block
+    block = parsed.get(block_name)
+    if not isinstance(block, dict) or block.get("objectVersion") is None:
+        return
+    try:
+        wire.parse(ObjectVersionSerializer, block["objectVersion"],
+                   f"{block_name}.objectVersion", partial=True)  # fmt: skip
+    except Rejected as refused:
+        raise EnvelopeError(refused.code, refused.detail, refused.field) from None
 
 
 _HUGE_NUMBER = re.compile(rb"[eE][+-]?\d{3}|\d{300}")

@@ -227,3 +227,22 @@ def test_reprocess_all_takes_every_non_final_state(handle):
         Outcome.PROCESSED
     ] * 3
     assert [call.body["n"] for call in handler.calls] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("version", [2**31, 10**30, "one", -1, 1.5, [1]])
+def test_a_result_with_an_impossible_version_is_a_400_naming_it(post_webhook, version):
+    body = minimal_body(CONFIRM_RESULT)
+    body["resp"]["reqMsgId"] = ""  # matched on objectId and version instead
+    body["invoiceConfirmation"] = {
+        "objectId": data.OBJECT_ID,
+        "objectVersion": {"currentVersion": version, "newVersion": 1},
+    }
+    raw = json.dumps(body).encode()
+
+    response = post_webhook(CONFIRM_RESULT, raw)
+
+    status, code, field, _ = refusal(response)
+    assert (status, code, field) == (
+        400, "INVALID_FIELD", "invoiceConfirmation.objectVersion.currentVersion",
+    )  # fmt: skip
+    assert_kept_invalid(raw, "INVALID_FIELD", "invoiceConfirmation.objectVersion.currentVersion")
