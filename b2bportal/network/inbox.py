@@ -286,7 +286,7 @@ def _process(record: InboundMessage, route: Route, body: dict, via: str) -> None
 def _dispatch(record: InboundMessage, route: Route, body: dict, via: str) -> None:
     answers = None
     if route.kind == RESULT:
-        answers = outbox.match_result(route.action, body)
+        answers = outbox.match_result(route.action, body, record.headers)
         if answers is None:
             _close(record, Outcome.UNMATCHED, 200, _ack(record, body), via=via)
             return
