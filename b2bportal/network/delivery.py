@@ -5,21 +5,25 @@
 1. In a short transaction it locks the OutboundMessage. A message that is already
    sent, answered or failed is left alone. One marked SENDING less than a call's
    length ago may be mid-call in another worker: the job comes back when that call
-   must have ended. Otherwise it is marked SENDING (attempt counted) and committed.
+   must have ended. Otherwise it is marked SENDING (attempt counted), its
+   DeliveryAttempt is written (start, request), and both are committed.
 2. It POSTs outside any transaction (no row lock or connection held during the call).
-3. In a second short transaction it records a DeliveryAttempt per HTTP exchange and
-   decides: 2xx -> SENT (the ack payload kept, an id it returns kept in
-   `network_message_id`); 4xx -> FAILED, final, shown to staff (408/425/429 excepted);
-   no answer or 5xx -> PENDING with the next job scheduled after an exponential
-   backoff with jitter, until `retry_until` (ENKASH_RETRY_HORIZON_SECONDS after the
-   first attempt), then FAILED. The retry job is deferred in that same transaction.
+3. In a second short transaction it completes the attempt (one more per 401 repeat)
+   and decides: a 2xx whose envelope accepts (`client.envelope_refusal`) -> SENT (the
+   ack payload kept, an id it returns kept in `network_message_id`); a 4xx, or a 2xx
+   that refuses or is not the envelope -> FAILED, final, shown to staff (408/425/429
+   excepted); no answer or 5xx -> PENDING with the next job scheduled after an
+   exponential backoff with jitter, until `retry_until` (ENKASH_RETRY_HORIZON_SECONDS
+   after the first attempt), then FAILED. The retry job is deferred in that same
+   transaction. A FAILED message's document is told in that transaction too (`_fail`).
 
 Every attempt carries the same reqMsgId (header `X-Request-Id` and `additionalInfos`)
 and the same body. A worker killed after step 1 leaves the message SENDING and its
 job "doing": `recover_stalled()` (a periodic job) puts such jobs back in the queue and
 re-defers any open message left without a job, and the call is made again with the
-same reqMsgId. EnKash may then see one request twice (if the first got through before
-the kill); the stable reqMsgId is what lets it (and us, on its result) de-duplicate.
+same reqMsgId (the killed call's open attempt is then closed as interrupted). EnKash
+may then see one request twice (if the first got through before the kill); the stable
+reqMsgId is what lets it (and us, on its result) de-duplicate.
 That is the only case of a repeat at HTTP level; two live workers never send one
 message at once (row lock + state, and one procrastinate lock per message).
 """
