@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from b2bportal.network.delivery import deliver
+from b2bportal.network.delivery import RetryRefused, deliver, retry
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import InboundMessage, OutboundMessage
 from invoices import services
@@ -100,6 +100,36 @@ def test_a_refusal_in_a_200_leaves_the_invoice_as_it_was_and_staff_decide_again(
         received, "REJECT", "Rate differs from PO", actor=staff["reviewer"], expected_version=1
     )
     assert again.pk != message.pk
+
+
+def test_no_answer_until_the_retry_horizon_returns_the_invoice(received, staff, enkash, settings):
+    settings.ENKASH_RETRY_HORIZON_SECONDS = 0
+    message = accept(received, staff)
+    enkash.stop()
+
+    assert deliver(message.pk) == "gave up"
+
+    received.refresh_from_db()
+    assert (received.status, received.pending_message_id, received.last_error_code) == (
+        Status.SENT_TO_BUYER,
+        None,
+        "NO_ANSWER",
+    )
+    assert history(received)[-1][:3] == ("refused", "SENT_TO_BUYER", "network")
+
+
+def test_a_failed_request_of_an_invoice_is_not_retried_from_the_outbox(received, staff, enkash):
+    message = accept(received, staff)
+    enkash.faults.refuse_next(1, code="INVALID_FIELD")
+    assert deliver(message.pk) == "failed"
+    before = decision_state(received)
+
+    with pytest.raises(RetryRefused):
+        retry(OutboundMessage.objects.get(pk=message.pk), actor="admin")
+
+    assert decision_state(received) == before
+    assert OutboundMessage.objects.get(pk=message.pk).state == State.FAILED
+    assert len(enkash.received) == 1
 
 
 def test_an_edit_refused_in_a_200_keeps_the_applied_version(ours, staff, enkash, webhook):

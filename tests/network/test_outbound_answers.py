@@ -9,7 +9,9 @@ import json
 import pytest
 from procrastinate.contrib.django.models import ProcrastinateJob
 
+from b2bportal.network import outbox
 from b2bportal.network.delivery import deliver
+from b2bportal.network.messages import ACTIONS_BY_NAME
 from b2bportal.network.models import OutboundMessage
 from b2bportal.network.tasks import DELIVER_TASK
 
@@ -112,3 +114,53 @@ def test_a_5xx_that_is_not_json_is_still_retried(enkash, decide):
     message.refresh_from_db()
     assert message.state == State.SENT
     assert [json.loads(a.request_body) for a in message.attempts.all()] == [message.body] * 2
+
+
+# --- results find their request ------------------------------------------------------
+
+
+def confirm_with_versions(current, new) -> dict:
+    from .conftest import confirmation_body
+
+    body = confirmation_body()
+    body["invoiceConfirmation"]["objectVersion"] = {"currentVersion": current, "newVersion": new}
+    return body
+
+
+@pytest.mark.parametrize("echoed", [(0, 0), ("0", "0")])
+def test_a_result_without_our_id_is_matched_by_the_version_pair_0_0(decide, echoed):
+    other = decide(confirm_with_versions(1, 1))
+    ours = decide(confirm_with_versions(0, 0), object_version=0)
+    block = dict(ours.body["invoiceConfirmation"])
+    block["objectVersion"] = {"currentVersion": echoed[0], "newVersion": echoed[1]}
+
+    found = outbox.match_result(
+        ACTIONS_BY_NAME["invoice.confirm"], {"resp": {}, "invoiceConfirmation": block}
+    )
+
+    assert found == ours != other
+
+
+def test_a_result_naming_a_version_pair_we_never_sent_matches_nothing(decide):
+    sent = decide(confirm_with_versions(1, 1))
+    block = dict(sent.body["invoiceConfirmation"])
+    block["objectVersion"] = {"currentVersion": 2, "newVersion": 2}
+
+    found = outbox.match_result(
+        ACTIONS_BY_NAME["invoice.confirm"], {"resp": {}, "invoiceConfirmation": block}
+    )
+
+    assert found is None
+
+
+def test_a_late_result_never_overwrites_the_recorded_one(decide):
+    message = decide()
+    assert outbox.record_result(message, {"reqMsgId": message.req_msg_id, "result": "SUCCESS"})
+    message.refresh_from_db()
+    first = (message.state, message.result, message.answered_at)
+
+    late = {"reqMsgId": message.req_msg_id, "result": "FAILURE", "errorCd": "DUPLICATE_REQUEST"}
+    assert outbox.record_result(message, late) is False
+
+    message.refresh_from_db()
+    assert (message.state, message.result, message.answered_at, message.error_code) == (*first, "")
