@@ -84,9 +84,12 @@ def match_result(action, body: dict, headers: Mapping | None = None) -> Outbound
     if isinstance(echoed, dict):
         sent = f"body__{action.body_block}__objectVersion__"
         for key in ("currentVersion", "newVersion"):
-            number = _whole_number(echoed.get(key))
-            if number is not None:
-                candidates = candidates.filter(**{sent + key: number})
+            if key not in echoed:
+                continue
+            number = _whole_number(echoed[key])
+            if number is None:
+                return None  # a version we cannot read matches no request: staff attach it
+            candidates = candidates.filter(**{sent + key: number})
     # A request still awaiting its result before one already answered, newest first.
     awaiting = candidates.filter(state__in=OutboundMessage.AWAITING_RESULT)
     return awaiting.order_by("-created_at").first() or candidates.order_by("-created_at").first()
@@ -104,8 +107,8 @@ def _whole_number(value) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value)  # ASCII only: "²" is a digit to Python, not a version
     return None
 
 

@@ -141,10 +141,11 @@ def test_a_result_without_our_id_is_matched_by_the_version_pair_0_0(decide, echo
     assert found == ours != other
 
 
-def test_a_result_naming_a_version_pair_we_never_sent_matches_nothing(decide):
+@pytest.mark.parametrize("echoed", [(2, 2), (1, 2), ("²", "²")])
+def test_a_result_naming_a_version_pair_we_never_sent_matches_nothing(decide, echoed):
     sent = decide(confirm_with_versions(1, 1))
     block = dict(sent.body["invoiceConfirmation"])
-    block["objectVersion"] = {"currentVersion": 2, "newVersion": 2}
+    block["objectVersion"] = {"currentVersion": echoed[0], "newVersion": echoed[1]}
 
     found = outbox.match_result(
         ACTIONS_BY_NAME["invoice.confirm"], {"resp": {}, "invoiceConfirmation": block}
