@@ -145,6 +145,7 @@ UNFOLD = {
     "SITE_HEADER": "B2B Portal",
     "SITE_SUBHEADER": "Bharat Connect for Business",
     "SITE_SYMBOL": "receipt_long",
+    "DASHBOARD_CALLBACK": "b2bportal.network.outbox_admin.dashboard_counts",
 }
 
 # Production hardening: on unless DEBUG.
@@ -204,6 +205,9 @@ ENKASH_READ_TIMEOUT = float(os.environ.get("ENKASH_READ_TIMEOUT", "15"))
 ENKASH_DEVICE_GEOCODE = os.environ.get("ENKASH_DEVICE_GEOCODE", "")
 ENKASH_ENCRYPTION_KEY = os.environ.get("ENKASH_ENCRYPTION_KEY", "")  # AES-128, off when empty
 ENKASH_RETRY_HORIZON_SECONDS = env_int("ENKASH_RETRY_HORIZON_SECONDS", 24 * 3600)
+# A request the network acknowledged but whose result (resp-*) has not come after this
+# many seconds is listed as "overdue at the network", for staff to send again or give up.
+ENKASH_RESULT_OVERDUE_SECONDS = env_int("ENKASH_RESULT_OVERDUE_SECONDS", 3600)
 # Outbound delivery (network/delivery.py): the n-th retry waits about
 # min(BASE * 2**(n-1), MAX) seconds, jittered down to half of that.
 ENKASH_RETRY_BASE_SECONDS = float(os.environ.get("ENKASH_RETRY_BASE_SECONDS", "5"))

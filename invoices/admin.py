@@ -267,6 +267,12 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
             path("<int:pk>/send/", view(self.send_view), name="invoices_invoice_send"),
             path("<int:pk>/cancel/", view(self.cancel_view), name="invoices_invoice_cancel"),
             path("<int:pk>/edit/", view(self.edit_view), name="invoices_invoice_edit"),
+            path(
+                "<int:pk>/send-again/",
+                view(self.send_again_view),
+                name="invoices_invoice_send_again",
+            ),  # fmt: skip
+            path("<int:pk>/give-up/", view(self.give_up_view), name="invoices_invoice_give_up"),
             *super().get_urls(),
         ]
 
@@ -331,6 +337,7 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
         timeline = list(invoice.status_changes.all())
         diff = self._diff(request, versions)
         pending = services.is_pending(invoice)
+        overdue = pending and invoice.pending_message.is_overdue
         can_decide = self.has_decide_permission(request) and not pending
         context = {
             **self.admin_site.each_context(request),
@@ -350,6 +357,8 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
             "all_calls_url": document_filter_url(invoice),
             "diff": diff,
             "pending": pending,
+            "overdue": overdue,
+            "can_handle_overdue": overdue and self.has_decide_permission(request),
             "decision_form": DecisionForm(initial={"version": invoice.version})
             if can_decide and allowed("confirm", invoice.role, invoice.status)
             else None,
@@ -396,6 +405,40 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
         data = form.cleaned_data
         self._decide(request, invoice, data["response"], data["remarks"], data["version"])
         return HttpResponseRedirect(self._detail_url(pk))
+
+    # -- a request overdue at the network ----------------------------------------------------
+
+    def _overdue_action(self, request, pk, act, done: str):
+        """POST only, with the decide permission: `act(invoice)` on the overdue request."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_decide_permission(request):
+            raise PermissionDenied
+        invoice = get_object_or_404(Invoice, pk=pk)
+        try:
+            act(invoice)
+            messages.success(request, done)
+        except Rejected as refused:
+            where = f"{refused.field}: " if refused.field else ""
+            messages.error(request, f"Nothing done. {where}{refused.detail}")
+        return HttpResponseRedirect(self._detail_url(pk))
+
+    def send_again_view(self, request, pk):
+        return self._overdue_action(
+            request,
+            pk,
+            lambda invoice: services.send_request_again(invoice, actor=request.user),
+            "Sent again with the same reqMsgId, awaiting the network.",
+        )
+
+    def give_up_view(self, request, pk):
+        reason = request.POST.get("reason", "")
+        return self._overdue_action(
+            request,
+            pk,
+            lambda invoice: services.give_up_request(invoice, reason, actor=request.user),
+            "Given up: the invoice is back where it was; you may decide again.",
+        )
 
     def _form_refused(self, request, form, pk):
         """Back to the invoice, with the first field the posted form got wrong."""

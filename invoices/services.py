@@ -21,6 +21,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from b2bportal.network import delivery, outbox
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import OutboundMessage
 from b2bportal.network.outbox import enqueue
@@ -505,8 +506,9 @@ def _b2b_ids(invoice) -> dict:
     return {"buyerB2BId": invoice.buyer_b2b_id, "supplierB2BId": invoice.supplier_b2b_id}
 
 
-def _device() -> dict:
-    return {"tag": {"name": "GEOCODE", "value": settings.ENKASH_DEVICE_GEOCODE}}
+def _device(business: Business) -> dict:
+    """`device.tag` GEOCODE: the business's own, else ENKASH_DEVICE_GEOCODE."""
+    return {"tag": {"name": "GEOCODE", "value": business.geocode or settings.ENKASH_DEVICE_GEOCODE}}
 
 
 def _action_block(invoice, target: str, **decision) -> dict:
@@ -521,9 +523,10 @@ def _action_block(invoice, target: str, **decision) -> dict:
 
 
 def _request(invoice, message_type, body, *, target, label, actor, source, remarks=""):
+    """Write our request (every one carries the business's device tag) and mark it pending."""
     message = enqueue(
         message_type,
-        body,
+        {"device": _device(invoice.business), **body},
         document=invoice,
         object_id=invoice.object_id,
         object_version=invoice.version,
@@ -558,7 +561,6 @@ def confirm(
         invoice = _lock_for_decision(invoice, "confirm", expected_version)
         target = RESPONSE_STATUS[response]
         body = {
-            "device": _device(),
             "b2bIds": _b2b_ids(invoice),
             "invoiceConfirmation": _action_block(
                 invoice, target, buyerResponse=response, buyerRemarks=remarks
@@ -777,7 +779,9 @@ def apply_network_result(outbound: OutboundMessage, body: dict, *, inbound=None)
     SUCCESS: the invoice takes the status the network carries (the block's
     statusTransition.newStatus, else the status our request asked for); an edit's
     proposed version becomes the applied one. Anything else: the invoice stays as it
-    was and shows errorCd/errorDtl/errorField.
+    was and shows errorCd/errorDtl/errorField. A result for a request the invoice no
+    longer waits for (already answered, failed or given up) changes nothing.
+    Delivery reaches here too, with a FAILURE of its own, when our call is refused.
     """
     resp = body.get("resp") or {}
     with transaction.atomic():
@@ -796,50 +800,117 @@ def apply_network_result(outbound: OutboundMessage, body: dict, *, inbound=None)
             return Received(invoice, duplicate=True)  # already applied
         # The outbound message's own record of the result is the network inbox's
         # (outbox.record_result, after this handler, in the same transaction).
+        if str(resp.get("result") or "").upper() != "SUCCESS":
+            _leave_unapplied(
+                invoice,
+                outbound,
+                source=Source.NETWORK,
+                remarks=str(resp.get("errorDtl") or ""),
+                error=(
+                    str(resp.get("errorCd") or resp.get("result") or "FAILED"),
+                    str(resp.get("errorDtl") or ""),
+                    str(resp.get("errorField") or ""),
+                ),
+                inbound=inbound,
+            )
+            return Received(invoice)
         label = outbound.message_type.removeprefix("invoice.")
         proposed = invoice.versions.filter(state=VersionState.PROPOSED).first()
         # Who asked, and why: the history row written with the request.
         requested = invoice.status_changes.get(kind=ChangeKind.REQUESTED, outbound_message=outbound)
-        if str(resp.get("result") or "").upper() == "SUCCESS":
-            block = body.get(_RESULT_BLOCKS.get(outbound.message_type, "")) or {}
-            carried = (block.get("statusTransition") or {}).get("newStatus")
-            status = carried if carried in Status.values else invoice.pending_status
-            if proposed is not None:
-                _make_current(invoice, proposed)
-            _history(
-                invoice,
-                status,
-                action=label,
-                source=requested.source,
-                actor=outbound.created_by,
-                remarks=requested.remarks,
-                inbound=inbound,
-                outbound=outbound,
-            )
-            invoice.status = status
-            invoice.last_error_code = invoice.last_error_detail = invoice.last_error_field = ""
-        else:
-            if proposed is not None:
-                proposed.state = VersionState.REFUSED
-                proposed.save(update_fields=["state"])
-            _history(
-                invoice,
-                invoice.status,
-                kind=ChangeKind.REFUSED,
-                action=label,
-                source=Source.NETWORK,
-                actor=outbound.created_by,
-                remarks=str(resp.get("errorDtl") or "")[:REMARKS_MAX],
-                inbound=inbound,
-                outbound=outbound,
-            )
-            invoice.last_error_code = str(resp.get("errorCd") or resp.get("result") or "FAILED")
-            invoice.last_error_detail = str(resp.get("errorDtl") or "")
-            invoice.last_error_field = str(resp.get("errorField") or "")
+        block = body.get(_RESULT_BLOCKS.get(outbound.message_type, "")) or {}
+        carried = (block.get("statusTransition") or {}).get("newStatus")
+        status = carried if carried in Status.values else invoice.pending_status
+        if proposed is not None:
+            _make_current(invoice, proposed)
+        _history(
+            invoice,
+            status,
+            action=label,
+            source=requested.source,
+            actor=outbound.created_by,
+            remarks=requested.remarks,
+            inbound=inbound,
+            outbound=outbound,
+        )
+        invoice.status = status
+        invoice.last_error_code = invoice.last_error_detail = invoice.last_error_field = ""
         invoice.pending_message = None
         invoice.pending_status = ""
         _save(invoice)
         return Received(invoice)
+
+
+def _leave_unapplied(invoice, outbound, *, source, remarks, error, actor=None, inbound=None):
+    """Our request will not take effect: the invoice stays as it was, no longer pending.
+
+    Its proposed version (an edit) is refused, the history records why (a REFUSED
+    row), and `error` (code, detail, field) is shown on the invoice. The caller holds
+    the invoice's row lock.
+    """
+    proposed = invoice.versions.filter(state=VersionState.PROPOSED).first()
+    if proposed is not None:
+        proposed.state = VersionState.REFUSED
+        proposed.save(update_fields=["state"])
+    _history(
+        invoice,
+        invoice.status,
+        kind=ChangeKind.REFUSED,
+        action=outbound.message_type.removeprefix("invoice."),
+        source=source,
+        actor=actor or outbound.created_by,
+        remarks=remarks,
+        inbound=inbound,
+        outbound=outbound,
+    )
+    invoice.last_error_code, invoice.last_error_detail, invoice.last_error_field = error
+    invoice.pending_message = None
+    invoice.pending_status = ""
+    _save(invoice)
+
+
+def _lock_overdue(invoice) -> tuple[Invoice, OutboundMessage]:
+    """The invoice, locked, and its request overdue at the network; refused when none is."""
+    locked = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("pending_message")
+        .get(pk=invoice.pk)
+    )
+    outbound = locked.pending_message
+    if outbound is None or not outbound.is_overdue:
+        raise Rejected("NOT_OVERDUE", "No request about this invoice is overdue at the network", "")
+    return locked, outbound
+
+
+def send_request_again(invoice, *, actor=None) -> OutboundMessage:
+    """Send the invoice's overdue request to the network again: same reqMsgId, same body.
+
+    The invoice stays pending on it; the network can tell the repeat by its reqMsgId.
+    """
+    with transaction.atomic():
+        invoice, outbound = _lock_overdue(invoice)
+        return delivery.send_again(outbound, actor=actor)
+
+
+def give_up_request(invoice, reason, *, actor=None) -> OutboundMessage:
+    """Stop waiting for the invoice's overdue request: back where it was, reason recorded.
+
+    The message is marked given up, so a result arriving later changes nothing; staff
+    can decide again.
+    """
+    reason = validate_remarks(reason, field="reason")
+    with transaction.atomic():
+        invoice, outbound = _lock_overdue(invoice)
+        outbox.give_up(outbound, reason, actor=actor)
+        _leave_unapplied(
+            invoice,
+            outbound,
+            source=Source.STAFF,
+            remarks=reason,
+            error=("GIVEN_UP", f"No result from the network; given up: {reason}", ""),
+            actor=actor,
+        )
+        return outbound
 
 
 _RESULT_BLOCKS = {

@@ -102,6 +102,11 @@ class Exchange:
         return self.status_code is not None and 200 <= self.status_code < 300
 
     @property
+    def accepted(self) -> bool:
+        """EnKash took the request: a 2xx whose envelope says so (see `envelope_refusal`)."""
+        return self.ok and envelope_refusal(self.payload) is None
+
+    @property
     def retryable(self) -> bool:
         """Worth trying again later: no answer at all, a 5xx, or a 4xx that means "later"."""
         if self.status_code is None:
@@ -111,6 +116,24 @@ class Exchange:
     def chain(self) -> list[Exchange]:
         """Every exchange of this call, oldest first."""
         return [*(self.previous.chain() if self.previous else []), self]
+
+
+def envelope_refusal(data: dict | None) -> str | None:
+    """Why an answer of EnKash's is not an acceptance, or None when it is one.
+
+    An acceptance is EnKash's envelope with `response_code` 0 and, when the payload
+    carries a `resp` block, `result` SUCCESS. HTTP 200 says only that the answer
+    arrived: a refusal may come with it.
+    """
+    if not isinstance(data, dict) or "response_code" not in data:
+        return "the answer is not EnKash's envelope"
+    if str(data["response_code"]).strip() != "0":
+        return f"response_code {data['response_code']}"
+    inner = data.get("payload")
+    resp = inner.get("resp") if isinstance(inner, dict) else None
+    if isinstance(resp, dict) and "result" in resp and str(resp["result"]).upper() != "SUCCESS":
+        return f"result {resp['result']}"
+    return None
 
 
 class TokenError(Exception):
@@ -143,6 +166,18 @@ class ClientConfig:
             read_timeout=settings.ENKASH_READ_TIMEOUT,
             encryption_key=settings.ENKASH_ENCRYPTION_KEY,
         )
+
+    def planned_request(self, path: str, body: dict, req_msg_id: str) -> dict:
+        """What a call of `body` to `path` sends, as recorded: url, headers (token masked), body."""
+        return {
+            "url": self.base_url + path,
+            "request_headers": {
+                "Content-Type": "application/json",
+                "X-Request-Id": req_msg_id,
+                "Authorization": f"Bearer {MASK}",
+            },
+            "request_body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        }
 
     @property
     def call_budget(self) -> float:
@@ -221,15 +256,10 @@ class EnKashClient:
         return exchange
 
     def _post_once(self, path: str, body: dict, req_msg_id: str) -> Exchange:
-        url = self.config.base_url + path
-        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        planned = self.config.planned_request(path, body, req_msg_id)
+        url, text = planned["url"], planned["request_body"]
         headers = {"Content-Type": "application/json", "X-Request-Id": req_msg_id}
-        exchange = Exchange(
-            url=url,
-            request_headers={**headers, "Authorization": f"Bearer {MASK}"},
-            request_body=text,
-            started_at=time.time(),
-        )
+        exchange = Exchange(**planned, started_at=time.time())
         started = time.perf_counter()
         try:
             token = self.token()

@@ -5,26 +5,29 @@
 1. In a short transaction it locks the OutboundMessage. A message that is already
    sent, answered or failed is left alone. One marked SENDING less than a call's
    length ago may be mid-call in another worker: the job comes back when that call
-   must have ended. Otherwise it is marked SENDING (attempt counted) and committed.
+   must have ended. Otherwise it is marked SENDING (attempt counted), its
+   DeliveryAttempt is written (start, request), and both are committed.
 2. It POSTs outside any transaction (no row lock or connection held during the call).
-3. In a second short transaction it records a DeliveryAttempt per HTTP exchange and
-   decides: 2xx -> SENT (the ack payload kept, an id it returns kept in
-   `network_message_id`); 4xx -> FAILED, final, shown to staff (408/425/429 excepted);
-   no answer or 5xx -> PENDING with the next job scheduled after an exponential
-   backoff with jitter, until `retry_until` (ENKASH_RETRY_HORIZON_SECONDS after the
-   first attempt), then FAILED. The retry job is deferred in that same transaction.
+3. In a second short transaction it completes the attempt (one more per 401 repeat)
+   and decides: a 2xx whose envelope accepts (`client.envelope_refusal`) -> SENT (the
+   ack payload kept, an id it returns kept in `network_message_id`); a 4xx, or a 2xx
+   that refuses or is not the envelope -> FAILED, final, shown to staff (408/425/429
+   excepted); no answer or 5xx -> PENDING with the next job scheduled after an
+   exponential backoff with jitter, until `retry_until` (ENKASH_RETRY_HORIZON_SECONDS
+   after the first attempt), then FAILED. The retry job is deferred in that same
+   transaction. A FAILED message's document is told in that transaction too (`_fail`).
 
 Every attempt carries the same reqMsgId (header `X-Request-Id` and `additionalInfos`)
 and the same body. A worker killed after step 1 leaves the message SENDING and its
 job "doing": `recover_stalled()` (a periodic job) puts such jobs back in the queue and
 re-defers any open message left without a job, and the call is made again with the
-same reqMsgId. EnKash may then see one request twice (if the first got through before
-the kill); the stable reqMsgId is what lets it (and us, on its result) de-duplicate.
+same reqMsgId (the killed call's open attempt is then closed as interrupted). EnKash
+may then see one request twice (if the first got through before the kill); the stable
+reqMsgId is what lets it (and us, on its result) de-duplicate.
 That is the only case of a repeat at HTTP level; two live workers never send one
 message at once (row lock + state, and one procrastinate lock per message).
 """
 
-import json
 import logging
 import random
 import time
@@ -35,8 +38,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from .client import ClientConfig, Exchange, get_client
-from .models import DeliveryAttempt, OutboundMessage
+from . import envelope, registry
+from .client import ClientConfig, Exchange, envelope_refusal, get_client
+from .handling import Inbound, Rejected
+from .messages import ACTIONS_BY_NAME, ROUTES
+from .models import INTERRUPTED, DeliveryAttempt, OutboundMessage
 from .tasks import DELIVER_TASK, defer_delivery, delivery_lock
 
 logger = logging.getLogger(__name__)
@@ -44,6 +50,8 @@ State = OutboundMessage.State
 
 # Keys of an ack's payload that may carry EnKash's own id for our request, in order.
 ACK_ID_KEYS = ("msgId", "messageId", "ackId", "refId", "id")
+# Longest errorDtl kept from an answer (the wire's `resp.errorDtl` limit).
+ERROR_DETAIL_MAX = 2000
 
 
 class RetryRefused(Exception):
@@ -74,6 +82,8 @@ def deliver(message_id: int) -> str:
             if busy_until > now:
                 defer_delivery(message.pk, schedule_at=busy_until)
                 return "busy"
+            # The worker that marked it SENDING died mid-call: say so on its attempt.
+            message.attempts.filter(completed_at=None).update(completed_at=now, error=INTERRUPTED)
         message.state = State.SENDING
         message.attempt_count += 1
         message.next_attempt_at = None
@@ -82,12 +92,23 @@ def deliver(message_id: int) -> str:
         )
         message.save(update_fields=["state", "attempt_count", "next_attempt_at", "retry_until",
                                     "updated_at"])  # fmt: skip
+        # Committed with SENDING, before the call: a worker killed during the call
+        # leaves this attempt behind, open, instead of no trace at all.
+        attempt = DeliveryAttempt.objects.create(
+            message=message,
+            started_at=now,
+            **_config().planned_request(message.path, message.body, message.req_msg_id),
+        )
     exchange = _post(message)
-    return _record_outcome(message.pk, exchange)
+    return _record_outcome(message.pk, attempt.pk, exchange)
+
+
+def _config() -> ClientConfig:
+    return ClientConfig.from_settings()
 
 
 def _call_budget() -> float:
-    return ClientConfig.from_settings().call_budget + 1
+    return _config().call_budget + 1
 
 
 def _post(message: OutboundMessage) -> Exchange:
@@ -100,53 +121,64 @@ def _post(message: OutboundMessage) -> Exchange:
         else:
             logger.exception("Outbound message %s could not be sent", message.pk)
         return Exchange(
-            url=settings.ENKASH_BASE_URL + message.path,
-            request_headers={"X-Request-Id": message.req_msg_id},
-            request_body=json.dumps(message.body, ensure_ascii=False),
+            **_config().planned_request(message.path, message.body, message.req_msg_id),
             started_at=time.time(),
             error=f"{type(exc).__name__}: {exc}",
         )
 
 
-def _record_outcome(message_id: int, exchange: Exchange) -> str:
+def _attempt_fields(exchange: Exchange, now) -> dict:
+    return {
+        "started_at": datetime.fromtimestamp(exchange.started_at, tz=UTC),
+        "url": exchange.url,
+        "request_headers": exchange.request_headers,
+        "request_body": exchange.request_body,
+        "status_code": exchange.status_code,
+        "response_body": exchange.response_body,
+        "latency_ms": exchange.latency_ms,
+        "error": exchange.error,
+        "completed_at": now,
+    }
+
+
+def _record_attempts(message: OutboundMessage, attempt_id: int, exchange: Exchange, now) -> None:
+    """Complete the attempt written before the call; a 401's repeat adds one more."""
+    first, *repeats = exchange.chain()
+    DeliveryAttempt.objects.filter(pk=attempt_id).update(**_attempt_fields(first, now))
+    DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(message=message, **_attempt_fields(each, now)) for each in repeats
+    )
+
+
+def _record_outcome(message_id: int, attempt_id: int, exchange: Exchange) -> str:
     now = timezone.now()
     with transaction.atomic():
         message = OutboundMessage.objects.select_for_update().get(pk=message_id)
-        DeliveryAttempt.objects.bulk_create(
-            DeliveryAttempt(
-                message=message,
-                started_at=datetime.fromtimestamp(each.started_at, tz=UTC),
-                url=each.url,
-                request_headers=each.request_headers,
-                request_body=each.request_body,
-                status_code=each.status_code,
-                response_body=each.response_body,
-                latency_ms=each.latency_ms,
-                error=each.error,
-            )
-            for each in exchange.chain()
-        )
+        _record_attempts(message, attempt_id, exchange, now)
         if message.state != State.SENDING:
             # The network's result overtook our call's answer (or staff acted): keep
             # that state, only note what the call returned.
-            if exchange.ok:
+            if exchange.accepted:
                 _store_ack(message, exchange, now)
             message.save()
             return "recorded after " + message.state
-        if exchange.ok:
+        if exchange.accepted:
             message.state = State.SENT
             message.last_error = ""
             _store_ack(message, exchange, now)
             outcome = "sent"
-        elif not exchange.retryable:
-            message.state = State.FAILED
+        elif exchange.ok or not exchange.retryable:
+            # A 4xx, or a 2xx whose envelope refuses: final.
             _store_refusal(message, exchange)
+            _fail(message)
             outcome = "failed"
         else:
             message.last_error = _describe_failure(exchange)
             if message.retry_until and now >= message.retry_until:
-                message.state = State.FAILED
+                message.error_code = "NO_ANSWER"
+                message.error_detail = message.last_error
                 message.last_error += " (retry horizon reached)"
+                _fail(message)
                 outcome = "gave up"
             else:
                 next_at = now + timedelta(seconds=retry_delay(message.attempt_count))
@@ -158,6 +190,32 @@ def _record_outcome(message_id: int, exchange: Exchange) -> str:
                 outcome = "retry"
         message.save()
         return outcome
+
+
+def _fail(message: OutboundMessage) -> None:
+    """Mark the message failed for good and tell its document it is no longer waiting.
+
+    The document hears it through the handler of the request's result, with a FAILURE
+    `resp` carrying our error: the same service that applies the network's own refusal.
+    """
+    message.state = State.FAILED
+    message.save()
+    if message.document_id is None:
+        return
+    action = ACTIONS_BY_NAME[message.message_type]
+    handler = registry.handler_for(action.result_type)
+    if handler is None or action.result_path is None:
+        return
+    resp = envelope.resp_block(
+        message.req_msg_id, envelope.FAILURE, message.error_code,
+        message.error_detail[:ERROR_DETAIL_MAX], message.error_field,
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            handler(Inbound(record=None, route=ROUTES[action.result_path], body={"resp": resp},
+                            answers=message))  # fmt: skip
+    except Rejected as refused:  # e.g. the document is gone: the message stays failed
+        logger.warning("Outbound message %s failed; its document said: %s", message.pk, refused)
 
 
 def _store_ack(message: OutboundMessage, exchange: Exchange, now) -> None:
@@ -183,12 +241,23 @@ def _error_block(exchange: Exchange) -> dict:
 
 
 def _store_refusal(message: OutboundMessage, exchange: Exchange) -> None:
+    """The network's errorCd/errorDtl/errorField; an answer that says none keeps its body."""
     error = _error_block(exchange)
-    message.error_code = str(error.get("errorCd") or f"HTTP_{exchange.status_code}")[:64]
+    data = exchange.payload or {}
+    refusal = envelope_refusal(exchange.payload) if exchange.ok else None
+    if exchange.payload is None or "response_code" not in data:
+        fallback = "NOT_AN_ENVELOPE"
+    elif not exchange.ok:
+        fallback = f"HTTP_{exchange.status_code}"
+    else:
+        fallback = str(data.get("response_message") or refusal or "REFUSED")
+    message.error_code = str(error.get("errorCd") or fallback)[:64]
     message.error_detail = str(
         error.get("errorDtl")
-        or (exchange.payload or {}).get("response_message")
-        or exchange.response_body[:500]
+        or data.get("response_message")
+        or exchange.response_body[:ERROR_DETAIL_MAX]
+        or refusal
+        or ""
     )
     message.error_field = str(error.get("errorField") or "")[:255]
     message.last_error = _describe_failure(exchange)
@@ -199,6 +268,8 @@ def _describe_failure(exchange: Exchange) -> str:
         return exchange.error
     error = _error_block(exchange)
     detail = " ".join(str(error.get(k) or "") for k in ("errorCd", "errorDtl")).strip()
+    if exchange.ok:
+        detail = detail or envelope_refusal(exchange.payload) or ""
     return f"HTTP {exchange.status_code}" + (f": {detail}" if detail else "")
 
 
@@ -208,6 +279,12 @@ def retry(message: OutboundMessage, actor) -> OutboundMessage:
         message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
         if message.state != State.FAILED:
             raise RetryRefused(f"Only failed messages can be retried; this one is {message.state}.")
+        if message.document_id is not None:
+            # Its document stopped waiting when it failed and may have moved on since.
+            raise RetryRefused(
+                "This call was made for a document, which is no longer waiting for it: "
+                "decide again on the document's page."
+            )
         logger.info("Outbound message %s retried by %s", message.pk, actor)
         message.state = State.PENDING
         message.retry_until = timezone.now() + timedelta(
@@ -216,6 +293,29 @@ def retry(message: OutboundMessage, actor) -> OutboundMessage:
         message.next_attempt_at = None
         message.error_code = message.error_detail = message.error_field = ""
         message.last_error = f"Retry requested by {actor}" if actor else "Retry requested"
+        message.save()
+        defer_delivery(message.pk)
+    return message
+
+
+def send_again(message: OutboundMessage, *, actor=None) -> OutboundMessage:
+    """Deliver a request the network took but never answered once more (same reqMsgId).
+
+    For a request overdue at the network: a new delivery with a new retry window; the
+    acknowledgement it gets restarts the wait for the result.
+    """
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+        if message.state != State.SENT:
+            raise RetryRefused(f"Only a request awaiting its result is sent again; this one is "
+                               f"{message.state}.")  # fmt: skip
+        logger.info("Outbound message %s sent again by %s", message.pk, actor)
+        message.state = State.PENDING
+        message.sent_at = None
+        message.retry_until = timezone.now() + timedelta(
+            seconds=settings.ENKASH_RETRY_HORIZON_SECONDS
+        )
+        message.last_error = f"Sent again by {actor}" if actor else "Sent again"
         message.save()
         defer_delivery(message.pk)
     return message

@@ -446,7 +446,7 @@ def _fail(record: InboundMessage, history: list, exc: Exception, via: str) -> No
 def _dispatch(record: InboundMessage, route: Route, body: dict, via: str) -> None:
     answers = None
     if route.kind == RESULT:
-        answers = outbox.match_result(route.action, body)
+        answers = outbox.match_result(route.action, body, record.headers)
         if answers is None:
             _close(record, Outcome.UNMATCHED, 200, _ack(record, body), via=via)
             return

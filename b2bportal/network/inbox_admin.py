@@ -8,7 +8,11 @@ are listed, counted per day, under *Refused webhook deliveries*.
 
 import json
 
+from django import forms
 from django.contrib import admin, messages
+from django.db.models import Case, When
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
     FieldTextFilter,
@@ -17,10 +21,37 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from . import inbox
+from . import inbox, outbox
 from .admin_base import ExactFilter, WireRecordAdmin, as_json, pre
+from .handling import Rejected
 from .messages import MESSAGE_TYPES, ROUTES
-from .models import InboundMessage, InboundRejection
+from .models import InboundMessage, InboundRejection, OutboundMessage
+
+ATTACH_CHOICES = 500  # requests offered to attach a result to
+
+
+class AttachForm(forms.Form):
+    """The request of ours an unmatched result answers: one of that action's requests."""
+
+    request = forms.ModelChoiceField(
+        queryset=OutboundMessage.objects.none(),
+        help_text="Requests of this type still awaiting their result come first.",
+    )
+
+    def __init__(self, *args, record: InboundMessage, **kwargs):
+        super().__init__(*args, **kwargs)
+        action = ROUTES[record.path].action
+        waiting_first = Case(When(state__in=OutboundMessage.AWAITING_RESULT, then=0), default=1)
+        offered = (
+            OutboundMessage.objects.filter(message_type=action.name)
+            .annotate(waiting_first=waiting_first)
+            .order_by("waiting_first", "-created_at")
+        )
+        ids = list(offered.values_list("pk", flat=True)[:ATTACH_CHOICES])
+        self.fields["request"].queryset = offered.filter(pk__in=ids)
+        self.fields["request"].label_from_instance = lambda m: (
+            f"#{m.pk} {m.object_id or '-'} {m.get_state_display()} {m.req_msg_id}"
+        )
 
 
 class PathFilter(ExactFilter):
@@ -74,6 +105,7 @@ class InboundMessageAdmin(WireRecordAdmin):
     search_fields = ["req_msg_id", "object_id", "fingerprint"]
     ordering = ["-received_at", "-id"]
     actions = ["reprocess_selected"]
+    actions_detail = ["attach_to_request"]
     fieldsets = [
         (None, {"fields": [
             "received_at", "method", "path", "message_type", "source_ip", "outcome",
@@ -96,7 +128,7 @@ class InboundMessageAdmin(WireRecordAdmin):
         "reply_shown", "error_code", "error_field", "error_detail", "history_shown",
     ]  # fmt: skip
 
-    def has_reprocess_permission(self, request):
+    def has_reprocess_permission(self, request, obj=None):
         return request.user.has_perm("network.reprocess_inboundmessage")
 
     @display(description="raw body")
@@ -133,6 +165,38 @@ class InboundMessageAdmin(WireRecordAdmin):
                 "ones are redone.",
                 messages.WARNING,
             )
+
+    @action(description="Attach to a request", url_path="attach", permissions=["reprocess"])
+    def attach_to_request(self, request, object_id):
+        """An unmatched result: staff choose the request it answers; it is then applied."""
+        record = self.get_object(request, object_id)
+        back = redirect("admin:network_inboundmessage_change", object_id)
+        if record is None or record.outcome != InboundMessage.Outcome.UNMATCHED:
+            self.message_user(request, "Only unmatched results can be attached.", messages.WARNING)
+            return back
+        form = AttachForm(request.POST or None, record=record)
+        if request.method == "POST" and form.is_valid():
+            chosen = form.cleaned_data["request"]
+            try:
+                outbox.attach_result(record, chosen, actor=request.user)
+            except (outbox.AttachRefused, Rejected) as refused:
+                self.message_user(request, f"Not attached: {refused}", messages.ERROR)
+                return back
+            self.log_change(request, record, f"Attached to outbound message #{chosen.pk}")
+            record.refresh_from_db()
+            self.message_user(
+                request, f"Attached to #{chosen.pk}: {record.get_outcome_display()}.",
+                messages.SUCCESS,
+            )  # fmt: skip
+            return back
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Attach {record} to a request of ours",
+            "opts": self.model._meta,
+            "record": record,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/network/inboundmessage/attach.html", context)
 
 
 @admin.register(InboundRejection)

@@ -1,6 +1,7 @@
 """The wire's own records: every message that reached us, every call we make, every attempt."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -150,6 +151,16 @@ class InboundRejection(models.Model):
         return f"{self.day} {self.path} {self.source or '?'}: {self.reason} x{self.count}"
 
 
+class OutboundQuerySet(models.QuerySet):
+    def overdue(self):
+        """Requests the network took (acknowledged) whose result has not come in time.
+
+        "In time" is ENKASH_RESULT_OVERDUE_SECONDS after the acknowledgement.
+        """
+        cutoff = timezone.now() - timedelta(seconds=settings.ENKASH_RESULT_OVERDUE_SECONDS)
+        return self.filter(state=OutboundMessage.State.SENT, sent_at__lt=cutoff)
+
+
 class OutboundMessage(DocumentLink):
     """A call of ours to EnKash, written in the same transaction as the decision behind it.
 
@@ -162,6 +173,10 @@ class OutboundMessage(DocumentLink):
         SENT = "sent", "Sent, awaiting network"
         ANSWERED = "answered", "Answered by the network"
         FAILED = "failed", "Failed"
+        GIVEN_UP = "given_up", "Given up by staff"
+
+    # States in which the network's result is still expected (and will be recorded).
+    AWAITING_RESULT = (State.PENDING, State.SENDING, State.SENT)
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -198,6 +213,8 @@ class OutboundMessage(DocumentLink):
     error_detail = models.TextField(blank=True)
     error_field = models.CharField(max_length=255, blank=True)
 
+    objects = OutboundQuerySet.as_manager()
+
     class Meta(DocumentLink.Meta):
         ordering = ["-created_at", "-id"]
         permissions = [("retry_outboundmessage", "Can retry failed outbound messages")]
@@ -205,9 +222,21 @@ class OutboundMessage(DocumentLink):
     def __str__(self):
         return f"{self.message_type} {self.req_msg_id}"
 
+    @property
+    def is_overdue(self) -> bool:
+        """True when the network took this request and its result is late (see `overdue`)."""
+        if self.state != self.State.SENT or self.sent_at is None:
+            return False
+        limit = timedelta(seconds=settings.ENKASH_RESULT_OVERDUE_SECONDS)
+        return timezone.now() - self.sent_at > limit
+
 
 class DeliveryAttempt(models.Model):
-    """One HTTP attempt at delivering an OutboundMessage: what we sent and what came back."""
+    """One HTTP attempt at delivering an OutboundMessage: what we sent and what came back.
+
+    Written (started, request) and committed before the call is made, and completed after
+    it: an attempt never completed is a call whose worker died before recording an answer.
+    """
 
     message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="attempts")
     started_at = models.DateTimeField(default=timezone.now)
@@ -218,9 +247,23 @@ class DeliveryAttempt(models.Model):
     response_body = models.TextField(blank=True)
     latency_ms = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)
+    completed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the answer (or its absence) was recorded."
+    )
 
     class Meta:
         ordering = ["started_at", "id"]
 
     def __str__(self):
-        return f"attempt {self.pk} of {self.message_id}: {self.status_code or self.error[:40]}"
+        return f"attempt {self.pk} of {self.message_id}: {self.outcome}"
+
+    @property
+    def outcome(self) -> str:
+        """What came of the attempt, in a few words."""
+        if self.completed_at is None:
+            return "in flight"
+        return str(self.status_code) if self.status_code else self.error[:40]
+
+
+# The error of an attempt whose worker died mid-call (noted when the call is made again).
+INTERRUPTED = "interrupted (no answer recorded)"

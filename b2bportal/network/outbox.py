@@ -4,12 +4,18 @@
 transaction, so a rolled-back decision leaves neither. Nothing is sent here.
 """
 
+from collections.abc import Mapping
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .messages import ACTIONS_BY_NAME
-from .models import OutboundMessage, new_req_msg_id
+from . import registry
+from .auth import header
+from .handling import Inbound, Reply
+from .messages import ACTIONS_BY_NAME, RESULT, ROUTES
+from .models import InboundMessage, OutboundMessage, new_req_msg_id
+from .wire import carried_req_msg_id
 
 
 def enqueue(
@@ -53,15 +59,15 @@ def enqueue(
     return message
 
 
-def match_result(action, body: dict) -> OutboundMessage | None:
+def match_result(action, body: dict, headers: Mapping | None = None) -> OutboundMessage | None:
     """The request of ours a `resp-*` message answers.
 
-    Matched on `resp.reqMsgId` (our id, or one EnKash's ack returned), then on
-    objectId + version + message type.
+    Matched on a reqMsgId wherever the network carries one (`resp.reqMsgId`,
+    `additionalInfos`/`additionalInfo`, the `X-Request-Id` header; our id, or one
+    EnKash's ack returned), else on type + objectId + the version pair we sent
+    (`currentVersion`/`newVersion` as the result echoes them, 0 included).
     """
-    resp = body.get("resp") if isinstance(body.get("resp"), dict) else {}
-    req_msg_id = str(resp.get("reqMsgId") or "")
-    if req_msg_id:
+    for req_msg_id in _carried_ids(body, headers or {}):
         by_id = OutboundMessage.objects.filter(
             Q(req_msg_id=req_msg_id) | Q(network_message_id=req_msg_id)
         )[:2]
@@ -72,23 +78,117 @@ def match_result(action, body: dict) -> OutboundMessage | None:
     if not isinstance(block, dict) or not block.get("objectId"):
         return None
     candidates = OutboundMessage.objects.filter(
-        message_type=action.name, object_id=block["objectId"]
+        message_type=action.name, object_id=str(block["objectId"])
     )
-    version = block.get("objectVersion")
-    if isinstance(version, dict) and version.get("currentVersion") is not None:
-        candidates = candidates.filter(object_version=version["currentVersion"])
-    return candidates.order_by("-created_at").first()
+    echoed = block.get("objectVersion")
+    if isinstance(echoed, dict):
+        sent = f"body__{action.body_block}__objectVersion__"
+        for key in ("currentVersion", "newVersion"):
+            if key not in echoed:
+                continue
+            number = _whole_number(echoed[key])
+            if number is None:
+                return None  # a version we cannot read matches no request: staff attach it
+            candidates = candidates.filter(**{sent + key: number})
+    # A request still awaiting its result before one already answered, newest first.
+    awaiting = candidates.filter(state__in=OutboundMessage.AWAITING_RESULT)
+    return awaiting.order_by("-created_at").first() or candidates.order_by("-created_at").first()
 
 
-def record_result(message: OutboundMessage, resp: dict) -> OutboundMessage:
-    """Store the network's verdict (`resp` block) on the request it answers.
+def _carried_ids(body: dict, headers: Mapping) -> list[str]:
+    resp = body.get("resp") if isinstance(body.get("resp"), dict) else {}
+    found = [resp.get("reqMsgId"), carried_req_msg_id(body), header(headers, "X-Request-Id")]
+    return list(dict.fromkeys(str(i)[:100] for i in found if isinstance(i, str | int) and i))
 
+
+def _whole_number(value) -> int | None:
+    """A version as the network wrote it (a number, or a number in a string), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value)  # ASCII only: "²" is a digit to Python, not a version
+    return None
+
+
+class AttachRefused(Exception):
+    """An inbound message that cannot be attached to that request (wrong kind or type)."""
+
+
+def attach_result(record: InboundMessage, message: OutboundMessage, *, actor=None):
+    """Staff attach an unmatched result to the request of ours it answers, and apply it.
+
+    The result goes through the same handler and `record_result` as one the inbox
+    matched itself. The inbound row then answers `message` and is processed (or a
+    duplicate, when the request no longer waited for a result), a line in its history
+    saying who attached it. A document's `Rejected` undoes everything and propagates.
+    """
+    from . import inbox  # the inbox imports this module
+
+    route = ROUTES[record.path]
+    if route.kind != RESULT or route.action.name != message.message_type:
+        raise AttachRefused(f"{record} is not a result of a {message.message_type} request")
+    with transaction.atomic():
+        record = InboundMessage.objects.select_for_update().get(pk=record.pk)
+        if record.outcome != InboundMessage.Outcome.UNMATCHED:
+            raise AttachRefused(f"{record} is {record.outcome}: only unmatched results attach")
+        body = inbox.parse(route, record.headers, bytes(record.body))
+        handler = registry.handler_for(route.message_type)
+        reply = Reply()
+        if handler is not None:
+            reply = handler(Inbound(record=record, route=route, body=body, answers=message))
+        record_result(message, body["resp"])
+        record.answers = message
+        if reply.document is not None:
+            record.document = reply.document
+        Outcome = InboundMessage.Outcome
+        record.outcome = Outcome.DUPLICATE if reply.duplicate else Outcome.PROCESSED
+        record.processed_at = timezone.now()
+        record.history = [*record.history, {
+            "at": record.processed_at.isoformat(), "via": "attach", "outcome": record.outcome,
+            "answers": message.pk, "by": str(actor or ""),
+        }]  # fmt: skip
+        record.save(update_fields=["answers", "document_type", "document_id", "outcome",
+                                   "processed_at", "history"])  # fmt: skip
+    return record
+
+
+def give_up(message: OutboundMessage, reason: str, *, actor=None) -> OutboundMessage:
+    """Staff stop waiting for the network's result of `message` (its document says why).
+
+    Marked GIVEN_UP: a result arriving later is kept on its inbound row only.
+    """
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+        if message.state not in OutboundMessage.AWAITING_RESULT:
+            raise ValueError(f"{message} is {message.state}: nothing to give up")
+        message.state = OutboundMessage.State.GIVEN_UP
+        message.next_attempt_at = None
+        message.last_error = f"Given up by {actor}: {reason}" if actor else f"Given up: {reason}"
+        message.save(update_fields=["state", "next_attempt_at", "last_error", "updated_at"])
+    return message
+
+
+def record_result(message: OutboundMessage, resp: dict) -> bool:
+    """Store the network's verdict (`resp` block) on the request it answers; True if stored.
+
+    Only a request still awaiting its result takes one: a late or repeated result (the
+    same reqMsgId answered again after a retried call) never overwrites the first, nor
+    a failure or a staff decision to give up; it stays on its inbound row alone.
     Locks the row and writes only the result's fields: the result may arrive while a
     worker is still recording our call's ack, and neither may overwrite the other
     (delivery keeps a message ANSWERED once it is).
     """
     with transaction.atomic():
-        OutboundMessage.objects.select_for_update().filter(pk=message.pk).first()
+        state = (
+            OutboundMessage.objects.select_for_update()
+            .filter(pk=message.pk)
+            .values_list("state", flat=True)
+            .first()
+        )
+        if state not in OutboundMessage.AWAITING_RESULT:
+            return False
         message.state = OutboundMessage.State.ANSWERED
         message.answered_at = timezone.now()
         message.result = str(resp.get("result") or "")[:32]
@@ -97,7 +197,7 @@ def record_result(message: OutboundMessage, resp: dict) -> OutboundMessage:
         message.error_field = str(resp.get("errorField") or "")[:255]
         message.next_attempt_at = None
         message.save(update_fields=[*RESULT_FIELDS, "updated_at"])
-    return message
+    return True
 
 
 RESULT_FIELDS = ("state", "answered_at", "result", "error_code", "error_detail", "error_field",

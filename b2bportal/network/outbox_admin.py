@@ -25,7 +25,7 @@ from unfold.decorators import action, display
 from . import delivery
 from .admin_base import ExactFilter, WireRecordAdmin, as_json, pre
 from .messages import ACTIONS
-from .models import DeliveryAttempt, OutboundMessage
+from .models import DeliveryAttempt, InboundMessage, OutboundMessage
 
 SHOWN_CHARS = 4000  # of a request or response body in the attempts table
 
@@ -76,6 +76,30 @@ class DocumentFilter(TextFilter):
         return queryset.filter(object_id=value)
 
 
+class OverdueAtNetworkFilter(admin.SimpleListFilter):
+    """Requests the network took whose result is late (ENKASH_RESULT_OVERDUE_SECONDS)."""
+
+    title = "overdue at the network"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue()
+        return queryset
+
+
+def dashboard_counts(request, context: dict) -> dict:
+    """The admin index's counts of what waits for staff on the wire (UNFOLD's callback)."""
+    context["overdue_at_network"] = OutboundMessage.objects.overdue().count()
+    context["unmatched_results"] = InboundMessage.objects.filter(
+        outcome=InboundMessage.Outcome.UNMATCHED
+    ).count()
+    return context
+
+
 def _pre(text: str):
     return pre(text, max_height="30em")
 
@@ -93,7 +117,8 @@ class DeliveryAttemptInline(TabularInline):
     model = DeliveryAttempt
     extra = 0
     can_delete = False
-    fields = ["started_at", "status_code", "latency", "error", "request_shown", "response_shown"]
+    fields = ["started_at", "outcome", "status_code", "latency", "error", "request_shown",
+              "response_shown"]  # fmt: skip
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -127,6 +152,7 @@ class OutboundMessageAdmin(WireRecordAdmin):
     ]  # fmt: skip
     list_filter = [
         ("state", ChoicesDropdownFilter),
+        OverdueAtNetworkFilter,
         MessageTypeFilter,
         DocumentTypeFilter,
         DocumentFilter,

@@ -20,7 +20,11 @@ class BusinessAdmin(SimpleHistoryAdmin, ModelAdmin):
     list_display = ["b2b_id", "legal_name", "trade_name", "gstin", "state_code", "is_active"]
     list_filter = ["is_active", "state_code"]
     search_fields = ["b2b_id", "gstin", "legal_name", "trade_name"]
-    fieldsets = (*PARTY_FIELDSETS, ("Status", {"fields": ("is_active",)}))
+    fieldsets = (
+        *PARTY_FIELDSETS,
+        ("Network", {"fields": ("geocode",)}),
+        ("Status", {"fields": ("is_active",)}),
+    )
     history_list_display = ["legal_name", "gstin", "bank_account"]
 
 

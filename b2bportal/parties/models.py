@@ -1,5 +1,6 @@
 """Parties: our own businesses (one per B2B ID) and the counterparties we trade with."""
 
+from django.core.validators import RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -41,6 +42,19 @@ class Business(PartyFields):
     """
 
     is_active = models.BooleanField(default=True)
+    geocode = models.CharField(
+        "GEOCODE",
+        max_length=100,
+        blank=True,
+        help_text="The device.tag GEOCODE our requests for this business carry "
+        '("latitude,longitude"); empty: ENKASH_DEVICE_GEOCODE.',
+        validators=[
+            RegexValidator(
+                r"^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$",
+                "Latitude and longitude in degrees, e.g. 12.9716,77.5946.",
+            )
+        ],
+    )
     history = HistoricalRecords()
 
     class Meta:

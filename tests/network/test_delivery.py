@@ -254,6 +254,12 @@ def test_a_worker_killed_mid_call_is_recovered_with_the_same_req_msg_id(
     first.wait()
     enkash.faults.delay = 0.0
     assert state_of(message) == State.SENDING
+    # The call in flight was recorded before it was made, and is still open.
+    [in_flight] = message.attempts.all()
+    assert (in_flight.status_code, in_flight.error, in_flight.completed_at) == (None, "", None)
+    assert in_flight.outcome == "in flight"
+    assert json.loads(in_flight.request_body) == message.body
+    assert in_flight.request_headers["X-Request-Id"] == message.req_msg_id
 
     workers(concurrency=1)
     wait_until(lambda: sent(message), timeout=40)
@@ -264,8 +270,12 @@ def test_a_worker_killed_mid_call_is_recovered_with_the_same_req_msg_id(
     assert recovered_call.status == 200
     message.refresh_from_db()
     assert message.attempt_count == 2
-    # The killed call never came back, so only the recovered one is recorded.
-    assert list(message.attempts.values_list("status_code", flat=True)) == [200]
+    # The killed call never came back: it shows as interrupted, the recovered one as 200.
+    assert list(message.attempts.values_list("status_code", "error")) == [
+        (None, "interrupted (no answer recorded)"),
+        (200, ""),
+    ]
+    assert all(attempt.completed_at for attempt in message.attempts.all())
 
 
 def test_two_workers_deliver_each_message_once(workers, enkash, decide):

@@ -68,3 +68,23 @@ def test_permissions(staff):
     assert denied.status_code == 403
     assert APIClient().get("/api/businesses/").status_code == 401
     assert client_for(staff["admin"]).delete("/api/businesses/1/").status_code == 405
+
+
+def test_geocode_is_set_through_the_api_and_checked(staff):
+    admin = client_for(staff["admin"])
+    gstin = make_gstin("27", "AAECN4455P")
+    created = admin.post(
+        "/api/businesses/",
+        {"b2b_id": "NASHIKAGRO.B2B.01", "gstin": gstin, "state_code": "27",
+         "geocode": "19.9975,73.7898"},
+        format="json",
+    )  # fmt: skip
+    assert created.status_code == 201, created.content
+    assert created.json()["geocode"] == "19.9975,73.7898"
+    url = f"/api/businesses/{created.json()['id']}/"
+
+    bad = admin.patch(url, {"geocode": "Nashik"}, format="json")
+
+    assert bad.status_code == 400
+    assert list(bad.json()) == ["geocode"]
+    assert Business.objects.get().geocode == "19.9975,73.7898"

@@ -125,6 +125,13 @@ class Faults:
         with self._lock:
             self._fail.extend([("refusal", status, refusal)] * n)
 
+    def garble_next(
+        self, n: int = 1, *, status: int = 200, raw: bytes = b"<html>Bad gateway</html>"
+    ) -> None:
+        """The next `n` answers are `raw` bytes (not EnKash's envelope) with `status`."""
+        with self._lock:
+            self._fail.extend([("garble", status, raw)] * n)
+
     def drop_next(self, n: int = 1) -> None:
         """The next `n` connections are closed without an answer."""
         with self._lock:
@@ -156,7 +163,10 @@ class Faults:
             self.error_rate = self.refusal_rate = self.drop_rate = self.slow_rate = 0.0
 
     def draw(self) -> tuple[str, int | None, SandboxRefusal | None, float]:
-        """The fault for one request: (kind, status, refusal, seconds to sleep first)."""
+        """The fault for one request: (kind, status, detail, seconds to sleep first).
+
+        `detail` is the SandboxRefusal of a "refusal", the raw bytes of a "garble".
+        """
         with self._lock:
             sleep = self.delay
             if self._fail:
@@ -398,7 +408,7 @@ class _Handler(BaseHTTPRequestHandler):
             req_msg_id=headers.get("x-request-id", ""),
         )
         sandbox._record(received)
-        kind, status, refusal, sleep = sandbox.faults.draw()
+        kind, status, detail, sleep = sandbox.faults.draw()
         sandbox.sleep(sleep)
         if kind == "drop" or sandbox._stopping.is_set():
             self.close_connection = True
@@ -410,13 +420,16 @@ class _Handler(BaseHTTPRequestHandler):
                 401,
                 error_envelope(received.req_msg_id, "UNAUTHORIZED", "Missing or expired token"),
             )
+        if kind == "garble":
+            self.sandbox._answered(received, status)
+            return self._send_raw(status, detail, "text/html")
         if kind == "error":
             return self._reply(
                 received, status, {"response_code": 1, "response_message": "SERVICE_UNAVAILABLE"}
             )
         try:
             if kind == "refusal":
-                raise refusal
+                raise detail
             extra = sandbox.on_request(received) if sandbox.on_request else None
         except SandboxRefusal as exc:
             return self._reply(
@@ -437,9 +450,11 @@ class _Handler(BaseHTTPRequestHandler):
         key = self.sandbox.encryption_key
         if encrypt and key:
             data = {"response": encrypt_payload(json.dumps(data).encode(), key)}
-        raw = json.dumps(data).encode()
+        self._send_raw(status, json.dumps(data).encode())
+
+    def _send_raw(self, status: int, raw: bytes, content_type: str = "application/json"):
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(raw)))
         self.end_headers()
         self.wfile.write(raw)

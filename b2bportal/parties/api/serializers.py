@@ -13,7 +13,7 @@ class BusinessSerializer(serializers.ModelSerializer):
         model = Business
         fields = [
             "id", "b2b_id", "gstin", "legal_name", "trade_name", "state_code", "address",
-            "email", "phone", "bank_account", "is_active", "created_at", "updated_at",
+            "email", "phone", "bank_account", "geocode", "is_active", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["id", "created_at", "updated_at"]
 
