@@ -246,3 +246,34 @@ def check_version(invoice, version, items=None) -> list:
         Finding(version=version, code=code, field=field, message=message[:300])
         for code, field, message in found
     )
+
+
+def transition_checks(block: dict, decided: str) -> list[tuple]:
+    """A confirmation whose carried `newStatus` is not the status its response means.
+
+    The response decides (PROTOCOL.md §4); the contradiction is kept for staff.
+    """
+    carried = (block.get("statusTransition") or {}).get("newStatus")
+    if not carried or carried == decided:
+        return []
+    return [
+        (
+            FindingCode.TRANSITION,
+            "invoiceConfirmation.statusTransition.newStatus",
+            f"buyerResponse {block['buyerResponse']} means {decided}, "
+            f"but the message carries newStatus {carried}",
+        )
+    ]
+
+
+def add_findings(invoice, found: list[tuple]) -> None:
+    """Store findings a message (not a version's content) raised, on the invoice's
+    current version, and count them on the invoice (the caller saves it)."""
+    if not found or invoice.current_version_id is None:
+        return
+    Finding.objects.bulk_create(
+        Finding(version_id=invoice.current_version_id, code=code, field=field,
+                message=message[:300])
+        for code, field, message in found
+    )  # fmt: skip
+    invoice.finding_count += len(found)

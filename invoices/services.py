@@ -42,7 +42,7 @@ from .choices import (
     VersionState,
     allowed,
 )
-from .findings import check_version
+from .findings import add_findings, check_version, transition_checks
 from .models import CONTENT_FIELDS, Invoice, InvoiceItem, InvoiceVersion, ParkedAction, StatusChange
 
 CENT = Decimal("0.01")
@@ -274,6 +274,7 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
                 version_path,
                 document=invoice,
             )
+        _check_acts_on(invoice, content, number)
         if number < invoice.version:
             # A late version we never held: kept for history, the applied one stays.
             _snapshot(invoice, content, number, VersionState.SUPERSEDED, inbound=inbound)
@@ -285,6 +286,33 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
         _apply_received_version(invoice, version, inbound=inbound, edit=edit)
         _drain(invoice)
         return Received(invoice)
+
+
+def _check_acts_on(invoice: Invoice, content: dict, number: int) -> None:
+    """Refuse the next version when the version it says it replaces is not ours.
+
+    A version that would apply next (`newVersion` = ours + 1) names in `currentVersion`
+    the version it was made from: behind ours, the sender edited a version we already
+    replaced; ahead of ours, it contradicts its own `newVersion`. Applying either would
+    silently drop a change (PROTOCOL.md §4). Versions further ahead are parked as usual.
+    """
+    current = content.get("current_version")
+    if current is None or number != invoice.version + 1 or current == invoice.version:
+        return
+    path = "invoice.objectVersion.currentVersion"
+    if current < invoice.version:
+        raise Rejected(
+            "STALE_VERSION",
+            f"Made from version {current}; the invoice is at version {invoice.version}",
+            path,
+            document=invoice,
+        )
+    raise Rejected(
+        "INVALID_FIELD",
+        f"currentVersion {current} is not before newVersion {number}",
+        path,
+        document=invoice,
+    )
 
 
 def _party_details(source, side: str) -> dict:
@@ -325,7 +353,9 @@ def _create_received(content: dict, sides, *, inbound, edit: bool) -> Invoice:
         business=sides.business,
         counterparty=counterparty,
         status="",
-        version=content["version"] or 1,
+        # The network's numbers are kept as they are: 0 is a first version like any other.
+        # Only the internal shape, which names none, starts at 1.
+        version=1 if content["version"] is None else content["version"],
         **{name: content[name] for name in CONTENT_FIELDS if name in content},
     )
     version = _snapshot(invoice, content, invoice.version, VersionState.APPLIED, inbound=inbound)
@@ -383,17 +413,23 @@ ACTION_BLOCKS = {
 
 
 def _action_target(message_type: str, block: dict) -> tuple[str, str, str]:
-    """(new status, action label, remarks) a received confirmation/status change carries."""
-    carried = (block.get("statusTransition") or {}).get("newStatus")
+    """(new status, action label, remarks) a received confirmation/status change carries.
+
+    A confirmation's `buyerResponse` decides its status, whatever its transition says
+    (a contradiction becomes a finding, see `_apply_action`).
+    """
     if message_type == "invoice.confirm":
         response = block["buyerResponse"]
-        return carried or RESPONSE_STATUS[response], f"confirm:{response}", block["buyerRemarks"]
+        return RESPONSE_STATUS[response], f"confirm:{response}", block["buyerRemarks"]
+    carried = (block.get("statusTransition") or {}).get("newStatus")
     action = block["supplierAction"]
     return carried or ACTION_STATUS[action], f"status:{action}", block["supplierRemarks"]
 
 
 def _apply_action(invoice, message_type, block, *, inbound, fingerprint="") -> None:
     status, label, remarks = _action_target(message_type, block)
+    if message_type == "invoice.confirm":
+        add_findings(invoice, transition_checks(block, status))
     new_version = block["objectVersion"]["newVersion"]
     _history(
         invoice,

@@ -1,0 +1,104 @@
+"""The invoice slice against what EnKash's pages document: versions as the network
+numbers them, confirmations read by their response, replies that echo the request."""
+
+from b2bportal.network.models import OutboundMessage
+from invoices.choices import FindingCode, Status, VersionState
+from invoices.models import Finding, Invoice, StatusChange
+from tests.fixtures import invoices as data
+
+from .conftest import CONFIRM, EDIT, SEND
+from .test_receive import snapshot
+
+
+def test_version_zero_is_a_first_version_and_an_edit_to_one_applies(webhook):
+    first = data.network_invoice(version=(0, 0))
+    assert webhook(SEND, first).status_code == 200
+    invoice = Invoice.objects.get(object_id=data.OBJECT_ID)
+    assert invoice.version == 0
+    assert list(invoice.versions.values_list("number", "state")) == [(0, VersionState.APPLIED)]
+
+    response = webhook(EDIT, data.edit_of(first, version=(0, 1), price=70.00))
+
+    assert response.status_code == 200, response.content
+    invoice.refresh_from_db()
+    assert invoice.version == 1
+    assert list(invoice.versions.values_list("number", "state")) == [
+        (0, VersionState.APPLIED),
+        (1, VersionState.APPLIED),
+    ]
+    assert invoice.current_version.number == 1
+    assert invoice.assessable_value == 250 * 70 + 4500
+
+
+def test_an_edit_made_from_an_older_version_is_refused_not_applied(received, webhook):
+    webhook(EDIT, data.edit_of(data.network_invoice(), version=(1, 2), price=70.00))
+    before = snapshot(received)
+
+    # newVersion 3 would apply next, but it was made from version 1, which 2 replaced.
+    response = webhook(EDIT, data.edit_of(data.network_invoice(), version=(1, 3), price=71.00))
+
+    assert response.status_code == 409
+    resp = response.json()["payload"]["resp"]
+    assert (resp["errorCd"], resp["errorField"]) == (
+        "STALE_VERSION",
+        "invoice.objectVersion.currentVersion",
+    )
+    assert snapshot(received) == before
+    assert OutboundMessage.objects.count() == 0
+
+
+def test_an_edit_whose_current_version_is_not_before_its_new_one_is_refused(received, webhook):
+    before = snapshot(received)
+
+    response = webhook(EDIT, data.edit_of(data.network_invoice(), version=(2, 2), price=70.00))
+
+    assert response.status_code == 400
+    resp = response.json()["payload"]["resp"]
+    assert (resp["errorCd"], resp["errorField"]) == (
+        "INVALID_FIELD",
+        "invoice.objectVersion.currentVersion",
+    )
+    assert snapshot(received) == before
+
+
+def test_a_confirmation_contradicting_its_response_applies_the_response_with_a_finding(
+    received, webhook
+):
+    invoice = received
+    Invoice.objects.filter(pk=invoice.pk).update(role="supplier")
+    body = data.confirmation(
+        "REJECT",
+        object_id=invoice.object_id,
+        status=("SENT_TO_BUYER", "ACCEPTED"),
+        b2b={"buyerB2BId": data.SUPPLIER_B2B_ID, "supplierB2BId": data.BUYER_B2B_ID},
+    )
+
+    response = webhook(CONFIRM, body)
+
+    assert response.status_code == 200, response.content
+    invoice.refresh_from_db()
+    assert invoice.status == Status.REJECTED
+    assert StatusChange.objects.filter(invoice=invoice).last().to_status == Status.REJECTED
+    finding = Finding.objects.get(code=FindingCode.TRANSITION)
+    assert finding.message == (
+        "buyerResponse REJECT means REJECTED, but the message carries newStatus ACCEPTED"
+    )
+    assert invoice.finding_count == 1
+
+
+def test_the_reply_to_a_send_echoes_the_invoice_and_additional_infos(webhook):
+    body = data.network_invoice()
+    body["additionalInfos"] = [{"name": "branch", "value": "Pune"}]
+
+    response = webhook(SEND, body)
+
+    assert response.status_code == 200, response.content
+    payload = response.json()["payload"]
+    assert payload["invoice"] == body["invoice"]
+    # Both spellings arrive; the reply uses the send page's `additionalInfo`.
+    assert payload["additionalInfo"] == [
+        {"name": "branch", "value": "Pune"},
+        {"name": "channel", "value": "ERP"},
+    ]
+    assert payload["b2bIds"] == body["b2bIds"]
+    assert payload["resp"]["result"] == "SUCCESS"
