@@ -236,6 +236,7 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
             "b2bIds.buyerB2BId",
         )
     content = _parse_invoice(body)
+    wire.check_columns(content)
     if not content.get("digest"):  # worked out once: the snapshot stores the same
         content["digest"] = wire.content_hash(content)
     digest = content["digest"]

@@ -26,13 +26,16 @@ the due date is the last payment milestone's date, else invoice date +
 import datetime
 import hashlib
 import json
-from decimal import Decimal
+import re
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import DecimalField
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from b2bportal.network.handling import Rejected
 from b2bportal.network.wire import (
     OBJECT_ID_PATTERN,
     ItemSerializer,
@@ -50,6 +53,7 @@ from b2bportal.network.wire import (
 )
 
 from .choices import Shape, Status
+from .models import InvoiceItem, InvoiceVersion
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -151,9 +155,10 @@ class InternalInvoiceSerializer(serializers.Serializer):
     nbblInvoiceId = serializers.CharField(validators=[validate_object_id])
     invoiceNumber = optional_text(50)
     supplierInvoiceNo = wire_text(50, required=False)
-    supplierInvoiceDate = serializers.DateField(required=False, allow_null=True)
-    invoiceDate = serializers.DateField(required=False, allow_null=True)
-    dueDate = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    # Dates are read by read_date (several forms), not DRF's ISO-only DateField.
+    supplierInvoiceDate = serializers.JSONField(required=False, allow_null=True)
+    invoiceDate = serializers.JSONField(required=False, allow_null=True)
+    dueDate = serializers.JSONField(required=False, allow_null=True)
     totalAmount = optional_amount()
     invoiceAmount = optional_amount()
     cgst = optional_amount()
@@ -180,8 +185,14 @@ def is_internal(block: dict) -> bool:
     )
 
 
+# Wide enough for any amount the serializers let through: a too-large one is then
+# refused by check_columns with its field named, not by an arithmetic error.
+WIDE = Context(prec=200)
+
+
 def _money(value) -> Decimal:
-    return Decimal(value or 0).quantize(CENT)
+    """An amount rounded to paise, half up (our rounding, whatever precision was sent)."""
+    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP, context=WIDE)
 
 
 def _by_type(entries, wanted: str) -> Decimal | None:
@@ -198,22 +209,71 @@ TYPE_ALIASES = {"SGST": ("SGST", "UTGST"), "CESS": ("CESS", "CESS_AMOUNT")}
 TAX_TYPES = ("CGST", "SGST", "UTGST", "IGST", "CESS", "CESS_AMOUNT")
 
 
-def _local_date(ts: str | None) -> datetime.date | None:
-    if not ts:
+# The date forms EnKash's messages use: ISO (with or without a time), day first with
+# slashes or dashes, or epoch milliseconds (a number, or digits in a string).
+ISO_DATE = re.compile(r"^(\d{1,6})-(\d{1,2})-(\d{1,2})$")
+DAY_FIRST = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{1,6})$")
+EPOCH_MS = re.compile(r"^-?\d{9,}$")
+
+
+def read_date(value, path: str) -> datetime.date | None:
+    """A wire date as a date (Asia/Kolkata for moments), None when absent.
+
+    A value that is not a date, or names one Python or PostgreSQL cannot hold (year 0,
+    year 10000, epoch milliseconds out of range), is the sender's mistake: 400 naming
+    `path`.
+    """
+    if value is None or value == "":
         return None
-    moment = parse_datetime(ts)
-    if moment is None:
-        return parse_date(ts[:10]) if len(ts) >= 10 else None
-    if timezone.is_naive(moment):
-        return moment.date()
-    return timezone.localtime(moment).date()
-
-
-def _safe_date(value) -> datetime.date | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise Rejected("INVALID_FIELD", "A date must be a string or a number", path)
+    text = str(value).strip()
     try:
-        return _local_date(str(value)) if value else None
-    except ValueError:
+        if isinstance(value, int | float) or EPOCH_MS.match(text):
+            moment = datetime.datetime.fromtimestamp(int(float(text)) / 1000, tz=datetime.UTC)
+            return timezone.localtime(moment).date()
+        if match := ISO_DATE.match(text):
+            year, month, day = match.groups()
+        elif match := DAY_FIRST.match(text):
+            day, month, year = match.groups()
+        else:
+            moment = parse_datetime(text)
+            if moment is None:
+                raise ValueError
+            return moment.date() if timezone.is_naive(moment) else timezone.localtime(moment).date()
+        return datetime.date(int(year), int(month), int(day))
+    except (ValueError, OverflowError, OSError):
+        raise Rejected(
+            "INVALID_FIELD",
+            f"{text[:40]!r} is not a date between 0001-01-01 and 9999-12-31 (yyyy-mm-dd, "
+            "dd/mm/yyyy, dd-mm-yyyy or epoch milliseconds)",
+            path,
+        ) from None
+
+
+def read_count(value, path: str) -> int | None:
+    """A whole number sent as a number or as digits in a string (e.g. `creditDays`)."""
+    if value is None or value == "":
         return None
+    text = str(value).strip()
+    if isinstance(value, bool) or not re.fullmatch(r"\d+(\.0+)?", text):
+        raise Rejected("INVALID_FIELD", f"{text[:40]!r} is not a whole number", path)
+    return int(text.split(".")[0])
+
+
+def add_days(start: datetime.date, days: int, *, start_path: str, days_path: str):
+    """`start` + `days`; a sum beyond 9999-12-31 names whichever of the two is absurd."""
+    try:
+        return start + datetime.timedelta(days=days)
+    except OverflowError:
+        # A count that overflows even from today is the wrong one; else the date is.
+        too_many = days > (datetime.date.max - datetime.date.today()).days
+        path = days_path if too_many else start_path
+        raise Rejected(
+            "INVALID_FIELD",
+            f"{start.isoformat()} plus {days} days is after 9999-12-31",
+            path,
+        ) from None
 
 
 def network_item(item: dict, position: int) -> dict:
@@ -258,26 +318,37 @@ def _jsonable(value):
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def _dates(validated: dict) -> tuple[datetime.date | None, datetime.date | None]:
+def _dates(validated: dict, at: str) -> tuple[datetime.date | None, datetime.date | None]:
+    """(invoice date, due date) of a network invoice at JSON path `at` (module docstring)."""
     refs = validated.get("invoiceReferenceDetails") or {}
-    invoice_date = _safe_date(refs.get("invoiceStartDate")) or _safe_date(validated.get("ts"))
-    dates = (_safe_date(m.get("milestoneDate")) for m in validated.get("paymentMilestones") or [])
-    milestones = [d for d in dates if d]
+    start_path = f"{at}.invoiceReferenceDetails.invoiceStartDate"
+    invoice_date = read_date(refs.get("invoiceStartDate"), start_path)
+    if invoice_date is None:
+        start_path = f"{at}.ts"
+        invoice_date = read_date(validated.get("ts"), start_path)
+    milestones = [
+        read_date(m.get("milestoneDate"), f"{at}.paymentMilestones[{n}].milestoneDate")
+        for n, m in enumerate(validated.get("paymentMilestones") or [])
+        if isinstance(m, dict)
+    ]
+    milestones = [d for d in milestones if d]
     due_date = max(milestones) if milestones else None
-    credit_days = (validated.get("advancePaymentDetails") or {}).get("creditDays")
-    if due_date is None and invoice_date and isinstance(credit_days, int) and credit_days > 0:
-        due_date = invoice_date + datetime.timedelta(days=credit_days)
+    days_path = f"{at}.advancePaymentDetails.creditDays"
+    credit_days = read_count((validated.get("advancePaymentDetails") or {}).get("creditDays"),
+                             days_path)  # fmt: skip
+    if due_date is None and invoice_date and credit_days:
+        due_date = add_days(invoice_date, credit_days, start_path=start_path, days_path=days_path)
     return invoice_date, due_date
 
 
-def network_content(validated: dict, raw: dict) -> dict:
-    """A validated network invoice as canonical content."""
+def network_content(validated: dict, raw: dict, at: str = "invoice") -> dict:
+    """A validated network invoice (at JSON path `at`) as canonical content."""
     supplier = party_fields(validated["supplierDetails"])
     buyer = party_fields(validated["buyerDetails"])
     items = [network_item(item, n) for n, item in enumerate(validated["itemLists"], start=1)]
     values = validated.get("valueDetails") or {}
     others = values.get("otherValues") or []
-    invoice_date, due_date = _dates(validated)
+    invoice_date, due_date = _dates(validated, at)
     content = {
         "object_id": validated["objectId"],
         "version": validated["objectVersion"]["newVersion"],
@@ -306,6 +377,7 @@ def network_content(validated: dict, raw: dict) -> dict:
             )
         ),  # fmt: skip
         "items": items,
+        "wire_paths": {**NETWORK_PATHS, "items": (f"{at}.itemLists", NETWORK_ITEM_NAMES)},
         "sections": _jsonable(
             {
                 k: validated[k]
@@ -371,9 +443,8 @@ def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
     nested = validated.get("nbblInvoiceData") or {}
     if isinstance(nested, dict) and "objectId" in nested:
         # The internal record wraps the network invoice: read that, keep the wrapper raw.
-        content = network_content(
-            parse(NetworkInvoiceSerializer, nested, "invoice.nbblInvoiceData"), raw
-        )
+        path = "invoice.nbblInvoiceData"
+        content = network_content(parse(NetworkInvoiceSerializer, nested, path), raw, path)
         content["shape"] = Shape.INTERNAL
         return content
     items = [internal_item(i, n) for n, i in enumerate(validated.get("nbblInvoiceItems") or [], 1)]
@@ -393,8 +464,11 @@ def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
         "status": validated.get("nbblInvoiceStatus") or "",
         "shape": Shape.INTERNAL,
         "supplier_invoice_number": validated.get("supplierInvoiceNo") or validated["invoiceNumber"],
-        "invoice_date": validated.get("supplierInvoiceDate") or validated.get("invoiceDate"),
-        "due_date": _safe_date(due),
+        "invoice_date": read_date(
+            validated.get("supplierInvoiceDate"), "invoice.supplierInvoiceDate"
+        )
+        or read_date(validated.get("invoiceDate"), "invoice.invoiceDate"),
+        "due_date": read_date(due, "invoice.dueDate"),
         "currency": "INR",
         "place_of_supply": "",
         "assessable_value": assessable,
@@ -405,12 +479,69 @@ def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
         "other_charges": ZERO,
         "total_value": total,
         "items": items,
+        "wire_paths": {
+            **INTERNAL_PATHS,
+            "items": ("invoice.nbblInvoiceItems", INTERNAL_ITEM_NAMES),
+        },
         "sections": {},
         "raw": raw,
     }
     content.update(_party_columns("supplier", party_fields({"b2bId": b2b_ids["supplierB2BId"]})))
     content.update(_party_columns("buyer", party_fields({"b2bId": b2b_ids["buyerB2BId"]})))
     return content
+
+
+# Where each stored number came from, to name the field when it does not fit its column.
+NETWORK_PATHS = {
+    "assessable_value": "invoice.valueDetails.assessmentValue",
+    "total_value": "invoice.valueDetails.totalInvoiceValue",
+    **{f"{t}_amount": "invoice.valueDetails.otherValues" for t in ("cgst", "sgst", "igst", "cess")},
+    "other_charges": "invoice.valueDetails.otherValues",
+}
+INTERNAL_PATHS = {
+    "assessable_value": "invoice.invoiceAmount",
+    "total_value": "invoice.totalAmount",
+    **{f"{t}_amount": f"invoice.{t}" for t in ("cgst", "sgst", "igst")},
+}
+NETWORK_ITEM_NAMES = {
+    "quantity": "quantity", "free_quantity": "freeQuantity", "unit_price": "unitPrice",
+    "gross_amount": "totalAmt", "assessable_amount": "assessmentAmount", "gst_rate": "gstRate",
+    "cgst_rate": "rates", "sgst_rate": "rates", "igst_rate": "rates",
+    "cgst_amount": "itemValueDetails", "sgst_amount": "itemValueDetails",
+    "igst_amount": "itemValueDetails", "cess_amount": "itemValueDetails",
+    "total_item_value": "totalItemValue",
+}  # fmt: skip
+INTERNAL_ITEM_NAMES = {
+    "quantity": "quantity", "unit_price": "unitPrice", "gross_amount": "amount",
+    "assessable_amount": "amount", "gst_rate": "gstRate", "cgst_rate": "gstRate",
+    "sgst_rate": "gstRate", "igst_rate": "gstRate", "cgst_amount": "cgst",
+    "sgst_amount": "sgst", "igst_amount": "igst", "total_item_value": "totalAmount",
+}  # fmt: skip
+INTERNAL_PATHS["items"] = ("invoice.nbblInvoiceItems", INTERNAL_ITEM_NAMES)
+
+
+def _too_big(field, value) -> bool:
+    """True when `value`, rounded to the column's places, has more digits than it holds."""
+    if value is None:
+        return False
+    whole_digits = field.max_digits - field.decimal_places
+    return abs(Decimal(value)) >= Decimal(10) ** whole_digits
+
+
+def check_columns(content: dict) -> None:
+    """Refuse content whose numbers do not fit their columns (the sender's mistake, 400
+    naming the JSON path it came from) before anything is written."""
+    paths = content.get("wire_paths") or {}
+    for field in InvoiceVersion._meta.concrete_fields:
+        if isinstance(field, DecimalField) and _too_big(field, content.get(field.name)):
+            path = paths.get(field.name, "invoice")
+            raise Rejected("INVALID_FIELD", f"{content[field.name]} is too large", path)
+    lines_at, names = paths.get("items", ("invoice.itemLists", NETWORK_ITEM_NAMES))
+    for index, item in enumerate(content.get("items") or []):
+        for field in InvoiceItem._meta.concrete_fields:
+            if isinstance(field, DecimalField) and _too_big(field, item.get(field.name)):
+                path = f"{lines_at}[{index}].{names.get(field.name, field.name)}"
+                raise Rejected("INVALID_FIELD", f"{item[field.name]} is too large", path)
 
 
 # What identifies a version's content: everything but the status and the raw body.

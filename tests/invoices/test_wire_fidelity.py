@@ -1,6 +1,8 @@
 """The invoice slice against what EnKash's pages document: versions as the network
 numbers them, confirmations read by their response, replies that echo the request."""
 
+import pytest
+
 from b2bportal.network.models import OutboundMessage
 from invoices.choices import FindingCode, Status, VersionState
 from invoices.models import Finding, Invoice, StatusChange
@@ -102,3 +104,88 @@ def test_the_reply_to_a_send_echoes_the_invoice_and_additional_infos(webhook):
     ]
     assert payload["b2bIds"] == body["b2bIds"]
     assert payload["resp"]["result"] == "SUCCESS"
+
+
+def _with(body: dict, path: str, value) -> dict:
+    """`body` with the value at a dotted path (list indexes as [n]) replaced."""
+    target = body
+    keys = path.replace("]", "").replace("[", ".").split(".")
+    for key in keys[:-1]:
+        target = target[int(key)] if key.isdigit() else target[key]
+    target[int(keys[-1]) if keys[-1].isdigit() else keys[-1]] = value
+    return body
+
+
+def _refused_and_nothing_kept(response, code: str, field: str) -> None:
+    from b2bportal.network.models import InboundMessage
+
+    assert response.status_code == 400, response.content
+    resp = response.json()["payload"]["resp"]
+    assert (resp["errorCd"], resp["errorField"]) == (code, field)
+    assert Invoice.objects.count() == 0
+    assert OutboundMessage.objects.count() == 0
+    inbound = InboundMessage.objects.get()
+    assert (inbound.outcome, inbound.error_field) == ("invalid", field)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        # 3,000,000 days after 2026 is past 9999-12-31.
+        (
+            "invoice.advancePaymentDetails.creditDays",
+            3_000_000,
+            "invoice.advancePaymentDetails.creditDays",
+        ),
+        # A plausible 30 credit days after the last day Python can hold.
+        (
+            "invoice.invoiceReferenceDetails.invoiceStartDate",
+            "9999-12-31",
+            "invoice.invoiceReferenceDetails.invoiceStartDate",
+        ),
+        (
+            "invoice.invoiceReferenceDetails.invoiceStartDate",
+            "0000-06-01",
+            "invoice.invoiceReferenceDetails.invoiceStartDate",
+        ),
+        (
+            "invoice.invoiceReferenceDetails.invoiceStartDate",
+            "10000-01-01",
+            "invoice.invoiceReferenceDetails.invoiceStartDate",
+        ),
+        ("invoice.ts", 10**17, "invoice.ts"),
+        (
+            "invoice.paymentMilestones",
+            [{"milestoneDate": "31/02/2026", "dueAmount": 1}],
+            "invoice.paymentMilestones[0].milestoneDate",
+        ),
+        # 10^15: within the wire's 16 digits, beyond the quantity column's 14.
+        ("invoice.itemLists[0].quantity", 10**15, "invoice.itemLists[0].quantity"),
+        ("invoice.itemLists[0].gstRate", 18000, "invoice.itemLists[0].gstRate"),
+        ("invoice.itemLists[1].unitPrice", "100000000000000", "invoice.itemLists[1].unitPrice"),
+    ],
+)
+def test_out_of_range_values_are_refused_naming_the_field(webhook, path, value, field):
+    body = data.network_invoice()
+    if path == "invoice.ts":
+        del body["invoice"]["invoiceReferenceDetails"]
+    response = webhook(SEND, _with(body, path, value))
+
+    _refused_and_nothing_kept(response, "INVALID_FIELD", field)
+
+
+def test_an_internal_due_date_out_of_epoch_range_is_refused(webhook):
+    body = _with(data.internal_invoice(), "invoice.dueDate", 10**17)
+
+    _refused_and_nothing_kept(webhook(SEND, body), "INVALID_FIELD", "invoice.dueDate")
+
+
+def test_lines_summing_beyond_the_column_are_refused_naming_the_total(webhook):
+    body = data.network_invoice()
+    for line in body["invoice"]["itemLists"]:
+        line["assessmentAmount"] = "9000000000000000"  # each fits; their sum does not
+    del body["invoice"]["valueDetails"]["assessmentValue"]
+
+    _refused_and_nothing_kept(
+        webhook(SEND, body), "INVALID_FIELD", "invoice.valueDetails.assessmentValue"
+    )
