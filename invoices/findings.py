@@ -5,6 +5,7 @@ Each check returns (code, field, message) tuples; `check_version` stores them as
 for the rounding GST invoices legitimately carry (one rupee on totals).
 """
 
+import re
 from decimal import Decimal
 
 from b2bportal.parties import gstin as gstin_rules
@@ -22,8 +23,12 @@ def _off(a: Decimal, b: Decimal, tolerance: Decimal) -> bool:
     return abs(Decimal(a).quantize(CENT) - Decimal(b).quantize(CENT)) > tolerance
 
 
-def line_checks(items) -> list[tuple]:
-    """Quantity x unit price = line amount; each tax = its rate x assessable value."""
+def line_checks(items, untaxed=frozenset()) -> list[tuple]:
+    """Quantity x unit price = line amount; each tax = its rate x assessable value.
+
+    `untaxed`: positions of lines whose tax was not stated at all: their finding says
+    so (TAX_MISSING), rather than that 0 was charged.
+    """
     found = []
     for item in items:
         where = f"itemLists[{item.position - 1}]"
@@ -39,7 +44,7 @@ def line_checks(items) -> list[tuple]:
             )
         taxed = item.cgst_amount + item.sgst_amount + item.igst_amount
         expected_tax = item.assessable_amount * item.gst_rate / 100
-        if _off(expected_tax, taxed, LINE_TOLERANCE):
+        if item.position not in untaxed and _off(expected_tax, taxed, LINE_TOLERANCE):
             found.append(
                 (
                     FindingCode.LINE_TAX,
@@ -226,14 +231,25 @@ def _position(item) -> int:
     return item.position
 
 
-def check_version(invoice, version, items=None) -> list:
+LINE_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def check_version(invoice, version, items=None, arrival=()) -> list:
     """Run every check on `version` and store the findings; returns them.
 
     `items`: the version's lines as stored, when the caller has them (else they are read).
+    `arrival`: findings made while reading the message (lines that could not be read,
+    taxes not stated, totals changed by rounding), stored first.
     """
     items = list(version.items.all()) if items is None else sorted(items, key=_position)
+    untaxed = {
+        int(LINE_INDEX.search(field).group(1)) + 1
+        for code, field, _ in arrival
+        if code == FindingCode.TAX_MISSING
+    }
     found = [
-        *line_checks(items),
+        *arrival,
+        *line_checks(items, untaxed),
         *total_checks(version, items),
         *tax_type_checks(version),
         *gstin_checks(version),

@@ -111,7 +111,8 @@ def _snapshot(invoice, content: dict, number: int, state: str, *, inbound=None, 
         _as_stored(item)
     # The checks read the lines just written, as stored, and the count of findings is
     # known here: neither needs to be read back.
-    version.findings_stored = len(check_version(invoice, version, items))
+    arrival = content.get("arrival_findings") or ()
+    version.findings_stored = len(check_version(invoice, version, items, arrival))
     return version
 
 

@@ -30,6 +30,7 @@ import re
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import DecimalField
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -40,11 +41,12 @@ from b2bportal.network.wire import (
     OBJECT_ID_PATTERN,
     ItemSerializer,
     ObjectVersionSerializer,
+    OtherTaxSerializer,
     PartyDetailsSerializer,
     QuickSerializer,
     StatusTransitionSerializer,
     TypeValueSerializer,
-    optional_amount,
+    _first_error,
     optional_text,
     parse,
     party_block,
@@ -52,7 +54,7 @@ from b2bportal.network.wire import (
     wire_text,
 )
 
-from .choices import Shape, Status
+from .choices import FindingCode, Shape, Status
 from .models import InvoiceItem, InvoiceVersion
 
 ZERO = Decimal("0")
@@ -80,10 +82,53 @@ class TransitionSerializer(StatusTransitionSerializer):
     newStatus = serializers.CharField(max_length=64, validators=[validate_status])
 
 
+# Larger than any column holds (check_columns names the field), small enough to compute.
+AMOUNT_LIMIT = Decimal(10) ** 18
+
+
+def any_amount() -> serializers.DecimalField:
+    """An amount of any precision (0.30000000000000004), as a number or a string.
+
+    Rounding to paise is ours (`_money`); a rounding that changes a total is a finding.
+    """
+    return serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,
+        validators=[MaxValueValidator(AMOUNT_LIMIT), MinValueValidator(-AMOUNT_LIMIT)],
+    )
+
+
+class AmountTypeValueSerializer(TypeValueSerializer):
+    value = any_amount()
+
+
+class AmountOtherTaxSerializer(OtherTaxSerializer):
+    rate = any_amount()
+    amount = any_amount()
+
+
+class InvoiceItemSerializer(ItemSerializer):
+    """One line of `itemLists` with amounts of any precision (the shared item's names)."""
+
+    quantity = any_amount()
+    freeQuantity = any_amount()
+    unitPrice = any_amount()
+    totalAmt = any_amount()
+    assessmentAmount = any_amount()
+    gstRate = any_amount()
+    totalItemValue = any_amount()
+    itemValueDetails = AmountTypeValueSerializer(many=True, required=False)
+    rates = AmountTypeValueSerializer(many=True, required=False)
+    otherTaxes = AmountOtherTaxSerializer(many=True, required=False)
+
+
 class ValueDetailsSerializer(serializers.Serializer):
-    assessmentValue = optional_amount()
-    totalInvoiceValue = optional_amount()
-    otherValues = TypeValueSerializer(many=True, required=False)
+    assessmentValue = any_amount()
+    totalInvoiceValue = any_amount()
+    otherValues = AmountTypeValueSerializer(many=True, required=False)
 
 
 # Blocks kept as validated JSON in `sections` (their wire names are the keys).
@@ -110,7 +155,7 @@ class NetworkInvoiceSerializer(QuickSerializer):
     buyerDetails = PartyDetailsSerializer()
     dispatchDetails = PartyDetailsSerializer(required=False, allow_null=True)
     shippingDetails = PartyDetailsSerializer(required=False, allow_null=True)
-    itemLists = ItemSerializer(many=True, allow_empty=False)
+    itemLists = InvoiceItemSerializer(many=True, allow_empty=False)
     valueDetails = ValueDetailsSerializer()
     einvoiceResponse = optional_text(5000)
 
@@ -131,21 +176,57 @@ class NetworkInvoiceSerializer(QuickSerializer):
 
 
 class InternalItemSerializer(serializers.Serializer):
-    """One of `nbblInvoiceItems` (EnKash's internal item; names read as they come)."""
+    """One of `nbblInvoiceItems`: its members are undocumented, so the names read are
+    those EnKash's own invoice and the network item use (`ITEM_ALIASES`)."""
 
     serialNo = optional_text(20)
     itemName = optional_text(500)
     description = optional_text(500)
     hsnCode = optional_text(10)
-    quantity = optional_amount()
+    quantity = any_amount()
     unit = optional_text(20)
-    unitPrice = optional_amount()
-    amount = optional_amount()
-    gstRate = optional_amount()
-    cgst = optional_amount()
-    sgst = optional_amount()
-    igst = optional_amount()
-    totalAmount = optional_amount()
+    unitPrice = any_amount()
+    amount = any_amount()
+    gstRate = any_amount()
+    cgst = any_amount()
+    sgst = any_amount()
+    igst = any_amount()
+    cess = any_amount()
+    totalAmount = any_amount()
+    itemValueDetails = AmountTypeValueSerializer(many=True, required=False)
+    otherTaxes = AmountOtherTaxSerializer(many=True, required=False)
+
+
+# Other spellings of an internal line's members, read as the name on the left.
+ITEM_ALIASES = {
+    "serialNo": ("serialno", "slNo"),
+    "itemName": ("productDescription", "itemDescription", "name"),
+    "hsnCode": ("hsn", "hsnSacCode", "sacCode"),
+    "quantity": ("qty",),
+    "unitPrice": ("rate", "price"),
+    "amount": ("totalAmt", "taxableAmount", "assessmentAmount"),
+    "gstRate": ("taxRate", "gstPercentage"),
+    "totalAmount": ("totalItemValue", "lineTotal"),
+}
+
+
+def _internal_line(entry) -> tuple[dict | None, str]:
+    """(validated line, "") or (None, why it cannot be read)."""
+    if not isinstance(entry, dict):
+        return None, "not an object"
+    line = dict(entry)
+    for name, aliases in ITEM_ALIASES.items():
+        for alias in aliases:
+            if line.get(name) is None and line.get(alias) is not None:
+                line[name] = line[alias]
+    known = set(InternalItemSerializer().fields)
+    if not any(line.get(name) not in (None, "") for name in known):
+        return None, "none of its members is a known name"
+    serializer = InternalItemSerializer(data={k: v for k, v in line.items() if k in known})
+    if not serializer.is_valid():
+        _, detail, field = _first_error(serializer.errors, "")
+        return None, f"{field}: {detail}"
+    return serializer.validated_data, ""
 
 
 class InternalInvoiceSerializer(serializers.Serializer):
@@ -159,15 +240,16 @@ class InternalInvoiceSerializer(serializers.Serializer):
     supplierInvoiceDate = serializers.JSONField(required=False, allow_null=True)
     invoiceDate = serializers.JSONField(required=False, allow_null=True)
     dueDate = serializers.JSONField(required=False, allow_null=True)
-    totalAmount = optional_amount()
-    invoiceAmount = optional_amount()
-    cgst = optional_amount()
-    sgst = optional_amount()
-    igst = optional_amount()
+    totalAmount = any_amount()
+    invoiceAmount = any_amount()
+    cgst = any_amount()
+    sgst = any_amount()
+    igst = any_amount()
     nbblInvoiceStatus = serializers.CharField(
         required=False, allow_blank=True, validators=[validate_status]
     )
-    nbblInvoiceItems = InternalItemSerializer(many=True, required=False)
+    # Read line by line (`_internal_line`): a line that cannot be read is a finding.
+    nbblInvoiceItems = serializers.ListField(required=False, allow_null=True)
     nbblInvoiceData = serializers.DictField(required=False, allow_null=True)
     email = optional_text(200)
     phone = optional_text(30)
@@ -206,6 +288,7 @@ def _by_type(entries, wanted: str) -> Decimal | None:
 
 
 TYPE_ALIASES = {"SGST": ("SGST", "UTGST"), "CESS": ("CESS", "CESS_AMOUNT")}
+TAX_NAMES = ("cgst", "sgst", "igst")  # the internal invoice's tax members
 TAX_TYPES = ("CGST", "SGST", "UTGST", "IGST", "CESS", "CESS_AMOUNT")
 
 
@@ -276,9 +359,51 @@ def add_days(start: datetime.date, days: int, *, start_path: str, days_path: str
         ) from None
 
 
+LINE_TAXES = ("CGST", "SGST", "IGST", "CESS")
+
+
+def _by_name(taxes, wanted: str, key: str) -> Decimal | None:
+    """The sum of `otherTaxes` entries named `wanted` (their `amount` or `rate`), None when none."""
+    values = [
+        Decimal(t.get(key) or 0)
+        for t in taxes or []
+        if str(t.get("name", "")).upper() in TYPE_ALIASES.get(wanted, (wanted,))
+        and t.get(key) is not None
+    ]
+    return sum(values, ZERO) if values else None
+
+
+def line_taxes(item: dict) -> dict[str, Decimal] | None:
+    """A line's GST amounts by tax, read from `itemValueDetails` (by type) or else from
+    `otherTaxes` (by name); None when neither states any (not the same as 0 charged)."""
+    found = {}
+    for tax in LINE_TAXES:
+        amount = _by_type(item.get("itemValueDetails"), tax)
+        if amount is None:
+            amount = _by_name(item.get("otherTaxes"), tax, "amount")
+        if amount is not None:
+            found[tax] = amount
+    return found or None
+
+
+def _line_rate(item: dict, tax: str) -> Decimal:
+    rate = _by_type(item.get("rates"), tax)
+    return rate if rate is not None else (_by_name(item.get("otherTaxes"), tax, "rate") or ZERO)
+
+
+def tax_missing(position: int, where: str, rate) -> tuple:
+    """The finding for a line whose GST rate is stated but whose tax is not."""
+    return (
+        FindingCode.TAX_MISSING,
+        where,
+        f"Line {position}: tax not stated (no CGST, SGST, IGST or CESS in itemValueDetails "
+        f"or otherTaxes) for a {rate}% GST rate",
+    )
+
+
 def network_item(item: dict, position: int) -> dict:
     """A validated `itemLists` entry as InvoiceItem field values."""
-    amounts, rates = item.get("itemValueDetails"), item.get("rates")
+    taxes = line_taxes(item) or {}
     gross = item.get("totalAmt")
     if gross is None:
         gross = Decimal(item.get("quantity") or 0) * Decimal(item.get("unitPrice") or 0)
@@ -287,7 +412,7 @@ def network_item(item: dict, position: int) -> dict:
         "position": position,
         "serial_no": item.get("serialno") or str(position),
         "description": item.get("productDescription") or "",
-        "is_service": str(item.get("isService") or "").upper() in ("Y", "YES", "TRUE", "1"),
+        "is_service": str(item.get("isService") or "").strip().upper() in ("Y", "YES", "TRUE", "1"),
         "hsn_code": item.get("hsnCode") or "",
         "bar_code": item.get("barCode") or "",
         "quantity": Decimal(item.get("quantity") or 0),
@@ -297,13 +422,13 @@ def network_item(item: dict, position: int) -> dict:
         "gross_amount": _money(gross),
         "assessable_amount": _money(gross if assessable is None else assessable),
         "gst_rate": Decimal(item.get("gstRate") or 0),
-        "cgst_rate": _by_type(rates, "CGST") or ZERO,
-        "sgst_rate": _by_type(rates, "SGST") or ZERO,
-        "igst_rate": _by_type(rates, "IGST") or ZERO,
-        "cgst_amount": _money(_by_type(amounts, "CGST")),
-        "sgst_amount": _money(_by_type(amounts, "SGST")),
-        "igst_amount": _money(_by_type(amounts, "IGST")),
-        "cess_amount": _money(_by_type(amounts, "CESS")),
+        "cgst_rate": _line_rate(item, "CGST"),
+        "sgst_rate": _line_rate(item, "SGST"),
+        "igst_rate": _line_rate(item, "IGST"),
+        "cgst_amount": _money(taxes.get("CGST")),
+        "sgst_amount": _money(taxes.get("SGST")),
+        "igst_amount": _money(taxes.get("IGST")),
+        "cess_amount": _money(taxes.get("CESS")),
         "total_item_value": _money(item.get("totalItemValue")),
         "order_line_reference": item.get("orderLineReference") or "",
         "origin_country": item.get("originCountry") or "",
@@ -346,7 +471,18 @@ def network_content(validated: dict, raw: dict, at: str = "invoice") -> dict:
     supplier = party_fields(validated["supplierDetails"])
     buyer = party_fields(validated["buyerDetails"])
     items = [network_item(item, n) for n, item in enumerate(validated["itemLists"], start=1)]
+    arrival = [
+        tax_missing(n, f"itemLists[{n - 1}]", item.get("gstRate"))
+        for n, item in enumerate(validated["itemLists"], start=1)
+        if item.get("gstRate") and line_taxes(item) is None
+    ]
     values = validated.get("valueDetails") or {}
+    arrival += rounding_checks(
+        {
+            "valueDetails.assessmentValue": values.get("assessmentValue"),
+            "valueDetails.totalInvoiceValue": values.get("totalInvoiceValue"),
+        }
+    )
     others = values.get("otherValues") or []
     invoice_date, due_date = _dates(validated, at)
     content = {
@@ -359,7 +495,7 @@ def network_content(validated: dict, raw: dict, at: str = "invoice") -> dict:
         "invoice_date": invoice_date,
         "due_date": due_date,
         "currency": "INR",
-        "place_of_supply": validated["buyerDetails"].get("placeOfSupply") or "",
+        "place_of_supply": state_code(validated["buyerDetails"].get("placeOfSupply")),
         "assessable_value": _money(
             values.get("assessmentValue")
             if values.get("assessmentValue") is not None
@@ -378,6 +514,7 @@ def network_content(validated: dict, raw: dict, at: str = "invoice") -> dict:
         ),  # fmt: skip
         "items": items,
         "wire_paths": {**NETWORK_PATHS, "items": (f"{at}.itemLists", NETWORK_ITEM_NAMES)},
+        "arrival_findings": arrival,
         "sections": _jsonable(
             {
                 k: validated[k]
@@ -397,25 +534,49 @@ def network_content(validated: dict, raw: dict, at: str = "invoice") -> dict:
     return content
 
 
+# GST state codes by the letters vehicle registrations and e-way bills use: a sender may
+# write "MH" where the network's field means "27".
+STATE_LETTERS = {
+    "JK": "01", "HP": "02", "PB": "03", "CH": "04", "UK": "05", "UT": "05", "HR": "06",
+    "DL": "07", "RJ": "08", "UP": "09", "BR": "10", "SK": "11", "AR": "12", "NL": "13",
+    "MN": "14", "MZ": "15", "TR": "16", "ML": "17", "AS": "18", "WB": "19", "JH": "20",
+    "OR": "21", "OD": "21", "CG": "22", "CT": "22", "MP": "23", "GJ": "24", "DD": "26",
+    "DN": "26", "MH": "27", "KA": "29", "GA": "30", "LD": "31", "KL": "32", "TN": "33",
+    "PY": "34", "AN": "35", "TS": "36", "TG": "36", "AP": "37", "LA": "38",
+}  # fmt: skip
+
+
+def state_code(value: str | None) -> str:
+    """A state as its two-digit GST code ("27" or "MH" both give "27"; "7" gives "07")."""
+    text = (value or "").strip().upper()
+    if text.isdigit():
+        return text.zfill(2)
+    return STATE_LETTERS.get(text, text)
+
+
 def _party_columns(side: str, fields: dict) -> dict:
     return {
         f"{side}_b2b_id": fields["b2b_id"],
         f"{side}_gstin": fields["gstin"],
         f"{side}_legal_name": fields["legal_name"],
         f"{side}_trade_name": fields["trade_name"],
-        f"{side}_state_code": fields["state_code"],
+        f"{side}_state_code": state_code(fields["state_code"]),
         f"{side}_address": fields["address"],
         f"{side}_contact": {k: fields[k] for k in ("email", "phone") if fields[k]},
     }
 
 
 def internal_item(item: dict, position: int) -> dict:
-    """A validated `nbblInvoiceItems` entry as InvoiceItem field values."""
+    """A readable `nbblInvoiceItems` entry (see `_internal_line`) as InvoiceItem values."""
     quantity = Decimal(item.get("quantity") or 0)
     price = Decimal(item.get("unitPrice") or 0)
     amount = item.get("amount")
     amount = _money(quantity * price if amount is None else amount)
-    taxes = {t: _money(item.get(t)) for t in ("cgst", "sgst", "igst")}
+    stated = line_taxes(item) or {}
+    taxes = {}
+    for tax in LINE_TAXES:
+        own = item.get(tax.lower())
+        taxes[tax.lower()] = _money(own if own is not None else stated.get(tax))
     rate = Decimal(item.get("gstRate") or 0)
     return {
         "position": position,
@@ -434,8 +595,51 @@ def internal_item(item: dict, position: int) -> dict:
         "cgst_amount": taxes["cgst"],
         "sgst_amount": taxes["sgst"],
         "igst_amount": taxes["igst"],
-        "total_item_value": _money(item.get("totalAmount") or amount + sum(taxes.values())),
+        "cess_amount": taxes["cess"],
+        "total_item_value": _money(
+            item.get("totalAmount")
+            if item.get("totalAmount") is not None
+            else amount + sum(taxes.values())
+        ),
     }
+
+
+def _internal_taxes_stated(item: dict) -> bool:
+    return any(item.get(t) is not None for t in ("cgst", "sgst", "igst", "cess")) or bool(
+        line_taxes(item)
+    )
+
+
+def internal_lines(entries) -> tuple[list[dict], list[tuple]]:
+    """The readable lines of `nbblInvoiceItems` as item values, and the findings: a line
+    that cannot be read is "line N unreadable" (never a line of zeros), a line whose
+    tax is not stated says so."""
+    items, found = [], []
+    for position, entry in enumerate(entries or [], start=1):
+        where = f"nbblInvoiceItems[{position - 1}]"
+        line, why = _internal_line(entry)
+        if line is None:
+            found.append((FindingCode.LINE_UNREADABLE, where, f"Line {position} unreadable: {why}"))
+            continue
+        items.append(internal_item(line, position))
+        if line.get("gstRate") and not _internal_taxes_stated(line):
+            found.append(tax_missing(position, where, line["gstRate"]))
+    return items, found
+
+
+def rounding_checks(totals: dict) -> list[tuple]:
+    """Totals sent finer than paise whose rounding to paise changed them."""
+    found = []
+    for where, value in totals.items():
+        if value is not None and _money(value) != Decimal(value):
+            found.append(
+                (
+                    FindingCode.ROUNDING,
+                    where,
+                    f"{where.split('.')[-1]} {value} rounded to {_money(value)}",
+                )
+            )
+    return found
 
 
 def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
@@ -447,8 +651,11 @@ def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
         content = network_content(parse(NetworkInvoiceSerializer, nested, path), raw, path)
         content["shape"] = Shape.INTERNAL
         return content
-    items = [internal_item(i, n) for n, i in enumerate(validated.get("nbblInvoiceItems") or [], 1)]
-    taxes = {t: _money(validated.get(t)) for t in ("cgst", "sgst", "igst")}
+    items, arrival = internal_lines(validated.get("nbblInvoiceItems"))
+    arrival += rounding_checks(
+        {name: validated.get(name) for name in ("totalAmount", "invoiceAmount", *TAX_NAMES)}
+    )
+    taxes = {t: _money(validated.get(t)) for t in TAX_NAMES}
     # totalAmount carries the taxes, invoiceAmount is the value before them.
     before_tax = validated.get("invoiceAmount")
     total = validated.get("totalAmount")
@@ -479,10 +686,8 @@ def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
         "other_charges": ZERO,
         "total_value": total,
         "items": items,
-        "wire_paths": {
-            **INTERNAL_PATHS,
-            "items": ("invoice.nbblInvoiceItems", INTERNAL_ITEM_NAMES),
-        },
+        "wire_paths": INTERNAL_PATHS,
+        "arrival_findings": arrival,
         "sections": {},
         "raw": raw,
     }

@@ -1,6 +1,9 @@
 """The invoice slice against what EnKash's pages document: versions as the network
 numbers them, confirmations read by their response, replies that echo the request."""
 
+import datetime
+from decimal import Decimal
+
 import pytest
 
 from b2bportal.network.models import OutboundMessage
@@ -189,3 +192,156 @@ def test_lines_summing_beyond_the_column_are_refused_naming_the_total(webhook):
     _refused_and_nothing_kept(
         webhook(SEND, body), "INVALID_FIELD", "invoice.valueDetails.assessmentValue"
     )
+
+
+# -- what the pages allow -------------------------------------------------------------
+
+
+def _received_version():
+    return Invoice.objects.get(object_id=data.OBJECT_ID).current_version
+
+
+def _findings(version) -> list[tuple]:
+    return list(version.findings.values_list("code", "field", "message"))
+
+
+def test_amounts_of_any_precision_and_numbers_as_strings_are_read(webhook):
+    body = data.network_invoice()
+    line = body["invoice"]["itemLists"][1]
+    line["quantity"] = "1"
+    line["unitPrice"] = "4500.004"  # a tenth of a paisa: rounding to paise is ours
+    line["totalAmt"] = "4500.00"
+    line["itemValueDetails"] = [{"type": "IGST", "value": "810.0000000000001"}]
+    body["invoice"]["valueDetails"]["totalInvoiceValue"] = 25488.000000000004
+    body["invoice"]["advancePaymentDetails"]["creditDays"] = "45"
+
+    response = webhook(SEND, body)
+
+    assert response.status_code == 200, response.content
+    version = _received_version()
+    item = version.items.get(position=2)
+    assert (item.quantity, item.unit_price, item.gross_amount, item.igst_amount) == (
+        Decimal("1"),
+        Decimal("4500.0040"),
+        Decimal("4500.00"),
+        Decimal("810.00"),
+    )
+    assert version.total_value == Decimal("25488.00")
+    assert version.due_date == datetime.date(2026, 11, 18) + datetime.timedelta(days=45)
+    assert _findings(version) == [
+        (
+            FindingCode.ROUNDING,
+            "valueDetails.totalInvoiceValue",
+            "totalInvoiceValue 25488.000000000004 rounded to 25488.00",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2026-11-18", datetime.date(2026, 11, 18)),
+        ("18/11/2026", datetime.date(2026, 11, 18)),
+        ("18-11-2026", datetime.date(2026, 11, 18)),
+        ("2026-11-18T23:30:00Z", datetime.date(2026, 11, 19)),  # 05:00 next day in Kolkata
+        (1763404200000, datetime.date(2025, 11, 18)),  # 2025-11-17T18:30Z: midnight IST
+        ("1763404200000", datetime.date(2025, 11, 18)),
+    ],
+)
+def test_dates_are_read_in_every_form_the_pages_use(webhook, written, expected):
+    body = data.network_invoice()
+    body["invoice"]["invoiceReferenceDetails"]["invoiceStartDate"] = written
+
+    assert webhook(SEND, body).status_code == 200
+
+    assert _received_version().invoice_date == expected
+
+
+def test_gst_per_line_is_read_from_other_taxes_by_name(webhook):
+    body = data.network_invoice()
+    line = body["invoice"]["itemLists"][0]
+    line["itemValueDetails"] = []
+    line["rates"] = []
+    line["otherTaxes"] = [{"name": "IGST", "rate": 18, "amount": 3078.00}]
+
+    assert webhook(SEND, body).status_code == 200
+
+    version = _received_version()
+    item = version.items.get(position=1)
+    assert (item.igst_rate, item.igst_amount) == (Decimal("18.000"), Decimal("3078.00"))
+    assert _findings(version) == []
+
+
+def test_a_line_whose_tax_is_not_stated_says_so_not_that_zero_was_charged(webhook):
+    body = data.network_invoice()
+    line = body["invoice"]["itemLists"][0]
+    line["itemValueDetails"] = []
+    line["otherTaxes"] = []
+
+    assert webhook(SEND, body).status_code == 200
+
+    version = _received_version()
+    codes = [code for code, _, _ in _findings(version)]
+    assert FindingCode.LINE_TAX not in codes
+    assert _findings(version)[0] == (
+        FindingCode.TAX_MISSING,
+        "itemLists[0]",
+        "Line 1: tax not stated (no CGST, SGST, IGST or CESS in itemValueDetails or "
+        "otherTaxes) for a 18% GST rate",
+    )
+
+
+def test_state_letters_and_is_service_words_are_read(webhook):
+    body = data.network_invoice()
+    body["invoice"]["supplierDetails"]["stateCode"] = "MH"
+    body["invoice"]["buyerDetails"]["placeOfSupply"] = "KA"
+    body["invoice"]["itemLists"][0]["isService"] = "true"
+    body["invoice"]["itemLists"][1]["isService"] = "Y"
+
+    assert webhook(SEND, body).status_code == 200
+
+    version = _received_version()
+    assert (version.supplier_state_code, version.place_of_supply) == ("27", "29")
+    assert list(version.items.values_list("is_service", flat=True)) == [True, True]
+    assert _findings(version) == []
+
+
+def test_an_internal_line_that_cannot_be_read_is_a_finding_not_a_line_of_zeros(webhook):
+    body = data.internal_invoice()
+    lines = body["invoice"]["nbblInvoiceItems"]
+    lines.append({"colour": "blue"})
+    lines.append({"itemName": "Loading charges", "quantity": "many"})
+    lines[0]["qty"] = lines[0].pop("quantity")  # an alias is read as its known name
+
+    assert webhook(SEND, body).status_code == 200
+
+    version = _received_version()
+    assert list(version.items.values_list("position", "quantity")) == [
+        (1, Decimal("250")),
+        (2, Decimal("1")),
+    ]
+    assert _findings(version) == [
+        (
+            FindingCode.LINE_UNREADABLE,
+            "nbblInvoiceItems[2]",
+            "Line 3 unreadable: none of its members is a known name",
+        ),
+        (
+            FindingCode.LINE_UNREADABLE,
+            "nbblInvoiceItems[3]",
+            "Line 4 unreadable: quantity: A valid number is required.",
+        ),
+    ]
+
+
+def test_an_internal_line_reads_its_tax_from_other_taxes(webhook):
+    body = data.internal_invoice()
+    line = body["invoice"]["nbblInvoiceItems"][0]
+    tax = line.pop("igst")
+    del line["cgst"], line["sgst"]
+    line["otherTaxes"] = [{"name": "IGST", "rate": 18, "amount": str(tax)}]
+
+    assert webhook(SEND, body).status_code == 200
+
+    item = _received_version().items.get(position=1)
+    assert item.igst_amount == Decimal("3078.00")
