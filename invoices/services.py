@@ -101,6 +101,7 @@ def _snapshot(invoice, content: dict, number: int, state: str, *, inbound=None, 
         supplier_contact=content.get("supplier_contact") or {},
         buyer_contact=content.get("buyer_contact") or {},
         sections=content.get("sections") or {},
+        enkash_details=content.get("enkash_details") or {},
         raw=json.loads(json.dumps(content.get("raw") or {}, cls=DjangoJSONEncoder)),
         **{name: content[name] for name in CONTENT_FIELDS if name in content},
     )
@@ -243,7 +244,7 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
     digest = content["digest"]
     version_path = "invoice.objectVersion.newVersion"
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().filter(object_id=content["object_id"]).first()
+        invoice = _find_received(content)
         if invoice is None:
             try:
                 with transaction.atomic():
@@ -288,6 +289,32 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
         _apply_received_version(invoice, version, inbound=inbound, edit=edit)
         _drain(invoice)
         return Received(invoice)
+
+
+def _find_received(content: dict) -> Invoice | None:
+    """The invoice a received version belongs to, locked: by objectId, else by EnKash's
+    own id. An invoice first keyed by EnKash's id (no `nbblInvoiceId` yet) is joined to
+    the network's objectId when a version carrying both arrives, not duplicated."""
+    locked = Invoice.objects.select_for_update()
+    invoice = locked.filter(object_id=content["object_id"]).first()
+    enkash_id = content.get("enkash_id")
+    if invoice is not None or enkash_id is None:
+        return invoice
+    invoice = locked.filter(enkash_id=enkash_id).first()
+    if invoice is None:
+        return None
+    if content["object_id"] == wire.provisional_object_id(enkash_id):
+        return invoice
+    if invoice.object_id.startswith(wire.PROVISIONAL_PREFIX):
+        invoice.object_id = content["object_id"]  # the network's id arrived: join
+        invoice.save(update_fields=["object_id"])
+        return invoice
+    raise Rejected(
+        "VERSION_CONFLICT",
+        f"EnKash invoice {enkash_id} is already {invoice.object_id}, not {content['object_id']}",
+        "invoice.nbblInvoiceId",
+        document=invoice,
+    )
 
 
 def _check_acts_on(invoice: Invoice, content: dict, number: int) -> None:
@@ -351,6 +378,7 @@ def _create_received(content: dict, sides, *, inbound, edit: bool) -> Invoice:
     )
     invoice = Invoice.objects.create(
         object_id=content["object_id"],
+        enkash_id=content.get("enkash_id"),
         role=Role.BUYER,
         business=sides.business,
         counterparty=counterparty,

@@ -230,12 +230,18 @@ def _internal_line(entry) -> tuple[dict | None, str]:
 
 
 class InternalInvoiceSerializer(serializers.Serializer):
-    """EnKash's internal invoice (seeds 001 and 003) as `req-send/edit-invoice` carry it."""
+    """EnKash's internal invoice (seeds 001 and 003) as `req-send/edit-invoice` carry it.
 
-    id = serializers.IntegerField(required=False, allow_null=True)
-    nbblInvoiceId = serializers.CharField(validators=[validate_object_id])
+    Every member is optional on the pages; an invoice needs `nbblInvoiceId` or `id`.
+    """
+
+    id = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                  max_value=2**63 - 1)  # fmt: skip
+    nbblInvoiceId = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, validators=[validate_object_id]
+    )
     invoiceNumber = optional_text(50)
-    supplierInvoiceNo = wire_text(50, required=False)
+    supplierInvoiceNo = wire_text(50, required=False, allow_blank=True, allow_null=True)
     # Dates are read by read_date (several forms), not DRF's ISO-only DateField.
     supplierInvoiceDate = serializers.JSONField(required=False, allow_null=True)
     invoiceDate = serializers.JSONField(required=False, allow_null=True)
@@ -255,9 +261,122 @@ class InternalInvoiceSerializer(serializers.Serializer):
     phone = optional_text(30)
 
     def validate(self, attrs):
-        if not (attrs.get("supplierInvoiceNo") or attrs.get("invoiceNumber")):
-            raise serializers.ValidationError({"supplierInvoiceNo": ["This field is required."]})
+        if not attrs.get("nbblInvoiceId") and attrs.get("id") is None:
+            raise serializers.ValidationError(
+                {"nbblInvoiceId": ["nbblInvoiceId or id is required."]}
+            )
         return attrs
+
+
+# EnKash's documented internal-invoice fields (seeds 001/003) kept as data on each
+# version and shown under "EnKash details": (wire name, label, kind). Kinds: amount,
+# date, moment, flag, list, text.
+ENKASH_FIELDS = (
+    ("id", "EnKash invoice id", "text"),
+    ("parentInvoiceId", "Parent invoice id", "text"),
+    ("invoiceNumber", "Invoice number", "text"),
+    ("vendorInvoiceRefNo", "Vendor invoice reference", "text"),
+    ("externalRefNumber", "External reference", "text"),
+    ("purchaseNo", "Purchase number", "text"),
+    ("ponumber", "PO number", "text"),
+    ("supplierInvoiceDate", "Supplier invoice date", "date"),
+    ("invoiceDate", "Invoice date", "date"),
+    ("dueDate", "Due date", "date"),
+    ("billStartDate", "Bill start date", "date"),
+    ("billEndDate", "Bill end date", "date"),
+    ("totalAmount", "Total amount", "amount"),
+    ("invoiceAmount", "Invoice amount (before tax)", "amount"),
+    ("cgst", "CGST", "amount"),
+    ("sgst", "SGST", "amount"),
+    ("igst", "IGST", "amount"),
+    ("tds", "TDS", "amount"),
+    ("amountPaidTillNow", "Amount paid till now", "amount"),
+    ("amountPaidByEnterprise", "Amount paid by enterprise", "amount"),
+    ("amountToBePaidToVendor", "Amount to be paid to vendor", "amount"),
+    ("surcharge", "Surcharge", "amount"),
+    ("surchargeGst", "Surcharge GST", "amount"),
+    ("mdr", "MDR", "amount"),
+    ("mdrGst", "MDR GST", "amount"),
+    ("penalty", "Penalty", "amount"),
+    ("earlyPaymentMarkup", "Early payment markup (%)", "text"),
+    ("earlyPaymentBaseRate", "Early payment base rate (%)", "text"),
+    ("earlyPaymentBaseRateSlab", "Early payment base rate slab", "text"),
+    ("invoiceStatus", "EnKash invoice status", "text"),
+    ("paymentStatus", "Payment status", "text"),
+    ("approvalStatus", "Approval status", "text"),
+    ("nbblInvoiceStatus", "Network status (as EnKash holds it)", "text"),
+    ("earlyPaymentStatus", "Early payment status", "text"),
+    ("paymentMode", "Payment mode", "text"),
+    ("paidThrough", "Paid through", "text"),
+    ("productCode", "Product code", "text"),
+    ("paymentAdviceUrl", "Payment advice", "url"),
+    ("description", "Description", "text"),
+    ("remarks", "Remarks", "text"),
+    ("hsnCode", "HSN/SAC", "text"),
+    ("email", "Email", "text"),
+    ("phone", "Phone", "text"),
+    ("via", "Via", "text"),
+    ("collectionReferenceId", "Collection reference", "text"),
+    ("collectionInvoiceId", "Collection invoice id", "text"),
+    ("sourceCompany", "Source company", "text"),
+    ("targetCompany", "Target company", "text"),
+    ("createdBy", "Created by", "text"),
+    ("createdDate", "Created", "moment"),
+    ("lastModifiedBy", "Last modified by", "text"),
+    ("lastModifiedDate", "Last modified", "moment"),
+    ("makerId", "Maker", "text"),
+    ("checkerId", "Checker", "text"),
+    ("dateApproved", "Approved", "moment"),
+    ("refundDate", "Refunded", "moment"),
+    ("refundBy", "Refunded by", "text"),
+    ("approverApprovedCount", "Approvals given", "text"),
+    ("retryLeft", "Retries left", "text"),
+    ("pgId", "Payment gateway id", "text"),
+    ("maskedCardNumber", "Card", "text"),
+    ("subscription", "Subscription", "text"),
+    ("companyBranchCodeId", "Branch code id", "text"),
+    ("bankApprovals", "Bank approvals", "text"),
+    ("autoRelease", "Auto release", "flag"),
+    ("attachment", "Has attachment", "flag"),
+    ("deleted", "Deleted at EnKash", "flag"),
+    ("collectionSyncRequired", "Collection sync required", "flag"),
+    ("invoiceDiscounting", "Invoice discounting", "flag"),
+    ("earlyPaymentEnabled", "Early payment enabled", "flag"),
+    ("reverseSync", "Reverse sync", "flag"),
+    ("nbblEnabled", "On the network", "flag"),
+    ("einvoice", "E-invoice", "flag"),
+    ("nbblPayments", "Network payments", "list"),
+    ("nbblInvoiceFinances", "Network financing", "list"),
+    ("paymentGatewayTransactions", "Payment gateway transactions", "list"),
+    ("refundTransactions", "Refund transactions", "list"),
+    ("earlyPaymentDetails", "Early payment details", "list"),
+    ("approvalAuthorizations", "Approval authorisations", "list"),
+    ("nextApprovalGroups", "Next approval groups", "list"),
+    ("previousUserApprovals", "Previous approvals", "list"),
+    ("invoiceAttachments", "Attachments", "list"),
+    ("payoutData", "Payout data", "list"),
+    ("purchaseOrder", "Purchase order", "list"),
+    ("bankCard", "Bank card", "list"),
+    ("additionalDataMapping", "Additional data", "list"),
+)
+
+
+def enkash_rows(details: dict) -> list[dict]:
+    """Stored EnKash details in the pages' order: name, snake_case key, label, kind, value."""
+    return [
+        {"name": name, "key": _snake(name), "label": label, "kind": kind, "value": details[name]}
+        for name, label, kind in ENKASH_FIELDS
+        if name in details
+    ]
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def enkash_details(block: dict) -> dict:
+    """The documented internal-invoice fields a block carries, as sent (wire names)."""
+    return {name: block[name] for name, _, _ in ENKASH_FIELDS if block.get(name) is not None}
 
 
 def is_internal(block: dict) -> bool:
@@ -642,8 +761,33 @@ def rounding_checks(totals: dict) -> list[tuple]:
     return found
 
 
+PROVISIONAL_PREFIX = "ENKASH-"
+
+
+def provisional_object_id(enkash_id: int) -> str:
+    """The key of an internal invoice the network has not numbered yet (no `nbblInvoiceId`)."""
+    return f"{PROVISIONAL_PREFIX}{enkash_id}"
+
+
+def _internal_number(block: dict) -> str:
+    """The supplier's invoice number: optional on the pages, read from the first of the
+    internal shape's numbers that is given ("" when none is)."""
+    for name in ("supplierInvoiceNo", "invoiceNumber", "vendorInvoiceRefNo", "externalRefNumber"):
+        value = block.get(name)
+        if isinstance(value, str | int) and str(value).strip():
+            return str(value).strip()[:50]
+    return ""
+
+
 def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
     """A validated internal invoice as canonical content (see the module docstring)."""
+    content = _internal_content(validated, raw, b2b_ids)
+    content["enkash_id"] = validated.get("id")
+    content["enkash_details"] = _jsonable(enkash_details(raw))
+    return content
+
+
+def _internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
     nested = validated.get("nbblInvoiceData") or {}
     if isinstance(nested, dict) and "objectId" in nested:
         # The internal record wraps the network invoice: read that, keep the wrapper raw.
@@ -665,12 +809,12 @@ def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
     assessable = total - sum(taxes.values()) if before_tax is None else _money(before_tax)
     due = validated.get("dueDate")
     content = {
-        "object_id": validated["nbblInvoiceId"],
+        "object_id": validated.get("nbblInvoiceId") or provisional_object_id(validated["id"]),
         "version": None,
         "current_version": None,
         "status": validated.get("nbblInvoiceStatus") or "",
         "shape": Shape.INTERNAL,
-        "supplier_invoice_number": validated.get("supplierInvoiceNo") or validated["invoiceNumber"],
+        "supplier_invoice_number": _internal_number(raw),
         "invoice_date": read_date(
             validated.get("supplierInvoiceDate"), "invoice.supplierInvoiceDate"
         )
@@ -756,7 +900,7 @@ HASHED = (
     "buyer_b2b_id", "buyer_gstin", "buyer_legal_name", "buyer_trade_name", "buyer_state_code",
     "place_of_supply", "assessable_value", "cgst_amount", "sgst_amount", "igst_amount",
     "cess_amount", "other_charges", "total_value", "supplier_address", "buyer_address",
-    "sections", "items",
+    "sections", "items", "enkash_details",
 )  # fmt: skip
 
 
