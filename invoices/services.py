@@ -557,6 +557,9 @@ def _lock_for_decision(invoice, action: str, expected_version) -> Invoice:
         )
     if is_pending(locked):
         raise Rejected("ACTION_PENDING", "A request about this invoice is awaiting the network", "")
+    if locked.object_id.startswith(wire.PROVISIONAL_PREFIX):  # the network would not know it
+        raise Rejected("INVALID_TRANSITION", "The network has not numbered this invoice yet",
+                       "object_id")  # fmt: skip
     if not allowed(action, locked.role, locked.status):
         raise Rejected(
             "INVALID_TRANSITION",

@@ -4,10 +4,13 @@ numbers it, every documented field kept and shown under "EnKash details"."""
 import re
 from decimal import Decimal
 
+import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from b2bportal.network.handling import Rejected
 from b2bportal.network.models import OutboundMessage
+from invoices import services
 from invoices.models import Invoice
 from tests.fixtures import invoices as data
 
@@ -128,3 +131,20 @@ def test_every_documented_internal_field_is_kept_shown_and_served(webhook, login
     assert 'href="https://advice.enkash.example/a/88412.pdf"' in section
     assert "<dt" in section and "Amount to be paid to vendor" in section
     assert invoice.total_value == Decimal("25488.00")
+
+
+def test_an_invoice_the_network_has_not_numbered_cannot_be_decided_yet(webhook, staff):
+    body = _internal()
+    del body["invoice"]["nbblInvoiceId"]
+    webhook(SEND, body)
+    invoice = Invoice.objects.get()
+    before = (invoice.status, invoice.version, invoice.status_changes.count())
+
+    with pytest.raises(Rejected) as refused:
+        services.confirm(invoice, "ACCEPT", "Goods received", actor=staff["reviewer"])
+
+    assert (refused.value.code, refused.value.field) == ("INVALID_TRANSITION", "object_id")
+
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.version, invoice.status_changes.count()) == before
+    assert OutboundMessage.objects.count() == 0
