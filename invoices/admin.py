@@ -58,6 +58,7 @@ from .models import (
     overdue,
 )
 from .templatetags.money import inr
+from .wire import enkash_rows
 
 STATUS_COLOURS = {
     Status.SENT_TO_BUYER: "info",
@@ -73,6 +74,27 @@ STATUS_COLOURS = {
 
 
 @functools.lru_cache(maxsize=64)
+def enkash_display(version) -> list[dict]:
+    """The "EnKash details" section: each stored internal-invoice field, labelled, its
+    value as staff read it (amounts in rupees, flags as Yes/No, lists by their entries)."""
+    rows = []
+    for row in enkash_rows(version.enkash_details if version else {}):
+        value, kind = row["value"], row["kind"]
+        if kind == "amount":
+            shown = f"₹ {inr(value)}"
+        elif kind == "flag":
+            shown = "Yes" if value is True else "No" if value is False else str(value)
+        elif kind == "list":
+            count = len(value) if isinstance(value, list) else 1
+            shown = f"{count} entr{'y' if count == 1 else 'ies'}"
+        else:
+            shown = str(value)
+        # Only web addresses become links: the value comes from outside.
+        link = shown if kind == "url" and shown.startswith(("https://", "http://")) else ""
+        rows.append({**row, "shown": shown, "link": link})
+    return rows
+
+
 def badge(text: str, variant: str) -> str:
     """The theme's label badge for `text` (cached: a handful of distinct values)."""
     return mark_safe(render_to_string("unfold/helpers/label.html", {"text": text, "type": variant}))  # noqa: S308
@@ -367,6 +389,7 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
             if can_decide and self._can_act(request, invoice, "cancel")
             else None,
             "can_edit": can_decide and self._can_act(request, invoice, "edit"),
+            "enkash_details": enkash_display(invoice.current_version),
         }
         return TemplateResponse(request, "admin/invoices/invoice/detail.html", context)
 

@@ -128,3 +128,7 @@ class FindingCode(models.TextChoices):
     DUPLICATE_NUMBER = "DUPLICATE_NUMBER", "Supplier invoice number already received"
     DUE_BEFORE_INVOICE = "DUE_BEFORE_INVOICE", "Due date before invoice date"
     BANK_CHANGED = "BANK_CHANGED", "Supplier bank account differs from the one we know"
+    TRANSITION = "TRANSITION", "Carried status contradicts the response"
+    LINE_UNREADABLE = "LINE_UNREADABLE", "A line could not be read"
+    TAX_MISSING = "TAX_MISSING", "A line's tax is not stated"
+    ROUNDING = "ROUNDING", "Rounding to paise changed a total"

@@ -5,6 +5,7 @@ Each check returns (code, field, message) tuples; `check_version` stores them as
 for the rounding GST invoices legitimately carry (one rupee on totals).
 """
 
+import re
 from decimal import Decimal
 
 from b2bportal.parties import gstin as gstin_rules
@@ -22,8 +23,12 @@ def _off(a: Decimal, b: Decimal, tolerance: Decimal) -> bool:
     return abs(Decimal(a).quantize(CENT) - Decimal(b).quantize(CENT)) > tolerance
 
 
-def line_checks(items) -> list[tuple]:
-    """Quantity x unit price = line amount; each tax = its rate x assessable value."""
+def line_checks(items, untaxed=frozenset()) -> list[tuple]:
+    """Quantity x unit price = line amount; each tax = its rate x assessable value.
+
+    `untaxed`: positions of lines whose tax was not stated at all: their finding says
+    so (TAX_MISSING), rather than that 0 was charged.
+    """
     found = []
     for item in items:
         where = f"itemLists[{item.position - 1}]"
@@ -39,7 +44,7 @@ def line_checks(items) -> list[tuple]:
             )
         taxed = item.cgst_amount + item.sgst_amount + item.igst_amount
         expected_tax = item.assessable_amount * item.gst_rate / 100
-        if _off(expected_tax, taxed, LINE_TOLERANCE):
+        if item.position not in untaxed and _off(expected_tax, taxed, LINE_TOLERANCE):
             found.append(
                 (
                     FindingCode.LINE_TAX,
@@ -226,14 +231,25 @@ def _position(item) -> int:
     return item.position
 
 
-def check_version(invoice, version, items=None) -> list:
+LINE_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def check_version(invoice, version, items=None, arrival=()) -> list:
     """Run every check on `version` and store the findings; returns them.
 
     `items`: the version's lines as stored, when the caller has them (else they are read).
+    `arrival`: findings made while reading the message (lines that could not be read,
+    taxes not stated, totals changed by rounding), stored first.
     """
     items = list(version.items.all()) if items is None else sorted(items, key=_position)
+    untaxed = {
+        int(LINE_INDEX.search(field).group(1)) + 1
+        for code, field, _ in arrival
+        if code == FindingCode.TAX_MISSING
+    }
     found = [
-        *line_checks(items),
+        *arrival,
+        *line_checks(items, untaxed),
         *total_checks(version, items),
         *tax_type_checks(version),
         *gstin_checks(version),
@@ -246,3 +262,34 @@ def check_version(invoice, version, items=None) -> list:
         Finding(version=version, code=code, field=field, message=message[:300])
         for code, field, message in found
     )
+
+
+def transition_checks(block: dict, decided: str) -> list[tuple]:
+    """A confirmation whose carried `newStatus` is not the status its response means.
+
+    The response decides (PROTOCOL.md §4); the contradiction is kept for staff.
+    """
+    carried = (block.get("statusTransition") or {}).get("newStatus")
+    if not carried or carried == decided:
+        return []
+    return [
+        (
+            FindingCode.TRANSITION,
+            "invoiceConfirmation.statusTransition.newStatus",
+            f"buyerResponse {block['buyerResponse']} means {decided}, "
+            f"but the message carries newStatus {carried}",
+        )
+    ]
+
+
+def add_findings(invoice, found: list[tuple]) -> None:
+    """Store findings a message (not a version's content) raised, on the invoice's
+    current version, and count them on the invoice (the caller saves it)."""
+    if not found or invoice.current_version_id is None:
+        return
+    Finding.objects.bulk_create(
+        Finding(version_id=invoice.current_version_id, code=code, field=field,
+                message=message[:300])
+        for code, field, message in found
+    )  # fmt: skip
+    invoice.finding_count += len(found)

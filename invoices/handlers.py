@@ -13,6 +13,7 @@ from b2bportal.network.wire import (
     NameValueSerializer,
     ObjectVersionSerializer,
     RespSerializer,
+    additional_infos,
     parse,
     wire_text,
 )
@@ -83,18 +84,33 @@ def _with_b2b_ids(message: Inbound) -> dict:
     return body
 
 
-def _reply(received: services.Received) -> Reply:
-    return Reply(document=received.invoice, duplicate=received.duplicate)
+# The pages spell the pairs of a reply `additionalInfo` for the invoice (seed 001's
+# CreateInvoiceResponse) and `additionalInfos` for the confirmation (seed 000).
+INFO_KEY = {"invoice": "additionalInfo"}
+
+
+def _reply(received: services.Received, message: Inbound) -> Reply:
+    """The reply to a request: the pages mark its payload's document block and its
+    name/value pairs required, so both are echoed as the sender gave them (the pairs
+    of either spelling, under the spelling the page uses for this reply)."""
+    block = message.route.action.body_block
+    extra = {
+        block: message.body.get(block),
+        INFO_KEY.get(block, "additionalInfos"): additional_infos(message.body),
+    }
+    return Reply(document=received.invoice, duplicate=received.duplicate, extra=extra)
 
 
 def handle_send(message: Inbound) -> Reply:
     """A supplier sends us an invoice."""
-    return _reply(services.receive_invoice(_with_b2b_ids(message), inbound=message.record))
+    received = services.receive_invoice(_with_b2b_ids(message), inbound=message.record)
+    return _reply(received, message)
 
 
 def handle_edit(message: Inbound) -> Reply:
     """A supplier sends a new version of an invoice."""
-    return _reply(services.receive_edit(_with_b2b_ids(message), inbound=message.record))
+    received = services.receive_edit(_with_b2b_ids(message), inbound=message.record)
+    return _reply(received, message)
 
 
 def handle_confirmation(message: Inbound) -> Reply:
@@ -103,14 +119,16 @@ def handle_confirmation(message: Inbound) -> Reply:
     block = parse(
         InvoiceConfirmationSerializer, body.get("invoiceConfirmation"), "invoiceConfirmation"
     )
-    return _reply(services.receive_confirmation(body, _plain(block), inbound=message.record))
+    received = services.receive_confirmation(body, _plain(block), inbound=message.record)
+    return _reply(received, message)
 
 
 def handle_status_change(message: Inbound) -> Reply:
     """The supplier cancels or deletes an invoice we received."""
     body = _with_b2b_ids(message)
     block = parse(InvoiceStatusSerializer, body.get("invoiceStatus"), "invoiceStatus")
-    return _reply(services.receive_status_change(body, _plain(block), inbound=message.record))
+    received = services.receive_status_change(body, _plain(block), inbound=message.record)
+    return _reply(received, message)
 
 
 def handle_result(message: Inbound) -> Reply:
@@ -121,7 +139,8 @@ def handle_result(message: Inbound) -> Reply:
         raise Rejected(
             "UNKNOWN_DOCUMENT", "No request of ours matches this result", "resp.reqMsgId"
         )
-    return _reply(services.apply_network_result(message.answers, body, inbound=message.record))
+    received = services.apply_network_result(message.answers, body, inbound=message.record)
+    return Reply(document=received.invoice, duplicate=received.duplicate)
 
 
 def _plain(value):

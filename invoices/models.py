@@ -62,6 +62,9 @@ class Invoice(InvoiceContent):
     """
 
     object_id = models.CharField("objectId", max_length=35, unique=True)
+    # EnKash's own id of the invoice (its internal shape's `id`): until the network's
+    # objectId arrives (`nbblInvoiceId`), `object_id` is provisional, made from it.
+    enkash_id = models.BigIntegerField("EnKash invoice id", null=True, blank=True, unique=True)
     role = models.CharField(max_length=8, choices=Role.choices, db_index=True)
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="invoices")
     counterparty = models.ForeignKey(
@@ -164,6 +167,12 @@ class InvoiceVersion(InvoiceContent):
         "export, e-way bill, recurring, milestones, financing, e-invoice, other values.",
     )
     raw = models.JSONField(default=dict, help_text="The document block as it arrived.")
+    enkash_details = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="EnKash's internal-invoice fields (tds, surcharge, mdr, payments, ...) as "
+        "sent, by their wire names (invoices.wire.ENKASH_FIELDS).",
+    )
 
     class Meta:
         ordering = ["invoice", "number", "id"]

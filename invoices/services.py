@@ -43,7 +43,7 @@ from .choices import (
     VersionState,
     allowed,
 )
-from .findings import check_version
+from .findings import add_findings, check_version, transition_checks
 from .models import CONTENT_FIELDS, Invoice, InvoiceItem, InvoiceVersion, ParkedAction, StatusChange
 
 CENT = Decimal("0.01")
@@ -102,6 +102,7 @@ def _snapshot(invoice, content: dict, number: int, state: str, *, inbound=None, 
         supplier_contact=content.get("supplier_contact") or {},
         buyer_contact=content.get("buyer_contact") or {},
         sections=content.get("sections") or {},
+        enkash_details=content.get("enkash_details") or {},
         raw=json.loads(json.dumps(content.get("raw") or {}, cls=DjangoJSONEncoder)),
         **{name: content[name] for name in CONTENT_FIELDS if name in content},
     )
@@ -112,7 +113,8 @@ def _snapshot(invoice, content: dict, number: int, state: str, *, inbound=None, 
         _as_stored(item)
     # The checks read the lines just written, as stored, and the count of findings is
     # known here: neither needs to be read back.
-    version.findings_stored = len(check_version(invoice, version, items))
+    arrival = content.get("arrival_findings") or ()
+    version.findings_stored = len(check_version(invoice, version, items, arrival))
     return version
 
 
@@ -237,12 +239,13 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
             "b2bIds.buyerB2BId",
         )
     content = _parse_invoice(body)
+    wire.check_columns(content)
     if not content.get("digest"):  # worked out once: the snapshot stores the same
         content["digest"] = wire.content_hash(content)
     digest = content["digest"]
     version_path = "invoice.objectVersion.newVersion"
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().filter(object_id=content["object_id"]).first()
+        invoice = _find_received(content)
         if invoice is None:
             try:
                 with transaction.atomic():
@@ -275,6 +278,7 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
                 version_path,
                 document=invoice,
             )
+        _check_acts_on(invoice, content, number)
         if number < invoice.version:
             # A late version we never held: kept for history, the applied one stays.
             _snapshot(invoice, content, number, VersionState.SUPERSEDED, inbound=inbound)
@@ -286,6 +290,59 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
         _apply_received_version(invoice, version, inbound=inbound, edit=edit)
         _drain(invoice)
         return Received(invoice)
+
+
+def _find_received(content: dict) -> Invoice | None:
+    """The invoice a received version belongs to, locked: by objectId, else by EnKash's
+    own id. An invoice first keyed by EnKash's id (no `nbblInvoiceId` yet) is joined to
+    the network's objectId when a version carrying both arrives, not duplicated."""
+    locked = Invoice.objects.select_for_update()
+    invoice = locked.filter(object_id=content["object_id"]).first()
+    enkash_id = content.get("enkash_id")
+    if invoice is not None or enkash_id is None:
+        return invoice
+    invoice = locked.filter(enkash_id=enkash_id).first()
+    if invoice is None:
+        return None
+    if content["object_id"] == wire.provisional_object_id(enkash_id):
+        return invoice
+    if invoice.object_id.startswith(wire.PROVISIONAL_PREFIX):
+        invoice.object_id = content["object_id"]  # the network's id arrived: join
+        invoice.save(update_fields=["object_id"])
+        return invoice
+    raise Rejected(
+        "VERSION_CONFLICT",
+        f"EnKash invoice {enkash_id} is already {invoice.object_id}, not {content['object_id']}",
+        "invoice.nbblInvoiceId",
+        document=invoice,
+    )
+
+
+def _check_acts_on(invoice: Invoice, content: dict, number: int) -> None:
+    """Refuse the next version when the version it says it replaces is not ours.
+
+    A version that would apply next (`newVersion` = ours + 1) names in `currentVersion`
+    the version it was made from: behind ours, the sender edited a version we already
+    replaced; ahead of ours, it contradicts its own `newVersion`. Applying either would
+    silently drop a change (PROTOCOL.md §4). Versions further ahead are parked as usual.
+    """
+    current = content.get("current_version")
+    if current is None or number != invoice.version + 1 or current == invoice.version:
+        return
+    path = "invoice.objectVersion.currentVersion"
+    if current < invoice.version:
+        raise Rejected(
+            "STALE_VERSION",
+            f"Made from version {current}; the invoice is at version {invoice.version}",
+            path,
+            document=invoice,
+        )
+    raise Rejected(
+        "INVALID_FIELD",
+        f"currentVersion {current} is not before newVersion {number}",
+        path,
+        document=invoice,
+    )
 
 
 def _party_details(source, side: str) -> dict:
@@ -322,11 +379,14 @@ def _create_received(content: dict, sides, *, inbound, edit: bool) -> Invoice:
     )
     invoice = Invoice.objects.create(
         object_id=content["object_id"],
+        enkash_id=content.get("enkash_id"),
         role=Role.BUYER,
         business=sides.business,
         counterparty=counterparty,
         status="",
-        version=content["version"] or 1,
+        # The network's numbers are kept as they are: 0 is a first version like any other.
+        # Only the internal shape, which names none, starts at 1.
+        version=1 if content["version"] is None else content["version"],
         **{name: content[name] for name in CONTENT_FIELDS if name in content},
     )
     version = _snapshot(invoice, content, invoice.version, VersionState.APPLIED, inbound=inbound)
@@ -384,17 +444,23 @@ ACTION_BLOCKS = {
 
 
 def _action_target(message_type: str, block: dict) -> tuple[str, str, str]:
-    """(new status, action label, remarks) a received confirmation/status change carries."""
-    carried = (block.get("statusTransition") or {}).get("newStatus")
+    """(new status, action label, remarks) a received confirmation/status change carries.
+
+    A confirmation's `buyerResponse` decides its status, whatever its transition says
+    (a contradiction becomes a finding, see `_apply_action`).
+    """
     if message_type == "invoice.confirm":
         response = block["buyerResponse"]
-        return carried or RESPONSE_STATUS[response], f"confirm:{response}", block["buyerRemarks"]
+        return RESPONSE_STATUS[response], f"confirm:{response}", block["buyerRemarks"]
+    carried = (block.get("statusTransition") or {}).get("newStatus")
     action = block["supplierAction"]
     return carried or ACTION_STATUS[action], f"status:{action}", block["supplierRemarks"]
 
 
 def _apply_action(invoice, message_type, block, *, inbound, fingerprint="") -> None:
     status, label, remarks = _action_target(message_type, block)
+    if message_type == "invoice.confirm":
+        add_findings(invoice, transition_checks(block, status))
     new_version = block["objectVersion"]["newVersion"]
     _history(
         invoice,
@@ -492,6 +558,9 @@ def _lock_for_decision(invoice, action: str, expected_version) -> Invoice:
         )
     if is_pending(locked):
         raise Rejected("ACTION_PENDING", "A request about this invoice is awaiting the network", "")
+    if locked.object_id.startswith(wire.PROVISIONAL_PREFIX):  # the network would not know it
+        raise Rejected("INVALID_TRANSITION", "The network has not numbered this invoice yet",
+                       "object_id")  # fmt: skip
     if not allowed(action, locked.role, locked.status):
         raise Rejected(
             "INVALID_TRANSITION",

@@ -26,22 +26,27 @@ the due date is the last payment milestone's date, else invoice date +
 import datetime
 import hashlib
 import json
-from decimal import Decimal
+import re
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import DecimalField
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from b2bportal.network.handling import Rejected
 from b2bportal.network.wire import (
     OBJECT_ID_PATTERN,
     ItemSerializer,
     ObjectVersionSerializer,
+    OtherTaxSerializer,
     PartyDetailsSerializer,
     QuickSerializer,
     StatusTransitionSerializer,
     TypeValueSerializer,
-    optional_amount,
+    _first_error,
     optional_text,
     parse,
     party_block,
@@ -49,7 +54,8 @@ from b2bportal.network.wire import (
     wire_text,
 )
 
-from .choices import Shape, Status
+from .choices import FindingCode, Shape, Status
+from .models import InvoiceItem, InvoiceVersion
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -76,10 +82,53 @@ class TransitionSerializer(StatusTransitionSerializer):
     newStatus = serializers.CharField(max_length=64, validators=[validate_status])
 
 
+# Larger than any column holds (check_columns names the field), small enough to compute.
+AMOUNT_LIMIT = Decimal(10) ** 18
+
+
+def any_amount() -> serializers.DecimalField:
+    """An amount of any precision (0.30000000000000004), as a number or a string.
+
+    Rounding to paise is ours (`_money`); a rounding that changes a total is a finding.
+    """
+    return serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,
+        validators=[MaxValueValidator(AMOUNT_LIMIT), MinValueValidator(-AMOUNT_LIMIT)],
+    )
+
+
+class AmountTypeValueSerializer(TypeValueSerializer):
+    value = any_amount()
+
+
+class AmountOtherTaxSerializer(OtherTaxSerializer):
+    rate = any_amount()
+    amount = any_amount()
+
+
+class InvoiceItemSerializer(ItemSerializer):
+    """One line of `itemLists` with amounts of any precision (the shared item's names)."""
+
+    quantity = any_amount()
+    freeQuantity = any_amount()
+    unitPrice = any_amount()
+    totalAmt = any_amount()
+    assessmentAmount = any_amount()
+    gstRate = any_amount()
+    totalItemValue = any_amount()
+    itemValueDetails = AmountTypeValueSerializer(many=True, required=False)
+    rates = AmountTypeValueSerializer(many=True, required=False)
+    otherTaxes = AmountOtherTaxSerializer(many=True, required=False)
+
+
 class ValueDetailsSerializer(serializers.Serializer):
-    assessmentValue = optional_amount()
-    totalInvoiceValue = optional_amount()
-    otherValues = TypeValueSerializer(many=True, required=False)
+    assessmentValue = any_amount()
+    totalInvoiceValue = any_amount()
+    otherValues = AmountTypeValueSerializer(many=True, required=False)
 
 
 # Blocks kept as validated JSON in `sections` (their wire names are the keys).
@@ -106,7 +155,7 @@ class NetworkInvoiceSerializer(QuickSerializer):
     buyerDetails = PartyDetailsSerializer()
     dispatchDetails = PartyDetailsSerializer(required=False, allow_null=True)
     shippingDetails = PartyDetailsSerializer(required=False, allow_null=True)
-    itemLists = ItemSerializer(many=True, allow_empty=False)
+    itemLists = InvoiceItemSerializer(many=True, allow_empty=False)
     valueDetails = ValueDetailsSerializer()
     einvoiceResponse = optional_text(5000)
 
@@ -127,50 +176,207 @@ class NetworkInvoiceSerializer(QuickSerializer):
 
 
 class InternalItemSerializer(serializers.Serializer):
-    """One of `nbblInvoiceItems` (EnKash's internal item; names read as they come)."""
+    """One of `nbblInvoiceItems`: its members are undocumented, so the names read are
+    those EnKash's own invoice and the network item use (`ITEM_ALIASES`)."""
 
     serialNo = optional_text(20)
     itemName = optional_text(500)
     description = optional_text(500)
     hsnCode = optional_text(10)
-    quantity = optional_amount()
+    quantity = any_amount()
     unit = optional_text(20)
-    unitPrice = optional_amount()
-    amount = optional_amount()
-    gstRate = optional_amount()
-    cgst = optional_amount()
-    sgst = optional_amount()
-    igst = optional_amount()
-    totalAmount = optional_amount()
+    unitPrice = any_amount()
+    amount = any_amount()
+    gstRate = any_amount()
+    cgst = any_amount()
+    sgst = any_amount()
+    igst = any_amount()
+    cess = any_amount()
+    totalAmount = any_amount()
+    itemValueDetails = AmountTypeValueSerializer(many=True, required=False)
+    otherTaxes = AmountOtherTaxSerializer(many=True, required=False)
+
+
+# Other spellings of an internal line's members, read as the name on the left.
+ITEM_ALIASES = {
+    "serialNo": ("serialno", "slNo"),
+    "itemName": ("productDescription", "itemDescription", "name"),
+    "hsnCode": ("hsn", "hsnSacCode", "sacCode"),
+    "quantity": ("qty",),
+    "unitPrice": ("rate", "price"),
+    "amount": ("totalAmt", "taxableAmount", "assessmentAmount"),
+    "gstRate": ("taxRate", "gstPercentage"),
+    "totalAmount": ("totalItemValue", "lineTotal"),
+}
+
+
+def _internal_line(entry) -> tuple[dict | None, str]:
+    """(validated line, "") or (None, why it cannot be read)."""
+    if not isinstance(entry, dict):
+        return None, "not an object"
+    line = dict(entry)
+    for name, aliases in ITEM_ALIASES.items():
+        for alias in aliases:
+            if line.get(name) is None and line.get(alias) is not None:
+                line[name] = line[alias]
+    known = set(InternalItemSerializer().fields)
+    if not any(line.get(name) not in (None, "") for name in known):
+        return None, "none of its members is a known name"
+    serializer = InternalItemSerializer(data={k: v for k, v in line.items() if k in known})
+    if not serializer.is_valid():
+        _, detail, field = _first_error(serializer.errors, "")
+        return None, f"{field}: {detail}"
+    return serializer.validated_data, ""
 
 
 class InternalInvoiceSerializer(serializers.Serializer):
-    """EnKash's internal invoice (seeds 001 and 003) as `req-send/edit-invoice` carry it."""
+    """EnKash's internal invoice (seeds 001 and 003) as `req-send/edit-invoice` carry it.
 
-    id = serializers.IntegerField(required=False, allow_null=True)
-    nbblInvoiceId = serializers.CharField(validators=[validate_object_id])
+    Every member is optional on the pages; an invoice needs `nbblInvoiceId` or `id`.
+    """
+
+    id = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                  max_value=2**63 - 1)  # fmt: skip
+    nbblInvoiceId = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, validators=[validate_object_id]
+    )
     invoiceNumber = optional_text(50)
-    supplierInvoiceNo = wire_text(50, required=False)
-    supplierInvoiceDate = serializers.DateField(required=False, allow_null=True)
-    invoiceDate = serializers.DateField(required=False, allow_null=True)
-    dueDate = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    totalAmount = optional_amount()
-    invoiceAmount = optional_amount()
-    cgst = optional_amount()
-    sgst = optional_amount()
-    igst = optional_amount()
+    supplierInvoiceNo = wire_text(50, required=False, allow_blank=True, allow_null=True)
+    # Dates are read by read_date (several forms), not DRF's ISO-only DateField.
+    supplierInvoiceDate = serializers.JSONField(required=False, allow_null=True)
+    invoiceDate = serializers.JSONField(required=False, allow_null=True)
+    dueDate = serializers.JSONField(required=False, allow_null=True)
+    totalAmount = any_amount()
+    invoiceAmount = any_amount()
+    cgst = any_amount()
+    sgst = any_amount()
+    igst = any_amount()
     nbblInvoiceStatus = serializers.CharField(
         required=False, allow_blank=True, validators=[validate_status]
     )
-    nbblInvoiceItems = InternalItemSerializer(many=True, required=False)
+    # Read line by line (`_internal_line`): a line that cannot be read is a finding.
+    nbblInvoiceItems = serializers.ListField(required=False, allow_null=True)
     nbblInvoiceData = serializers.DictField(required=False, allow_null=True)
     email = optional_text(200)
     phone = optional_text(30)
 
     def validate(self, attrs):
-        if not (attrs.get("supplierInvoiceNo") or attrs.get("invoiceNumber")):
-            raise serializers.ValidationError({"supplierInvoiceNo": ["This field is required."]})
+        if not attrs.get("nbblInvoiceId") and attrs.get("id") is None:
+            raise serializers.ValidationError(
+                {"nbblInvoiceId": ["nbblInvoiceId or id is required."]}
+            )
         return attrs
+
+
+# EnKash's documented internal-invoice fields (seeds 001/003) kept as data on each
+# version and shown under "EnKash details": (wire name, label, kind). Kinds: amount,
+# date, moment, flag, list, text.
+ENKASH_FIELDS = (
+    ("id", "EnKash invoice id", "text"),
+    ("parentInvoiceId", "Parent invoice id", "text"),
+    ("invoiceNumber", "Invoice number", "text"),
+    ("vendorInvoiceRefNo", "Vendor invoice reference", "text"),
+    ("externalRefNumber", "External reference", "text"),
+    ("purchaseNo", "Purchase number", "text"),
+    ("ponumber", "PO number", "text"),
+    ("supplierInvoiceDate", "Supplier invoice date", "date"),
+    ("invoiceDate", "Invoice date", "date"),
+    ("dueDate", "Due date", "date"),
+    ("billStartDate", "Bill start date", "date"),
+    ("billEndDate", "Bill end date", "date"),
+    ("totalAmount", "Total amount", "amount"),
+    ("invoiceAmount", "Invoice amount (before tax)", "amount"),
+    ("cgst", "CGST", "amount"),
+    ("sgst", "SGST", "amount"),
+    ("igst", "IGST", "amount"),
+    ("tds", "TDS", "amount"),
+    ("amountPaidTillNow", "Amount paid till now", "amount"),
+    ("amountPaidByEnterprise", "Amount paid by enterprise", "amount"),
+    ("amountToBePaidToVendor", "Amount to be paid to vendor", "amount"),
+    ("surcharge", "Surcharge", "amount"),
+    ("surchargeGst", "Surcharge GST", "amount"),
+    ("mdr", "MDR", "amount"),
+    ("mdrGst", "MDR GST", "amount"),
+    ("penalty", "Penalty", "amount"),
+    ("earlyPaymentMarkup", "Early payment markup (%)", "text"),
+    ("earlyPaymentBaseRate", "Early payment base rate (%)", "text"),
+    ("earlyPaymentBaseRateSlab", "Early payment base rate slab", "text"),
+    ("invoiceStatus", "EnKash invoice status", "text"),
+    ("paymentStatus", "Payment status", "text"),
+    ("approvalStatus", "Approval status", "text"),
+    ("nbblInvoiceStatus", "Network status (as EnKash holds it)", "text"),
+    ("earlyPaymentStatus", "Early payment status", "text"),
+    ("paymentMode", "Payment mode", "text"),
+    ("paidThrough", "Paid through", "text"),
+    ("productCode", "Product code", "text"),
+    ("paymentAdviceUrl", "Payment advice", "url"),
+    ("description", "Description", "text"),
+    ("remarks", "Remarks", "text"),
+    ("hsnCode", "HSN/SAC", "text"),
+    ("email", "Email", "text"),
+    ("phone", "Phone", "text"),
+    ("via", "Via", "text"),
+    ("collectionReferenceId", "Collection reference", "text"),
+    ("collectionInvoiceId", "Collection invoice id", "text"),
+    ("sourceCompany", "Source company", "text"),
+    ("targetCompany", "Target company", "text"),
+    ("createdBy", "Created by", "text"),
+    ("createdDate", "Created", "moment"),
+    ("lastModifiedBy", "Last modified by", "text"),
+    ("lastModifiedDate", "Last modified", "moment"),
+    ("makerId", "Maker", "text"),
+    ("checkerId", "Checker", "text"),
+    ("dateApproved", "Approved", "moment"),
+    ("refundDate", "Refunded", "moment"),
+    ("refundBy", "Refunded by", "text"),
+    ("approverApprovedCount", "Approvals given", "text"),
+    ("retryLeft", "Retries left", "text"),
+    ("pgId", "Payment gateway id", "text"),
+    ("maskedCardNumber", "Card", "text"),
+    ("subscription", "Subscription", "text"),
+    ("companyBranchCodeId", "Branch code id", "text"),
+    ("bankApprovals", "Bank approvals", "text"),
+    ("autoRelease", "Auto release", "flag"),
+    ("attachment", "Has attachment", "flag"),
+    ("deleted", "Deleted at EnKash", "flag"),
+    ("collectionSyncRequired", "Collection sync required", "flag"),
+    ("invoiceDiscounting", "Invoice discounting", "flag"),
+    ("earlyPaymentEnabled", "Early payment enabled", "flag"),
+    ("reverseSync", "Reverse sync", "flag"),
+    ("nbblEnabled", "On the network", "flag"),
+    ("einvoice", "E-invoice", "flag"),
+    ("nbblPayments", "Network payments", "list"),
+    ("nbblInvoiceFinances", "Network financing", "list"),
+    ("paymentGatewayTransactions", "Payment gateway transactions", "list"),
+    ("refundTransactions", "Refund transactions", "list"),
+    ("earlyPaymentDetails", "Early payment details", "list"),
+    ("approvalAuthorizations", "Approval authorisations", "list"),
+    ("nextApprovalGroups", "Next approval groups", "list"),
+    ("previousUserApprovals", "Previous approvals", "list"),
+    ("invoiceAttachments", "Attachments", "list"),
+    ("payoutData", "Payout data", "list"),
+    ("purchaseOrder", "Purchase order", "list"),
+    ("bankCard", "Bank card", "list"),
+    ("additionalDataMapping", "Additional data", "list"),
+)
+
+
+def enkash_rows(details: dict) -> list[dict]:
+    """Stored EnKash details in the pages' order: name, snake_case key, label, kind, value."""
+    return [
+        {"name": name, "key": _snake(name), "label": label, "kind": kind, "value": details[name]}
+        for name, label, kind in ENKASH_FIELDS
+        if name in details
+    ]
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def enkash_details(block: dict) -> dict:
+    """The documented internal-invoice fields a block carries, as sent (wire names)."""
+    return {name: block[name] for name, _, _ in ENKASH_FIELDS if block.get(name) is not None}
 
 
 def is_internal(block: dict) -> bool:
@@ -180,8 +386,14 @@ def is_internal(block: dict) -> bool:
     )
 
 
+# Wide enough for any amount the serializers let through: a too-large one is then
+# refused by check_columns with its field named, not by an arithmetic error.
+WIDE = Context(prec=200)
+
+
 def _money(value) -> Decimal:
-    return Decimal(value or 0).quantize(CENT)
+    """An amount rounded to paise, half up (our rounding, whatever precision was sent)."""
+    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP, context=WIDE)
 
 
 def _by_type(entries, wanted: str) -> Decimal | None:
@@ -195,30 +407,122 @@ def _by_type(entries, wanted: str) -> Decimal | None:
 
 
 TYPE_ALIASES = {"SGST": ("SGST", "UTGST"), "CESS": ("CESS", "CESS_AMOUNT")}
+TAX_NAMES = ("cgst", "sgst", "igst")  # the internal invoice's tax members
 TAX_TYPES = ("CGST", "SGST", "UTGST", "IGST", "CESS", "CESS_AMOUNT")
 
 
-def _local_date(ts: str | None) -> datetime.date | None:
-    if not ts:
+# The date forms EnKash's messages use: ISO (with or without a time), day first with
+# slashes or dashes, or epoch milliseconds (a number, or digits in a string).
+ISO_DATE = re.compile(r"^(\d{1,6})-(\d{1,2})-(\d{1,2})$")
+DAY_FIRST = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{1,6})$")
+EPOCH_MS = re.compile(r"^-?\d{9,}$")
+
+
+def read_date(value, path: str) -> datetime.date | None:
+    """A wire date as a date (Asia/Kolkata for moments), None when absent.
+
+    A value that is not a date, or names one Python or PostgreSQL cannot hold (year 0,
+    year 10000, epoch milliseconds out of range), is the sender's mistake: 400 naming
+    `path`.
+    """
+    if value is None or value == "":
         return None
-    moment = parse_datetime(ts)
-    if moment is None:
-        return parse_date(ts[:10]) if len(ts) >= 10 else None
-    if timezone.is_naive(moment):
-        return moment.date()
-    return timezone.localtime(moment).date()
-
-
-def _safe_date(value) -> datetime.date | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise Rejected("INVALID_FIELD", "A date must be a string or a number", path)
+    text = str(value).strip()
     try:
-        return _local_date(str(value)) if value else None
-    except ValueError:
+        if isinstance(value, int | float) or EPOCH_MS.match(text):
+            moment = datetime.datetime.fromtimestamp(int(float(text)) / 1000, tz=datetime.UTC)
+            return timezone.localtime(moment).date()
+        if match := ISO_DATE.match(text):
+            year, month, day = match.groups()
+        elif match := DAY_FIRST.match(text):
+            day, month, year = match.groups()
+        else:
+            moment = parse_datetime(text)
+            if moment is None:
+                raise ValueError
+            return moment.date() if timezone.is_naive(moment) else timezone.localtime(moment).date()
+        return datetime.date(int(year), int(month), int(day))
+    except (ValueError, OverflowError, OSError):
+        raise Rejected(
+            "INVALID_FIELD",
+            f"{text[:40]!r} is not a date between 0001-01-01 and 9999-12-31 (yyyy-mm-dd, "
+            "dd/mm/yyyy, dd-mm-yyyy or epoch milliseconds)",
+            path,
+        ) from None
+
+
+def read_count(value, path: str) -> int | None:
+    """A whole number sent as a number or as digits in a string (e.g. `creditDays`)."""
+    if value is None or value == "":
         return None
+    text = str(value).strip()
+    if isinstance(value, bool) or not re.fullmatch(r"\d+(\.0+)?", text):
+        raise Rejected("INVALID_FIELD", f"{text[:40]!r} is not a whole number", path)
+    return int(text.split(".")[0])
+
+
+def add_days(start: datetime.date, days: int, *, start_path: str, days_path: str):
+    """`start` + `days`; a sum beyond 9999-12-31 names whichever of the two is absurd."""
+    try:
+        return start + datetime.timedelta(days=days)
+    except OverflowError:
+        # A count that overflows even from today is the wrong one; else the date is.
+        too_many = days > (datetime.date.max - datetime.date.today()).days
+        path = days_path if too_many else start_path
+        raise Rejected(
+            "INVALID_FIELD",
+            f"{start.isoformat()} plus {days} days is after 9999-12-31",
+            path,
+        ) from None
+
+
+LINE_TAXES = ("CGST", "SGST", "IGST", "CESS")
+
+
+def _by_name(taxes, wanted: str, key: str) -> Decimal | None:
+    """The sum of `otherTaxes` entries named `wanted` (their `amount` or `rate`), None when none."""
+    values = [
+        Decimal(t.get(key) or 0)
+        for t in taxes or []
+        if str(t.get("name", "")).upper() in TYPE_ALIASES.get(wanted, (wanted,))
+        and t.get(key) is not None
+    ]
+    return sum(values, ZERO) if values else None
+
+
+def line_taxes(item: dict) -> dict[str, Decimal] | None:
+    """A line's GST amounts by tax, read from `itemValueDetails` (by type) or else from
+    `otherTaxes` (by name); None when neither states any (not the same as 0 charged)."""
+    found = {}
+    for tax in LINE_TAXES:
+        amount = _by_type(item.get("itemValueDetails"), tax)
+        if amount is None:
+            amount = _by_name(item.get("otherTaxes"), tax, "amount")
+        if amount is not None:
+            found[tax] = amount
+    return found or None
+
+
+def _line_rate(item: dict, tax: str) -> Decimal:
+    rate = _by_type(item.get("rates"), tax)
+    return rate if rate is not None else (_by_name(item.get("otherTaxes"), tax, "rate") or ZERO)
+
+
+def tax_missing(position: int, where: str, rate) -> tuple:
+    """The finding for a line whose GST rate is stated but whose tax is not."""
+    return (
+        FindingCode.TAX_MISSING,
+        where,
+        f"Line {position}: tax not stated (no CGST, SGST, IGST or CESS in itemValueDetails "
+        f"or otherTaxes) for a {rate}% GST rate",
+    )
 
 
 def network_item(item: dict, position: int) -> dict:
     """A validated `itemLists` entry as InvoiceItem field values."""
-    amounts, rates = item.get("itemValueDetails"), item.get("rates")
+    taxes = line_taxes(item) or {}
     gross = item.get("totalAmt")
     if gross is None:
         gross = Decimal(item.get("quantity") or 0) * Decimal(item.get("unitPrice") or 0)
@@ -227,7 +531,7 @@ def network_item(item: dict, position: int) -> dict:
         "position": position,
         "serial_no": item.get("serialno") or str(position),
         "description": item.get("productDescription") or "",
-        "is_service": str(item.get("isService") or "").upper() in ("Y", "YES", "TRUE", "1"),
+        "is_service": str(item.get("isService") or "").strip().upper() in ("Y", "YES", "TRUE", "1"),
         "hsn_code": item.get("hsnCode") or "",
         "bar_code": item.get("barCode") or "",
         "quantity": Decimal(item.get("quantity") or 0),
@@ -237,13 +541,13 @@ def network_item(item: dict, position: int) -> dict:
         "gross_amount": _money(gross),
         "assessable_amount": _money(gross if assessable is None else assessable),
         "gst_rate": Decimal(item.get("gstRate") or 0),
-        "cgst_rate": _by_type(rates, "CGST") or ZERO,
-        "sgst_rate": _by_type(rates, "SGST") or ZERO,
-        "igst_rate": _by_type(rates, "IGST") or ZERO,
-        "cgst_amount": _money(_by_type(amounts, "CGST")),
-        "sgst_amount": _money(_by_type(amounts, "SGST")),
-        "igst_amount": _money(_by_type(amounts, "IGST")),
-        "cess_amount": _money(_by_type(amounts, "CESS")),
+        "cgst_rate": _line_rate(item, "CGST"),
+        "sgst_rate": _line_rate(item, "SGST"),
+        "igst_rate": _line_rate(item, "IGST"),
+        "cgst_amount": _money(taxes.get("CGST")),
+        "sgst_amount": _money(taxes.get("SGST")),
+        "igst_amount": _money(taxes.get("IGST")),
+        "cess_amount": _money(taxes.get("CESS")),
         "total_item_value": _money(item.get("totalItemValue")),
         "order_line_reference": item.get("orderLineReference") or "",
         "origin_country": item.get("originCountry") or "",
@@ -258,26 +562,48 @@ def _jsonable(value):
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def _dates(validated: dict) -> tuple[datetime.date | None, datetime.date | None]:
+def _dates(validated: dict, at: str) -> tuple[datetime.date | None, datetime.date | None]:
+    """(invoice date, due date) of a network invoice at JSON path `at` (module docstring)."""
     refs = validated.get("invoiceReferenceDetails") or {}
-    invoice_date = _safe_date(refs.get("invoiceStartDate")) or _safe_date(validated.get("ts"))
-    dates = (_safe_date(m.get("milestoneDate")) for m in validated.get("paymentMilestones") or [])
-    milestones = [d for d in dates if d]
+    start_path = f"{at}.invoiceReferenceDetails.invoiceStartDate"
+    invoice_date = read_date(refs.get("invoiceStartDate"), start_path)
+    if invoice_date is None:
+        start_path = f"{at}.ts"
+        invoice_date = read_date(validated.get("ts"), start_path)
+    milestones = [
+        read_date(m.get("milestoneDate"), f"{at}.paymentMilestones[{n}].milestoneDate")
+        for n, m in enumerate(validated.get("paymentMilestones") or [])
+        if isinstance(m, dict)
+    ]
+    milestones = [d for d in milestones if d]
     due_date = max(milestones) if milestones else None
-    credit_days = (validated.get("advancePaymentDetails") or {}).get("creditDays")
-    if due_date is None and invoice_date and isinstance(credit_days, int) and credit_days > 0:
-        due_date = invoice_date + datetime.timedelta(days=credit_days)
+    days_path = f"{at}.advancePaymentDetails.creditDays"
+    credit_days = read_count((validated.get("advancePaymentDetails") or {}).get("creditDays"),
+                             days_path)  # fmt: skip
+    if due_date is None and invoice_date and credit_days:
+        due_date = add_days(invoice_date, credit_days, start_path=start_path, days_path=days_path)
     return invoice_date, due_date
 
 
-def network_content(validated: dict, raw: dict) -> dict:
-    """A validated network invoice as canonical content."""
+def network_content(validated: dict, raw: dict, at: str = "invoice") -> dict:
+    """A validated network invoice (at JSON path `at`) as canonical content."""
     supplier = party_fields(validated["supplierDetails"])
     buyer = party_fields(validated["buyerDetails"])
     items = [network_item(item, n) for n, item in enumerate(validated["itemLists"], start=1)]
+    arrival = [
+        tax_missing(n, f"itemLists[{n - 1}]", item.get("gstRate"))
+        for n, item in enumerate(validated["itemLists"], start=1)
+        if item.get("gstRate") and line_taxes(item) is None
+    ]
     values = validated.get("valueDetails") or {}
+    arrival += rounding_checks(
+        {
+            "valueDetails.assessmentValue": values.get("assessmentValue"),
+            "valueDetails.totalInvoiceValue": values.get("totalInvoiceValue"),
+        }
+    )
     others = values.get("otherValues") or []
-    invoice_date, due_date = _dates(validated)
+    invoice_date, due_date = _dates(validated, at)
     content = {
         "object_id": validated["objectId"],
         "version": validated["objectVersion"]["newVersion"],
@@ -288,7 +614,7 @@ def network_content(validated: dict, raw: dict) -> dict:
         "invoice_date": invoice_date,
         "due_date": due_date,
         "currency": "INR",
-        "place_of_supply": validated["buyerDetails"].get("placeOfSupply") or "",
+        "place_of_supply": state_code(validated["buyerDetails"].get("placeOfSupply")),
         "assessable_value": _money(
             values.get("assessmentValue")
             if values.get("assessmentValue") is not None
@@ -306,6 +632,8 @@ def network_content(validated: dict, raw: dict) -> dict:
             )
         ),  # fmt: skip
         "items": items,
+        "wire_paths": {**NETWORK_PATHS, "items": (f"{at}.itemLists", NETWORK_ITEM_NAMES)},
+        "arrival_findings": arrival,
         "sections": _jsonable(
             {
                 k: validated[k]
@@ -325,25 +653,49 @@ def network_content(validated: dict, raw: dict) -> dict:
     return content
 
 
+# GST state codes by the letters vehicle registrations and e-way bills use: a sender may
+# write "MH" where the network's field means "27".
+STATE_LETTERS = {
+    "JK": "01", "HP": "02", "PB": "03", "CH": "04", "UK": "05", "UT": "05", "HR": "06",
+    "DL": "07", "RJ": "08", "UP": "09", "BR": "10", "SK": "11", "AR": "12", "NL": "13",
+    "MN": "14", "MZ": "15", "TR": "16", "ML": "17", "AS": "18", "WB": "19", "JH": "20",
+    "OR": "21", "OD": "21", "CG": "22", "CT": "22", "MP": "23", "GJ": "24", "DD": "26",
+    "DN": "26", "MH": "27", "KA": "29", "GA": "30", "LD": "31", "KL": "32", "TN": "33",
+    "PY": "34", "AN": "35", "TS": "36", "TG": "36", "AP": "37", "LA": "38",
+}  # fmt: skip
+
+
+def state_code(value: str | None) -> str:
+    """A state as its two-digit GST code ("27" or "MH" both give "27"; "7" gives "07")."""
+    text = (value or "").strip().upper()
+    if text.isdigit():
+        return text.zfill(2)
+    return STATE_LETTERS.get(text, text)
+
+
 def _party_columns(side: str, fields: dict) -> dict:
     return {
         f"{side}_b2b_id": fields["b2b_id"],
         f"{side}_gstin": fields["gstin"],
         f"{side}_legal_name": fields["legal_name"],
         f"{side}_trade_name": fields["trade_name"],
-        f"{side}_state_code": fields["state_code"],
+        f"{side}_state_code": state_code(fields["state_code"]),
         f"{side}_address": fields["address"],
         f"{side}_contact": {k: fields[k] for k in ("email", "phone") if fields[k]},
     }
 
 
 def internal_item(item: dict, position: int) -> dict:
-    """A validated `nbblInvoiceItems` entry as InvoiceItem field values."""
+    """A readable `nbblInvoiceItems` entry (see `_internal_line`) as InvoiceItem values."""
     quantity = Decimal(item.get("quantity") or 0)
     price = Decimal(item.get("unitPrice") or 0)
     amount = item.get("amount")
     amount = _money(quantity * price if amount is None else amount)
-    taxes = {t: _money(item.get(t)) for t in ("cgst", "sgst", "igst")}
+    stated = line_taxes(item) or {}
+    taxes = {}
+    for tax in LINE_TAXES:
+        own = item.get(tax.lower())
+        taxes[tax.lower()] = _money(own if own is not None else stated.get(tax))
     rate = Decimal(item.get("gstRate") or 0)
     return {
         "position": position,
@@ -362,22 +714,92 @@ def internal_item(item: dict, position: int) -> dict:
         "cgst_amount": taxes["cgst"],
         "sgst_amount": taxes["sgst"],
         "igst_amount": taxes["igst"],
-        "total_item_value": _money(item.get("totalAmount") or amount + sum(taxes.values())),
+        "cess_amount": taxes["cess"],
+        "total_item_value": _money(
+            item.get("totalAmount")
+            if item.get("totalAmount") is not None
+            else amount + sum(taxes.values())
+        ),
     }
+
+
+def _internal_taxes_stated(item: dict) -> bool:
+    return any(item.get(t) is not None for t in ("cgst", "sgst", "igst", "cess")) or bool(
+        line_taxes(item)
+    )
+
+
+def internal_lines(entries) -> tuple[list[dict], list[tuple]]:
+    """The readable lines of `nbblInvoiceItems` as item values, and the findings: a line
+    that cannot be read is "line N unreadable" (never a line of zeros), a line whose
+    tax is not stated says so."""
+    items, found = [], []
+    for position, entry in enumerate(entries or [], start=1):
+        where = f"nbblInvoiceItems[{position - 1}]"
+        line, why = _internal_line(entry)
+        if line is None:
+            found.append((FindingCode.LINE_UNREADABLE, where, f"Line {position} unreadable: {why}"))
+            continue
+        items.append(internal_item(line, position))
+        if line.get("gstRate") and not _internal_taxes_stated(line):
+            found.append(tax_missing(position, where, line["gstRate"]))
+    return items, found
+
+
+def rounding_checks(totals: dict) -> list[tuple]:
+    """Totals sent finer than paise whose rounding to paise changed them."""
+    found = []
+    for where, value in totals.items():
+        if value is not None and _money(value) != Decimal(value):
+            found.append(
+                (
+                    FindingCode.ROUNDING,
+                    where,
+                    f"{where.split('.')[-1]} {value} rounded to {_money(value)}",
+                )
+            )
+    return found
+
+
+PROVISIONAL_PREFIX = "ENKASH-"
+
+
+def provisional_object_id(enkash_id: int) -> str:
+    """The key of an internal invoice the network has not numbered yet (no `nbblInvoiceId`)."""
+    return f"{PROVISIONAL_PREFIX}{enkash_id}"
+
+
+def _internal_number(block: dict) -> str:
+    """The supplier's invoice number: optional on the pages, read from the first of the
+    internal shape's numbers that is given ("" when none is)."""
+    for name in ("supplierInvoiceNo", "invoiceNumber", "vendorInvoiceRefNo", "externalRefNumber"):
+        value = block.get(name)
+        if isinstance(value, str | int) and str(value).strip():
+            return str(value).strip()[:50]
+    return ""
 
 
 def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
     """A validated internal invoice as canonical content (see the module docstring)."""
+    content = _internal_content(validated, raw, b2b_ids)
+    content["enkash_id"] = validated.get("id")
+    content["enkash_details"] = _jsonable(enkash_details(raw))
+    return content
+
+
+def _internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
     nested = validated.get("nbblInvoiceData") or {}
     if isinstance(nested, dict) and "objectId" in nested:
         # The internal record wraps the network invoice: read that, keep the wrapper raw.
-        content = network_content(
-            parse(NetworkInvoiceSerializer, nested, "invoice.nbblInvoiceData"), raw
-        )
+        path = "invoice.nbblInvoiceData"
+        content = network_content(parse(NetworkInvoiceSerializer, nested, path), raw, path)
         content["shape"] = Shape.INTERNAL
         return content
-    items = [internal_item(i, n) for n, i in enumerate(validated.get("nbblInvoiceItems") or [], 1)]
-    taxes = {t: _money(validated.get(t)) for t in ("cgst", "sgst", "igst")}
+    items, arrival = internal_lines(validated.get("nbblInvoiceItems"))
+    arrival += rounding_checks(
+        {name: validated.get(name) for name in ("totalAmount", "invoiceAmount", *TAX_NAMES)}
+    )
+    taxes = {t: _money(validated.get(t)) for t in TAX_NAMES}
     # totalAmount carries the taxes, invoiceAmount is the value before them.
     before_tax = validated.get("invoiceAmount")
     total = validated.get("totalAmount")
@@ -387,14 +809,17 @@ def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
     assessable = total - sum(taxes.values()) if before_tax is None else _money(before_tax)
     due = validated.get("dueDate")
     content = {
-        "object_id": validated["nbblInvoiceId"],
+        "object_id": validated.get("nbblInvoiceId") or provisional_object_id(validated["id"]),
         "version": None,
         "current_version": None,
         "status": validated.get("nbblInvoiceStatus") or "",
         "shape": Shape.INTERNAL,
-        "supplier_invoice_number": validated.get("supplierInvoiceNo") or validated["invoiceNumber"],
-        "invoice_date": validated.get("supplierInvoiceDate") or validated.get("invoiceDate"),
-        "due_date": _safe_date(due),
+        "supplier_invoice_number": _internal_number(raw),
+        "invoice_date": read_date(
+            validated.get("supplierInvoiceDate"), "invoice.supplierInvoiceDate"
+        )
+        or read_date(validated.get("invoiceDate"), "invoice.invoiceDate"),
+        "due_date": read_date(due, "invoice.dueDate"),
         "currency": "INR",
         "place_of_supply": "",
         "assessable_value": assessable,
@@ -405,12 +830,67 @@ def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
         "other_charges": ZERO,
         "total_value": total,
         "items": items,
+        "wire_paths": INTERNAL_PATHS,
+        "arrival_findings": arrival,
         "sections": {},
         "raw": raw,
     }
     content.update(_party_columns("supplier", party_fields({"b2bId": b2b_ids["supplierB2BId"]})))
     content.update(_party_columns("buyer", party_fields({"b2bId": b2b_ids["buyerB2BId"]})))
     return content
+
+
+# Where each stored number came from, to name the field when it does not fit its column.
+NETWORK_PATHS = {
+    "assessable_value": "invoice.valueDetails.assessmentValue",
+    "total_value": "invoice.valueDetails.totalInvoiceValue",
+    **{f"{t}_amount": "invoice.valueDetails.otherValues" for t in ("cgst", "sgst", "igst", "cess")},
+    "other_charges": "invoice.valueDetails.otherValues",
+}
+INTERNAL_PATHS = {
+    "assessable_value": "invoice.invoiceAmount",
+    "total_value": "invoice.totalAmount",
+    **{f"{t}_amount": f"invoice.{t}" for t in ("cgst", "sgst", "igst")},
+}
+NETWORK_ITEM_NAMES = {
+    "quantity": "quantity", "free_quantity": "freeQuantity", "unit_price": "unitPrice",
+    "gross_amount": "totalAmt", "assessable_amount": "assessmentAmount", "gst_rate": "gstRate",
+    "cgst_rate": "rates", "sgst_rate": "rates", "igst_rate": "rates",
+    "cgst_amount": "itemValueDetails", "sgst_amount": "itemValueDetails",
+    "igst_amount": "itemValueDetails", "cess_amount": "itemValueDetails",
+    "total_item_value": "totalItemValue",
+}  # fmt: skip
+INTERNAL_ITEM_NAMES = {
+    "quantity": "quantity", "unit_price": "unitPrice", "gross_amount": "amount",
+    "assessable_amount": "amount", "gst_rate": "gstRate", "cgst_rate": "gstRate",
+    "sgst_rate": "gstRate", "igst_rate": "gstRate", "cgst_amount": "cgst",
+    "sgst_amount": "sgst", "igst_amount": "igst", "total_item_value": "totalAmount",
+}  # fmt: skip
+INTERNAL_PATHS["items"] = ("invoice.nbblInvoiceItems", INTERNAL_ITEM_NAMES)
+
+
+def _too_big(field, value) -> bool:
+    """True when `value`, rounded to the column's places, has more digits than it holds."""
+    if value is None:
+        return False
+    whole_digits = field.max_digits - field.decimal_places
+    return abs(Decimal(value)) >= Decimal(10) ** whole_digits
+
+
+def check_columns(content: dict) -> None:
+    """Refuse content whose numbers do not fit their columns (the sender's mistake, 400
+    naming the JSON path it came from) before anything is written."""
+    paths = content.get("wire_paths") or {}
+    for field in InvoiceVersion._meta.concrete_fields:
+        if isinstance(field, DecimalField) and _too_big(field, content.get(field.name)):
+            path = paths.get(field.name, "invoice")
+            raise Rejected("INVALID_FIELD", f"{content[field.name]} is too large", path)
+    lines_at, names = paths.get("items", ("invoice.itemLists", NETWORK_ITEM_NAMES))
+    for index, item in enumerate(content.get("items") or []):
+        for field in InvoiceItem._meta.concrete_fields:
+            if isinstance(field, DecimalField) and _too_big(field, item.get(field.name)):
+                path = f"{lines_at}[{index}].{names.get(field.name, field.name)}"
+                raise Rejected("INVALID_FIELD", f"{item[field.name]} is too large", path)
 
 
 # What identifies a version's content: everything but the status and the raw body.
@@ -420,7 +900,7 @@ HASHED = (
     "buyer_b2b_id", "buyer_gstin", "buyer_legal_name", "buyer_trade_name", "buyer_state_code",
     "place_of_supply", "assessable_value", "cgst_amount", "sgst_amount", "igst_amount",
     "cess_amount", "other_charges", "total_value", "supplier_address", "buyer_address",
-    "sections", "items",
+    "sections", "items", "enkash_details",
 )  # fmt: skip
 
 

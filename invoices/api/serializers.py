@@ -6,6 +6,7 @@ from rest_framework import serializers
 from invoices.choices import BuyerResponse
 from invoices.models import Finding, Invoice, InvoiceItem, InvoiceVersion, StatusChange
 from invoices.services import REMARKS_MAX, is_pending
+from invoices.wire import enkash_rows
 
 
 class PartySerializer(serializers.Serializer):
@@ -122,11 +123,23 @@ class InvoiceDetailSerializer(InvoiceSerializer):
     items = InvoiceItemSerializer(source="current_version.items", many=True, read_only=True)
     findings = FindingSerializer(source="current_version.findings", many=True, read_only=True)
     sections = serializers.JSONField(source="current_version.sections", read_only=True)
+    enkash_details = serializers.SerializerMethodField(
+        help_text="EnKash's internal-invoice fields (tds, surcharge, mdr, penalty, payments, "
+        "...) as EnKash sent them, by snake_case name; {} for the network shape."
+    )
     versions = InvoiceVersionSerializer(many=True, read_only=True)
 
     class Meta(InvoiceSerializer.Meta):
-        fields = [*InvoiceSerializer.Meta.fields, "items", "findings", "sections", "versions"]
+        fields = [
+            *InvoiceSerializer.Meta.fields, "items", "findings", "sections", "enkash_details",
+            "versions",
+        ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DictField())
+    def get_enkash_details(self, obj) -> dict:
+        details = obj.current_version.enkash_details if obj.current_version else {}
+        return {row["key"]: row["value"] for row in enkash_rows(details)}
 
 
 class StatusChangeSerializer(serializers.ModelSerializer):
