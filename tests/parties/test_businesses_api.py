@@ -1,8 +1,8 @@
 """/api/businesses/: a provisioning script registers our B2B IDs."""
 
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from b2bportal.access.services import issue_token
 from b2bportal.parties.gstin import make_gstin
 from b2bportal.parties.models import Business
 from b2bportal.parties.services import SUPPLIER, resolve_sides
@@ -10,7 +10,7 @@ from b2bportal.parties.services import SUPPLIER, resolve_sides
 
 def client_for(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user).key}")
     return client
 
 
