@@ -4,17 +4,7 @@ from django.conf import settings
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
-# More digits than any row count: such an offset is simply past the end.
-_MAX_DIGITS = 18
-
-
-def _whole_number(raw: str) -> int | None:
-    """`raw` as a non-negative whole number written in ASCII digits; None if it is not one
-    (int() alone would take " 5", "+5", "5_0" and "٥" and choke on "²")."""
-    if not (raw.isascii() and raw.isdigit()):
-        return None
-    # int() of thousands of digits is refused (and slow): any such number is "huge".
-    return 10**_MAX_DIGITS if len(raw) > _MAX_DIGITS else int(raw)
+from b2bportal.numbers import whole_number
 
 
 class CappedLimitOffsetPagination(LimitOffsetPagination):
@@ -30,7 +20,7 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
         raw = request.query_params.get(self.limit_query_param)
         if raw is None:
             return self.default_limit
-        limit = _whole_number(raw)
+        limit = whole_number(raw)
         if not limit:
             raise ValidationError(
                 {
@@ -45,7 +35,7 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
         raw = request.query_params.get(self.offset_query_param)
         if raw is None:
             return 0
-        offset = _whole_number(raw)
+        offset = whole_number(raw)
         if offset is None:
             raise ValidationError({self.offset_query_param: ["A whole number from 0 up."]})
         return offset

@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -32,9 +32,11 @@ from unfold.contrib.filters.admin import (
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
+from b2bportal.admin_selection import WholeNumberSelectionMixin
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import InboundMessage, OutboundMessage
 from b2bportal.network.outbox_admin import document_filter_url
+from b2bportal.numbers import whole_number
 
 from . import services
 from .choices import BuyerResponse, ChangeKind, Role, Source, Status, allowed
@@ -165,7 +167,7 @@ class PendingFilter(YesNoFilter):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ExportActionMixin, ModelAdmin):
+class InvoiceAdmin(WholeNumberSelectionMixin, ExportActionMixin, ModelAdmin):
     """Invoices we received and sent: the reviewer's desk."""
 
     resource_classes = [InvoiceResource]
@@ -292,7 +294,10 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        invoice = get_object_or_404(self.detail_queryset(), pk=object_id)
+        pk = whole_number(str(object_id))
+        if pk is None:  # /invoice/abc/change/: no such invoice, not a crash
+            raise Http404
+        invoice = get_object_or_404(self.detail_queryset(), pk=pk)
         link = {
             "document_type": ContentType.objects.get_for_model(Invoice),
             "document_id": invoice.pk,
@@ -431,13 +436,13 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
             if form.is_valid():
                 for invoice in queryset:
                     # No version, or not a number: refused as stale rather than decided blind.
-                    version = request.POST.get(f"version_{invoice.pk}", "")
+                    version = whole_number(request.POST.get(f"version_{invoice.pk}", ""))
                     self._decide(
                         request,
                         invoice,
                         response,
                         form.cleaned_data["remarks"],
-                        int(version) if version.isdigit() else -1,
+                        -1 if version is None else version,
                     )
                 return None
         else:
@@ -623,7 +628,7 @@ class StatusChangeResource(resources.ModelResource):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(ExportActionMixin, ModelAdmin):
+class StatusChangeAdmin(WholeNumberSelectionMixin, ExportActionMixin, ModelAdmin):
     """Every transition of every invoice, newest first: the auditor's trail, read-only."""
 
     resource_classes = [StatusChangeResource]
