@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ExportActionMixin
 from unfold.admin import ModelAdmin
 from unfold.admin import checkbox as unfold_checkbox
@@ -33,6 +33,7 @@ from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
 from b2bportal.admin_selection import WholeNumberSelectionMixin
+from b2bportal.exports import FormulaSafeModelResource
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import InboundMessage, OutboundMessage
 from b2bportal.network.outbox_admin import document_filter_url
@@ -88,7 +89,7 @@ def _checkbox_html() -> str:
     return unfold_checkbox.render(admin.helpers.ACTION_CHECKBOX_NAME, _PK_MARK)
 
 
-class InvoiceResource(resources.ModelResource):
+class InvoiceResource(FormulaSafeModelResource):
     """What an auditor's export holds: one row per invoice in its applied version."""
 
     business = fields.Field(attribute="business__b2b_id", column_name="business")
@@ -594,7 +595,7 @@ class InvoiceAdmin(WholeNumberSelectionMixin, ExportActionMixin, ModelAdmin):
         }
 
 
-class StatusChangeResource(resources.ModelResource):
+class StatusChangeResource(FormulaSafeModelResource):
     """The status history as an auditor exports it: one row per transition, oldest first."""
 
     object_id = fields.Field(attribute="invoice__object_id", column_name="objectId")
