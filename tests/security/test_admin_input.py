@@ -60,3 +60,17 @@ def test_a_bulk_decision_naming_no_invoice_sends_nothing(received, login, select
         assert "Nothing was done: the selection is not a list of ids." in page.content.decode()
     assert decision_state(received) == before
     assert not OutboundMessage.objects.exists()
+
+
+def test_no_admin_page_crashes_on_an_id_that_is_not_one(staff, login):
+    from django.contrib import admin
+
+    superuser = login("admin")
+    superuser.raise_request_exception = False
+    answers = {}
+    for model in admin.site._registry:
+        opts = model._meta
+        for view in ("change", "history", "delete"):
+            url = f"/admin/{opts.app_label}/{opts.model_name}/abc/{view}/"
+            answers[url] = superuser.get(url).status_code
+    assert {url: code for url, code in answers.items() if code not in (302, 403, 404)} == {}
