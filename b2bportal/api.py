@@ -1,9 +1,9 @@
 """Our REST API for ERPs: one router, so `/api/` lists every collection."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from b2bportal.access.views import ObtainTokenView
 from b2bportal.parties.api.views import BusinessViewSet
 from invoices.api.views import InvoiceViewSet
 
@@ -13,6 +13,6 @@ router.register("invoices", InvoiceViewSet, basename="invoice")
 
 urlpatterns = [
     # An ERP trades a staff user's username and password for its API token.
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     *router.urls,
 ]

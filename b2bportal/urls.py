@@ -9,6 +9,12 @@ from b2bportal.health import healthz
 admin.site.site_header = admin.site.site_title = "B2B Portal"
 admin.site.index_title = "Back office"
 
+# Under /api/ Django's own error answers are JSON too (see b2bportal/api_errors.py).
+handler400 = "b2bportal.api_errors.bad_request"
+handler403 = "b2bportal.api_errors.permission_denied"
+handler404 = "b2bportal.api_errors.page_not_found"
+handler500 = "b2bportal.api_errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

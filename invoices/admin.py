@@ -11,14 +11,14 @@ from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ExportActionMixin
 from unfold.admin import ModelAdmin
 from unfold.admin import checkbox as unfold_checkbox
@@ -32,9 +32,12 @@ from unfold.contrib.filters.admin import (
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
+from b2bportal.admin_selection import WholeNumberSelectionMixin
+from b2bportal.exports import FormulaSafeModelResource
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import InboundMessage, OutboundMessage
 from b2bportal.network.outbox_admin import document_filter_url
+from b2bportal.numbers import whole_number
 
 from . import services
 from .choices import BuyerResponse, ChangeKind, Role, Source, Status, allowed
@@ -108,7 +111,7 @@ def _checkbox_html() -> str:
     return unfold_checkbox.render(admin.helpers.ACTION_CHECKBOX_NAME, _PK_MARK)
 
 
-class InvoiceResource(resources.ModelResource):
+class InvoiceResource(FormulaSafeModelResource):
     """What an auditor's export holds: one row per invoice in its applied version."""
 
     business = fields.Field(attribute="business__b2b_id", column_name="business")
@@ -187,7 +190,7 @@ class PendingFilter(YesNoFilter):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ExportActionMixin, ModelAdmin):
+class InvoiceAdmin(WholeNumberSelectionMixin, ExportActionMixin, ModelAdmin):
     """Invoices we received and sent: the reviewer's desk."""
 
     resource_classes = [InvoiceResource]
@@ -320,7 +323,10 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        invoice = get_object_or_404(self.detail_queryset(), pk=object_id)
+        pk = whole_number(str(object_id))
+        if pk is None:  # /invoice/abc/change/: no such invoice, not a crash
+            raise Http404
+        invoice = get_object_or_404(self.detail_queryset(), pk=pk)
         link = {
             "document_type": ContentType.objects.get_for_model(Invoice),
             "document_id": invoice.pk,
@@ -497,13 +503,13 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
             if form.is_valid():
                 for invoice in queryset:
                     # No version, or not a number: refused as stale rather than decided blind.
-                    version = request.POST.get(f"version_{invoice.pk}", "")
+                    version = whole_number(request.POST.get(f"version_{invoice.pk}", ""))
                     self._decide(
                         request,
                         invoice,
                         response,
                         form.cleaned_data["remarks"],
-                        int(version) if version.isdigit() else -1,
+                        -1 if version is None else version,
                     )
                 return None
         else:
@@ -655,7 +661,7 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
         }
 
 
-class StatusChangeResource(resources.ModelResource):
+class StatusChangeResource(FormulaSafeModelResource):
     """The status history as an auditor exports it: one row per transition, oldest first."""
 
     object_id = fields.Field(attribute="invoice__object_id", column_name="objectId")
@@ -689,7 +695,7 @@ class StatusChangeResource(resources.ModelResource):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(ExportActionMixin, ModelAdmin):
+class StatusChangeAdmin(WholeNumberSelectionMixin, ExportActionMixin, ModelAdmin):
     """Every transition of every invoice, newest first: the auditor's trail, read-only."""
 
     resource_classes = [StatusChangeResource]

@@ -1,8 +1,11 @@
 """Parties: our own businesses (one per B2B ID) and the counterparties we trade with."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
+
+from . import validation
 
 
 class PartyFields(models.Model):
@@ -34,6 +37,16 @@ class PartyFields(models.Model):
     def display_name(self) -> str:
         return self.trade_name or self.legal_name or self.b2b_id
 
+    def field_errors(self) -> dict[str, str]:
+        """Field name -> why its value cannot be stored (see parties/validation.py)."""
+        names = (*validation.TEXT_FIELDS, *validation.OBJECT_FIELDS)
+        return validation.party_errors({name: getattr(self, name) for name in names})
+
+    def clean(self):
+        super().clean()
+        if errors := self.field_errors():
+            raise ValidationError(errors)
+
 
 class Business(PartyFields):
     """One of OUR businesses on the network: a B2B ID registered for one of our GSTINs.
@@ -60,6 +73,21 @@ class Business(PartyFields):
     class Meta:
         ordering = ["legal_name", "b2b_id"]
         verbose_name_plural = "businesses"
+
+    @classmethod
+    def holder_of_gstin(cls, gstin: str, exclude_pk=None) -> str | None:
+        """The B2B ID of another of our businesses registered with `gstin` (the network
+        gives one B2B ID per GSTIN), or None."""
+        if not gstin:
+            return None
+        others = cls.objects.filter(gstin=gstin).exclude(pk=exclude_pk)
+        return others.values_list("b2b_id", flat=True).first()
+
+    def field_errors(self) -> dict[str, str]:
+        errors = super().field_errors()
+        if "gstin" not in errors and (holder := self.holder_of_gstin(self.gstin, self.pk)):
+            errors["gstin"] = validation.gstin_taken(holder)
+        return errors
 
 
 class Counterparty(PartyFields):

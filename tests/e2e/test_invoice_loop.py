@@ -5,8 +5,8 @@ import random
 from datetime import date
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from b2bportal.access.services import issue_token
 from b2bportal.network.models import InboundMessage, OutboundMessage
 from b2bportal.network.sandbox import payloads, scenarios
 from b2bportal.network.sandbox.data import COUNTERPARTIES, OUR_BUSINESSES
@@ -29,7 +29,7 @@ def world(e2e):
     create_demo_accounts()
     from django.contrib.auth import get_user_model
 
-    token = Token.objects.create(user=get_user_model().objects.get(username="admin"))
+    token = issue_token(get_user_model().objects.get(username="admin"))
     registered = scenarios.register_via_api(e2e.app_url, token.key)
     assert registered == [b.b2b_id for b in OUR_BUSINESSES]
     assert Business.objects.count() == 3

@@ -1,9 +1,9 @@
 """/api/invoices/: list, filters, detail, history, and the decision."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from b2bportal.access.services import issue_token
 from b2bportal.network.models import OutboundMessage
 from invoices.models import StatusChange
 from tests.fixtures import invoices as data
@@ -13,12 +13,11 @@ from .conftest import EDIT, SEND, decision_state
 
 @pytest.fixture
 def api(staff):
-    """A client for a user, authenticated with a DRF token."""
+    """A client for a user, authenticated with an API token."""
 
     def as_user(username):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=staff[username])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(staff[username]).key}")
         return client
 
     return as_user

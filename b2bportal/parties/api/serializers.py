@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from b2bportal.parties import gstin as gstin_rules
+from b2bportal.parties import validation
 from b2bportal.parties.models import Business
 
 
@@ -31,6 +32,13 @@ class BusinessSerializer(serializers.ModelSerializer):
         return value
 
     def validate(self, attrs):
+        errors = validation.party_errors(attrs)
+        if "gstin" in attrs and "gstin" not in errors:
+            holder = Business.holder_of_gstin(attrs["gstin"], getattr(self.instance, "pk", None))
+            if holder:
+                errors["gstin"] = validation.gstin_taken(holder)
+        if errors:
+            raise serializers.ValidationError({name: [error] for name, error in errors.items()})
         gstin = attrs.get("gstin", getattr(self.instance, "gstin", ""))
         state = attrs.get("state_code", getattr(self.instance, "state_code", ""))
         if gstin and state and gstin_rules.state_code(gstin) != state:

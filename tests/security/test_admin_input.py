@@ -1,0 +1,76 @@
+"""Hostile input in the invoices admin: refused cleanly, never a 500."""
+
+import pytest
+
+from b2bportal.network.models import OutboundMessage
+from tests.invoices.conftest import csrf_of, decision_state
+
+LIST = "/admin/invoices/invoice/"
+
+
+@pytest.mark.parametrize("object_id", ["abc", "²", "1.0", "99999999999999999999999"])
+def test_an_invoice_page_for_an_id_that_is_not_one_is_a_404(received, login, object_id):
+    response = login("auditor").get(f"{LIST}{object_id}/change/")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("version", ["²", "¹", "١", "-1", "1 "])
+def test_a_bulk_decision_with_a_version_int_cannot_read_is_refused(received, login, version):
+    reviewer = login("reviewer")
+    listing = reviewer.get(LIST)
+    before = decision_state(received)
+    page = reviewer.post(
+        LIST,
+        {
+            "csrfmiddlewaretoken": csrf_of(listing),
+            "action": "accept_selected",
+            "apply": "1",
+            "_selected_action": [received.pk],
+            "remarks": "Checked",
+            f"version_{received.pk}": version,
+        },
+        follow=True,
+    )
+    assert page.status_code == 200
+    assert "SGST/26-27/0458: not sent. The invoice changed" in page.content.decode()
+    assert decision_state(received) == before
+    assert not OutboundMessage.objects.exists()
+
+
+@pytest.mark.parametrize("selected", ["abc", "²", "99999999999999999999999"])
+def test_a_bulk_decision_naming_no_invoice_sends_nothing(received, login, selected):
+    reviewer = login("reviewer")
+    listing = reviewer.get(LIST)
+    before = decision_state(received)
+    page = reviewer.post(
+        LIST,
+        {
+            "csrfmiddlewaretoken": csrf_of(listing),
+            "action": "accept_selected",
+            "apply": "1",
+            "_selected_action": [selected],
+            "remarks": "Checked",
+        },
+        follow=True,
+    )
+    assert page.status_code == 200
+    if selected.isascii() and selected.isdigit():  # an id, of no invoice: nothing to decide
+        assert "Items must be selected" not in page.content.decode()
+    else:
+        assert "Nothing was done: the selection is not a list of ids." in page.content.decode()
+    assert decision_state(received) == before
+    assert not OutboundMessage.objects.exists()
+
+
+def test_no_admin_page_crashes_on_an_id_that_is_not_one(staff, login):
+    from django.contrib import admin
+
+    superuser = login("admin")
+    superuser.raise_request_exception = False
+    answers = {}
+    for model in admin.site._registry:
+        opts = model._meta
+        for view in ("change", "history", "delete"):
+            url = f"/admin/{opts.app_label}/{opts.model_name}/abc/{view}/"
+            answers[url] = superuser.get(url).status_code
+    assert {url: code for url, code in answers.items() if code not in (302, 403, 404)} == {}
