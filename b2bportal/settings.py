@@ -243,3 +243,14 @@ LOGGING = {
         "httpx": {"level": "WARNING"},  # one line per call otherwise; attempts are recorded
     },
 }
+
+# Supervision and health (network/supervision.py, health.py). `manage.py run_worker`
+# starts the worker again after any stop but SIGTERM, waiting BASE seconds, doubling
+# up to MAX. `/healthz?deep=1` (and the admin index) report delivery as stalled when
+# the oldest due job waited longer than HEALTH_QUEUE_LAG_SECONDS, no worker beat within
+# ENKASH_STALLED_AFTER_SECONDS while work is waiting, or an outbound message is still
+# undelivered after HEALTH_UNDELIVERED_SECONDS.
+WORKER_RESTART_BASE_SECONDS = float(os.environ.get("WORKER_RESTART_BASE_SECONDS", "1"))
+WORKER_RESTART_MAX_SECONDS = float(os.environ.get("WORKER_RESTART_MAX_SECONDS", "30"))
+HEALTH_QUEUE_LAG_SECONDS = float(os.environ.get("HEALTH_QUEUE_LAG_SECONDS", "300"))
+HEALTH_UNDELIVERED_SECONDS = float(os.environ.get("HEALTH_UNDELIVERED_SECONDS", "900"))
