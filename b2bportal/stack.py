@@ -1,8 +1,10 @@
 """`make run`: the whole back office on one machine, stopped together with Ctrl-C.
 
-Prepares the database, creates the demo accounts, then starts the web server and
-the background worker as child processes. The private PostgreSQL (when DATABASE_URL
-is unset) lives as long as this process.
+Prepares the database, creates the demo accounts, then starts the web server, the
+background worker and (unless ENKASH_BASE_URL is set) the sandbox as child processes,
+and keeps the server and the worker running: one that dies is started again, after a
+delay that doubles with each death in a row. The private PostgreSQL (when
+DATABASE_URL is unset) lives as long as this process.
 """
 
 import os
@@ -10,11 +12,14 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 from b2bportal import localdb
 from b2bportal.processes import stop_processes
 
 MANAGE = [sys.executable, "manage.py"]
+RESTART_BASE_SECONDS = 1.0
+RESTART_MAX_SECONDS = 30.0
 
 
 def use_sandbox(env: dict) -> str:
@@ -34,6 +39,80 @@ def use_sandbox(env: dict) -> str:
     return url
 
 
+def server_command(port: str) -> list[str]:
+    """The web server of `make run`."""
+    return [*MANAGE, "runserver", f"127.0.0.1:{port}", "--noreload"]
+
+
+def server_env(env: dict) -> dict:
+    """The web server's environment: no persistent database connections.
+
+    runserver serves each request on a new thread, and (unlike the test server) never
+    closes that thread's connection: with CONN_MAX_AGE > 0 every request of a burst
+    left one open until the garbage collector found it, minutes later, and a burst of
+    50 requests filled PostgreSQL's 100 slots. Closed after each request instead.
+    """
+    return {**env, "DB_CONN_MAX_AGE": "0"}
+
+
+def worker_command() -> list[str]:
+    """The supervised worker of `make run` (network/supervision.py)."""
+    return [*MANAGE, "run_worker", "--concurrency", "4"]
+
+
+@dataclass
+class Child:
+    """A process `make run` keeps: how to start it, and whether to start it again."""
+
+    name: str
+    command: list[str]
+    env: dict
+    restart: bool
+    process: subprocess.Popen | None = None
+    deaths_in_a_row: int = 0
+    restart_at: float = 0.0
+    started_at: float = 0.0
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, env=self.env, start_new_session=True)
+        self.started_at = time.monotonic()
+
+    def check(self, now: float) -> bool:
+        """Start the process again if it died and may be restarted; False if it may not."""
+        if self.process is None:
+            if now >= self.restart_at:
+                self.start()
+            return True
+        if self.process.poll() is None:
+            return True
+        if not self.restart:
+            return False
+        # A process that ran longer than the longest wait was healthy: start counting anew.
+        if now - self.started_at > RESTART_MAX_SECONDS:
+            self.deaths_in_a_row = 0
+        delay = min(RESTART_BASE_SECONDS * 2**self.deaths_in_a_row, RESTART_MAX_SECONDS)
+        self.deaths_in_a_row += 1
+        print(
+            f"{self.name} exited ({self.process.returncode}); starting it again in {delay:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        self.process = None
+        self.restart_at = now + delay
+        return True
+
+
+def keep_running(children: list[Child], stopping) -> None:
+    """Start the children and restart those that die until `stopping()` or a fatal exit."""
+    for child in children:
+        child.start()
+    try:
+        while not stopping() and all(child.check(time.monotonic()) for child in children):
+            time.sleep(0.3)
+    finally:
+        stop_processes([child.process for child in children if child.process], timeout=15)
+
+
 def main() -> int:
     port = os.environ.get("PORT", "8000")
     env = dict(os.environ)
@@ -47,40 +126,28 @@ def main() -> int:
     subprocess.run([*MANAGE, "demo_accounts"], env=env, check=True)
 
     children = [
-        subprocess.Popen(
-            [*MANAGE, "runserver", f"127.0.0.1:{port}", "--noreload"],
-            env=env,
-            start_new_session=True,
-        ),
-        subprocess.Popen(
-            [*MANAGE, "procrastinate", "worker", "--concurrency", "4"],
-            env=env,
-            start_new_session=True,
-        ),
+        Child("web server", server_command(port), server_env(env), restart=True),
+        Child("worker", worker_command(), env, restart=True),
     ]
     if sandbox_url:
         # The sandbox waits for the app's /healthz, registers our demo businesses and
-        # plays the scenario through the real webhook paths.
-        children.append(
-            subprocess.Popen(
-                [
-                    *MANAGE,
-                    "sandbox",
-                    "--port",
-                    sandbox_url.rsplit(":", 1)[1],
-                    "--app-url",
-                    f"http://127.0.0.1:{port}",
-                    "--scenario",
-                    env.get("SANDBOX_SCENARIO", "demo-day"),
-                    "--faults",
-                    env.get("SANDBOX_FAULTS", ""),
-                    "--seed",
-                    env.get("SANDBOX_SEED", "0"),
-                ],
-                env=env,
-                start_new_session=True,
-            )
-        )
+        # plays the scenario through the real webhook paths. Not restarted: a new one
+        # would play the scenario again.
+        sandbox = [
+            *MANAGE,
+            "sandbox",
+            "--port",
+            sandbox_url.rsplit(":", 1)[1],
+            "--app-url",
+            f"http://127.0.0.1:{port}",
+            "--scenario",
+            env.get("SANDBOX_SCENARIO", "demo-day"),
+            "--faults",
+            env.get("SANDBOX_FAULTS", ""),
+            "--seed",
+            env.get("SANDBOX_SEED", "0"),
+        ]
+        children.append(Child("sandbox", sandbox, env, restart=False))
     print(
         f"\nB2B Portal is running: http://127.0.0.1:{port}/admin/\n"
         f"  API docs: http://127.0.0.1:{port}/api/docs/\n"
@@ -102,11 +169,7 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    try:
-        while not stopping and all(child.poll() is None for child in children):
-            time.sleep(0.3)
-    finally:
-        stop_processes(children, timeout=15)
+    keep_running(children, lambda: stopping)
     return 0
 
 

@@ -1,0 +1,113 @@
+"""Fault tests: processes on a PostgreSQL of their own, which they stop and start.
+
+The server is not the test run's shared one: stopping it must not cut the other
+tests' connections. It lives for the session, under a temporary directory.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from b2bportal import localdb
+from b2bportal.processes import stop_processes
+
+ROOT = Path(__file__).resolve().parents[2]
+WEBHOOK_TOKEN = "faults-webhook-token-7c1e"
+CLIENT_ID, CLIENT_SECRET = "faults-client", "faults-client-secret"
+
+
+@dataclass
+class PrivatePostgres:
+    """A PostgreSQL server this test session may stop and start at will."""
+
+    pgdata: Path
+    url: str
+
+    def query(self, sql: str, params=()) -> list[tuple]:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params=()):
+        return self.query(sql, params)[0][0]
+
+    def restart(self, down_seconds: float) -> None:
+        """Stop the server (cutting every connection), keep it down, start it again."""
+        localdb.stop_server(self.pgdata)
+        time.sleep(down_seconds)
+        localdb.start_server(self.pgdata)
+
+    def connections(self) -> int:
+        """Client connections to the project's database, other than the one asking."""
+        return self.scalar(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@pytest.fixture(scope="session")
+def private_postgres(tmp_path_factory):
+    pgdata = tmp_path_factory.mktemp("faults-db") / "postgres"
+    url = localdb.database_url(pgdata)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "1", "DATABASE_URL": url},
+        check=True,
+    )
+    yield PrivatePostgres(pgdata, url)
+    localdb.stop_server(pgdata)
+
+
+def process_env(database_url: str, enkash_url: str = "") -> dict:
+    """The environment of the app's processes: the private database, quick timings."""
+    return {
+        **os.environ,
+        "DEBUG": "1",
+        "B2BPORTAL_TESTING": "1",
+        "DATABASE_URL": database_url,
+        "ENKASH_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
+        "ENKASH_WEBHOOK_SIGNING_SECRET": "",
+        "ENKASH_WEBHOOK_ALLOWED_IPS": "",
+        "ENKASH_BASE_URL": enkash_url,
+        "ENKASH_CLIENT_ID": CLIENT_ID,
+        "ENKASH_CLIENT_SECRET": CLIENT_SECRET,
+        "ENKASH_ENCRYPTION_KEY": "",
+        "ENKASH_CONNECT_TIMEOUT": "0.5",
+        "ENKASH_READ_TIMEOUT": "2",
+        "ENKASH_RETRY_BASE_SECONDS": "0.3",
+        "ENKASH_RETRY_MAX_DELAY_SECONDS": "1",
+        "ENKASH_STALLED_AFTER_SECONDS": "3",
+        "ENKASH_RECOVERY_CRON": "* * * * * *",
+        "PROCRASTINATE_HEARTBEAT_SECONDS": "0.5",
+        "WORKER_RESTART_BASE_SECONDS": "0.5",
+        "WORKER_RESTART_MAX_SECONDS": "2",
+    }
+
+
+@pytest.fixture
+def start_process(tmp_path):
+    """Start a command in the project directory (logged to a file); stopped after the test."""
+    started = []
+
+    def start(command: list[str], env: dict, name: str) -> subprocess.Popen:
+        log = (tmp_path / f"{name}.log").open("ab")
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        started.append(process)
+        return process
+
+    start.logs = tmp_path
+    yield start
+    stop_processes(started)
