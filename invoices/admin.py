@@ -32,6 +32,7 @@ from unfold.contrib.filters.admin import (
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
+from b2bportal.desk.filters import AttentionFilter, OutstandingFilter
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import InboundMessage, OutboundMessage
 from b2bportal.network.outbox_admin import document_filter_url
@@ -196,6 +197,8 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
         OverdueFilter,
         HasFindingsFilter,
         PendingFilter,
+        AttentionFilter,
+        OutstandingFilter,
     ]
     list_filter_submit = True
     search_fields = [
@@ -243,7 +246,7 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
     # a 200-row page otherwise spends most of its time in these small templates.
     @display(description="status", ordering="status")
     def status_badge(self, obj):
-        return badge(obj.status, STATUS_COLOURS.get(obj.status, ""))
+        return badge(obj.get_status_display(), STATUS_COLOURS.get(obj.status, ""))
 
     @display(description="findings", ordering="finding_count")
     def findings_badge(self, obj):
