@@ -15,11 +15,10 @@ def export(client, url: str, file_format: str):
     """Ask the admin's export page for `file_format`; returns the download response."""
     page = client.get(url)
     assert page.status_code == 200
-    choices = dict(
-        (label.lower(), value) for value, label in page.context["form"].fields["format"].choices
-    )
+    form = page.context["form"]
+    choices = {label.lower(): value for value, label in form.fields["format"].choices}
     data = {"format": choices[file_format], "csrfmiddlewaretoken": csrf_of(page)}
-    if "resource" in page.context["form"].fields:
+    if "resource" in form.fields:
         data["resource"] = "0"
     return client.post(url, data)
 
