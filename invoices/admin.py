@@ -238,7 +238,7 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
     def counterparty_display(self, obj):
         return obj.counterparty.display_name
 
-    @display(description="total (INR)", ordering="total_value")
+    @display(description="total (₹)", ordering="total_value")
     def total(self, obj):
         return inr(obj.total_value)
 
