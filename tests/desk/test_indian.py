@@ -82,3 +82,23 @@ def test_the_invoice_list_filters_by_dd_mm_yyyy_and_shows_it(login, make_invoice
     assert day in page
     assert "Sent to buyer" in page  # the status label, not SENT_TO_BUYER
     assert "SENT_TO_BUYER</span>" not in page
+
+
+@pytest.mark.django_db
+def test_the_api_date_filters_read_dd_mm_yyyy_too(login, make_invoice):
+    inside = make_invoice(age_days=0)
+    make_invoice(age_days=30)
+    day = dmy(inside.invoice_date)
+    response = login("reviewer").get(f"/api/invoices/?invoice_date_from={day}")
+    assert response.status_code == 200
+    assert [row["object_id"] for row in response.json()["results"]] == [inside.object_id]
+
+
+@pytest.mark.django_db
+def test_the_status_history_filters_by_dd_mm_yyyy(login, make_invoice, decision):
+    invoice = make_invoice()
+    recent = decision(invoice, "ACCEPTED")
+    decision(invoice, "REJECTED", days_ago=10)
+    day = dmy(recent.at)
+    response = login("auditor").get(f"/admin/invoices/statuschange/?at_from={day}")
+    assert [change.pk for change in response.context["cl"].result_list] == [recent.pk]
