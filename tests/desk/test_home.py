@@ -174,3 +174,24 @@ def test_the_page_costs_the_same_queries_whatever_the_data(login, make_invoice, 
     with CaptureQueriesContext(connection) as many:
         assert client.get("/").status_code == 200
     assert len(many) == len(few)
+
+
+def test_overdue_at_the_network_follows_the_setting(login, make_invoice, settings):
+    waiting = make_invoice(outbound_state="sent", outbound_age=timedelta(minutes=2))
+    make_invoice(outbound_state="sent", outbound_age=timedelta(seconds=5))
+    client = login("reviewer")
+
+    def overdue():
+        (desk,) = client.get("/").context["desks"]
+        return figures_by_label(desk.attention)["Overdue at the network"]
+
+    if hasattr(settings, "ENKASH_RESULT_OVERDUE_SECONDS"):
+        del settings.ENKASH_RESULT_OVERDUE_SECONDS
+    assert overdue().count == 0  # the default: an hour
+    settings.ENKASH_RESULT_OVERDUE_SECONDS = 60
+    figure = overdue()
+    assert figure.count == 1
+    assert listed(client, figure.url) == {waiting.supplier_invoice_number}
+    assert listed(client, "/admin/invoices/invoice/?attention=any") == {
+        waiting.supplier_invoice_number
+    }
