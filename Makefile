@@ -9,6 +9,18 @@ export PORT
 
 .PHONY: run test checks install format clean
 
+# The browser tests (tests/browser/) drive the system's Chromium; without one they are
+# skipped, and said so loudly.
+define BROWSER_CHECK
+if [ -z "$${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1 \
+	&& ! command -v chromium-browser >/dev/null 2>&1; then \
+	echo "***********************************************************************"; \
+	echo "*** BROWSER TESTS WILL BE SKIPPED: no Chromium on this machine.     ***"; \
+	echo "*** Install it with: apt-get install -y chromium                    ***"; \
+	echo "***********************************************************************"; \
+fi
+endef
+
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	$(UV) sync --frozen --python $(PYTHON)
@@ -31,6 +43,7 @@ checks:
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
+	@$(BROWSER_CHECK)
 	$(VENV)/bin/pytest
 
 format: install

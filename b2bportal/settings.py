@@ -7,6 +7,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from b2bportal.formats.en_IN import formats as indian_formats
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
     "b2bportal.parties",
     "b2bportal.access",
     "b2bportal.staff",
+    "b2bportal.desk",
     "invoices",
     "purchase_orders",
     "payments",
@@ -144,6 +147,16 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+
+# The desk: Indian conventions and the home page. Django has no formats for en-IN and
+# would fall back to US English ("Nov. 13, 2026", 11/13/2026 read first): our format
+# module (b2bportal/formats/en_IN) shows and reads DD/MM/YYYY and labels times IST.
+# The admin theme's date filters read DATE_INPUT_FORMATS from settings directly, so the
+# same lists are set here too. Login lands on the home page (`/`).
+FORMAT_MODULE_PATH = ["b2bportal.formats"]
+DATE_INPUT_FORMATS = indian_formats.DATE_INPUT_FORMATS
+DATETIME_INPUT_FORMATS = indian_formats.DATETIME_INPUT_FORMATS
+LOGIN_REDIRECT_URL = "desk:home"
 
 # The admin theme (django-unfold).
 UNFOLD = {

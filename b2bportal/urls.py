@@ -21,5 +21,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("b2bportal.api")),
+    path("", include("b2bportal.desk.urls")),
     path("", include("b2bportal.network.urls")),
 ]

@@ -33,6 +33,7 @@ from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
 from b2bportal.admin_selection import WholeNumberSelectionMixin
+from b2bportal.desk.filters import AttentionFilter, OutstandingFilter
 from b2bportal.exports import FormulaSafeModelResource
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import InboundMessage, OutboundMessage
@@ -221,6 +222,8 @@ class InvoiceAdmin(WholeNumberSelectionMixin, ExportActionMixin, ModelAdmin):
         OverdueFilter,
         HasFindingsFilter,
         PendingFilter,
+        AttentionFilter,
+        OutstandingFilter,
     ]
     list_filter_submit = True
     search_fields = [
@@ -260,7 +263,7 @@ class InvoiceAdmin(WholeNumberSelectionMixin, ExportActionMixin, ModelAdmin):
     def counterparty_display(self, obj):
         return obj.counterparty.display_name
 
-    @display(description="total (INR)", ordering="total_value")
+    @display(description="total (₹)", ordering="total_value")
     def total(self, obj):
         return inr(obj.total_value)
 
@@ -268,7 +271,7 @@ class InvoiceAdmin(WholeNumberSelectionMixin, ExportActionMixin, ModelAdmin):
     # a 200-row page otherwise spends most of its time in these small templates.
     @display(description="status", ordering="status")
     def status_badge(self, obj):
-        return badge(obj.status, STATUS_COLOURS.get(obj.status, ""))
+        return badge(obj.get_status_display(), STATUS_COLOURS.get(obj.status, ""))
 
     @display(description="findings", ordering="finding_count")
     def findings_badge(self, obj):

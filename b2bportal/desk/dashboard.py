@@ -1,0 +1,278 @@
+"""The numbers on a person's home page, each with the link to the list behind it.
+
+Per family: one aggregate query for every count and value, one for the top
+counterparties, one for the week's decisions; the network's own counts add one query
+for those who can retry. The page costs the same number of queries whatever the data.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from b2bportal.indian import dmy
+
+from . import families as conditions
+from .families import FAMILIES, Family
+
+# Outstanding documents by days since their date: (label, fewest days, most days).
+AGE_BUCKETS = [
+    ("0-7 days", 0, 7), ("8-15 days", 8, 15), ("16-30 days", 16, 30), ("30+ days", 31, None),
+]  # fmt: skip
+TOP_COUNTERPARTIES = 5
+WEEK_DAYS = 7
+# The reasons shown on the page, each with the `attention` filter value of its list.
+ATTENTION_FIGURES = [
+    (
+        "failed",
+        "Failed or refused",
+        "our request could not be delivered, or the network refused it",
+    ),
+    ("overdue", "Overdue at the network", "our request has waited too long for its result"),
+    ("conflict", "Version conflicts", "a version arrived that differs from the one we hold"),
+]
+ROLES = [("buyer", "Payables (we buy)"), ("supplier", "Receivables (we supply)")]
+
+
+def list_link(url_name: str, **params) -> str:
+    """The admin list at `url_name` filtered by `params` (their order kept)."""
+    return reverse(url_name) + ("?" + urlencode(params) if params else "")
+
+
+@dataclass
+class Figure:
+    """One number on the page: what it counts, how many, their value, where to see them."""
+
+    label: str
+    count: int
+    url: str
+    value: object = None
+    share: float = 0.0  # of the largest in its chart, 0..100, for the bar's width
+    hint: str = ""
+
+
+@dataclass
+class FamilyDesk:
+    """Everything the home page shows about one family."""
+
+    family: Family
+    can_decide: bool
+    can_export: bool
+    attention: list[Figure] = field(default_factory=list)
+    attention_total: int = 0
+    waiting: list[Figure] = field(default_factory=list)
+    ageing: dict[str, list[Figure]] = field(default_factory=dict)
+    counterparties: list[Figure] = field(default_factory=list)
+    decisions: list[Figure] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)
+
+
+def _with_shares(figures: list[Figure], by_value: bool = True) -> list[Figure]:
+    largest = max(((f.value or 0) if by_value else f.count for f in figures), default=0)
+    for figure in figures:
+        amount = (figure.value or 0) if by_value else figure.count
+        figure.share = round(float(amount) * 100 / float(largest), 1) if largest else 0.0
+    return figures
+
+
+def _age_condition(family: Family, fewest: int, most: int | None, today) -> Q:
+    on_or_before = {f"{family.date_field}__lte": today - timedelta(days=fewest)}
+    condition = Q(**on_or_before)
+    if most is not None:
+        condition &= Q(**{f"{family.date_field}__gte": today - timedelta(days=most)})
+    return condition
+
+
+def _age_params(family: Family, fewest: int, most: int | None, today) -> dict:
+    params = {}
+    if most is not None:
+        params[f"{family.date_field}_from"] = dmy(today - timedelta(days=most))
+    params[f"{family.date_field}_to"] = dmy(today - timedelta(days=fewest))
+    return params
+
+
+def family_desk(family: Family, user, now) -> FamilyDesk:
+    """The figures of one family for `user`, in three queries."""
+    today = timezone.localdate(now)
+    week_end = today + timedelta(days=WEEK_DAYS - 1)
+    changelist = family.changelist()
+    outstanding = conditions.outstanding(family)
+    due_this_week = outstanding & Q(due_date__gte=today, due_date__lte=week_end)
+    counted = {
+        "to_review": conditions.awaiting_review(family),
+        "pending": conditions.pending(),
+        "failed": conditions.failed(),
+        "overdue": conditions.overdue_at_network(now),
+        "conflict": conditions.conflict(family),
+        "attention": conditions.needs_attention(family, now),
+        "due_week": due_this_week,
+    }
+    valued = {"to_review": counted["to_review"], "due_week": due_this_week}
+    for role, _ in ROLES:
+        for bucket, (_, fewest, most) in enumerate(AGE_BUCKETS):
+            key = f"age_{role}_{bucket}"
+            counted[key] = valued[key] = (
+                outstanding & Q(role=role) & _age_condition(family, fewest, most, today)
+            )
+    aggregates = {key: Count("pk", filter=condition) for key, condition in counted.items()}
+    aggregates |= {
+        f"{key}_value": Sum("total_value", filter=condition) for key, condition in valued.items()
+    }
+    totals = family.model.objects.aggregate(**aggregates)
+
+    desk = FamilyDesk(
+        family=family,
+        can_decide=user.has_perm(family.permission("decide")),
+        can_export=user.has_perm(family.permission("export")),
+    )
+    desk.attention = [
+        Figure(label, totals[reason], list_link(changelist, attention=reason), hint=hint)
+        for reason, label, hint in ATTENTION_FIGURES
+    ]
+    desk.attention_total = totals["attention"]
+    review_params = {
+        "role__exact": family.review_role,
+        "status__exact": family.review_status,
+        "pending": "no",
+    }
+    desk.waiting = [
+        Figure(
+            "To review",
+            totals["to_review"],
+            list_link(changelist, **review_params),
+            value=totals["to_review_value"] or 0,
+            hint=f"{conditions.status_label(family.review_status)}, awaiting our decision",
+        ),
+        Figure(
+            "Pending at the network",
+            totals["pending"],
+            list_link(changelist, pending="yes"),
+            hint="our decision sent, awaiting the network's result",
+        ),
+        Figure(
+            "Due this week",
+            totals["due_week"],
+            list_link(
+                changelist,
+                outstanding="yes",
+                due_date_from=dmy(today),
+                due_date_to=dmy(week_end),
+            ),
+            value=totals["due_week_value"] or 0,
+            hint=f"outstanding, due {dmy(today)} to {dmy(week_end)}",
+        ),
+    ]
+    for role, role_label in ROLES:
+        desk.ageing[role_label] = _with_shares(
+            [
+                Figure(
+                    label,
+                    totals[f"age_{role}_{bucket}"],
+                    list_link(
+                        changelist,
+                        role__exact=role,
+                        outstanding="yes",
+                        **_age_params(family, fewest, most, today),
+                    ),
+                    value=totals[f"age_{role}_{bucket}_value"] or 0,
+                )
+                for bucket, (label, fewest, most) in enumerate(AGE_BUCKETS)
+            ]
+        )
+    desk.counterparties = _top_counterparties(family, outstanding, changelist)
+    desk.decisions = _week_decisions(family, today)
+    history = family.history_changelist()
+    desk.links = {"list": reverse(changelist), "history": reverse(history)}
+    return desk
+
+
+def _top_counterparties(family: Family, outstanding: Q, changelist: str) -> list[Figure]:
+    rows = (
+        family.model.objects.filter(outstanding)
+        .values("counterparty_id", "counterparty__legal_name", "counterparty__trade_name")
+        .annotate(count=Count("pk"), value=Sum("total_value"))
+        .order_by("-value", "counterparty_id")[:TOP_COUNTERPARTIES]
+    )
+    return _with_shares(
+        [
+            Figure(
+                row["counterparty__trade_name"] or row["counterparty__legal_name"] or "-",
+                row["count"],
+                list_link(
+                    changelist, counterparty__id__exact=row["counterparty_id"], outstanding="yes"
+                ),
+                value=row["value"] or 0,
+            )
+            for row in rows
+        ]
+    )
+
+
+def _week_decisions(family: Family, today) -> list[Figure]:
+    """Our decisions requested in the last seven days, by the status each asked for."""
+    since = today - timedelta(days=WEEK_DAYS - 1)
+    counts = dict(
+        family.history_model.objects.filter(
+            kind="requested",
+            to_status__in=family.decision_statuses,
+            at__date__gte=since,
+        )
+        .values_list("to_status")
+        .annotate(count=Count("pk"))
+    )
+    history = family.history_changelist()
+    return _with_shares(
+        [
+            Figure(
+                conditions.status_label(status),
+                counts.get(status, 0),
+                list_link(
+                    history, kind__exact="requested", to_status__exact=status, at_from=dmy(since)
+                ),
+            )
+            for status in family.decision_statuses
+        ],
+        by_value=False,
+    )
+
+
+def network_figures(user) -> list[Figure]:
+    """Failed calls and deliveries, for those who can send a call again (one query each)."""
+    if not user.has_perm("network.retry_outboundmessage"):
+        return []
+    outbound = apps.get_model("network", "OutboundMessage")
+    inbound = apps.get_model("network", "InboundMessage")
+    return [
+        Figure(
+            "Our calls failed",
+            outbound.objects.filter(state="failed").count(),
+            list_link("admin:network_outboundmessage_changelist", state__exact="failed"),
+            hint="retry them once the cause is fixed",
+        ),
+        Figure(
+            "Webhooks failed",
+            inbound.objects.filter(outcome="failed").count(),
+            list_link("admin:network_inboundmessage_changelist", outcome__exact="failed"),
+            hint="reprocess them once the cause is fixed",
+        ),
+    ]
+
+
+def home_figures(user, now=None) -> dict:
+    """The home page of `user`: the families they may see, and the network for admins."""
+    now = now or timezone.now()
+    desks = [
+        family_desk(family, user, now)
+        for family in FAMILIES
+        if user.has_perm(family.permission("view"))
+    ]
+    return {
+        "desks": desks,
+        "network": network_figures(user),
+        "attention_total": sum(desk.attention_total for desk in desks),
+        "now": now,
+    }

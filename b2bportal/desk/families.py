@@ -1,0 +1,170 @@
+"""The document families the desk counts, and the conditions it counts them by.
+
+Every family shares the document's life (status, role, a pending request of ours, the
+network's last refusal, a counterparty, a total, a document date and a due date), so
+one set of conditions serves all. A family is one `Family` entry in `FAMILIES`:
+purchase orders and credit/debit notes plug in by adding theirs.
+
+The same conditions back the home page's counts and the admin list filters its links
+open (`b2bportal.desk.filters`), so a number and the list behind it cannot disagree.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+# How long a request of ours may await the network's result before it is overdue. The
+# setting belongs to the outbound side; the desk reads it with the same default.
+DEFAULT_RESULT_OVERDUE_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Family:
+    """One kind of document as the desk sees it: where it lives and what its statuses mean."""
+
+    key: str
+    label: str
+    model_label: str  # "app_label.ModelName"
+    history_model_label: str  # its status history ("app_label.ModelName")
+    statuses_path: str  # "module.TextChoices" of its statuses
+    # A received document waiting for our decision is ours as `review_role` and in
+    # `review_status` (one status, so the list's status filter shows exactly these).
+    review_role: str
+    review_status: str
+    # Statuses in which a document is settled: no longer outstanding.
+    settled_statuses: tuple[str, ...]
+    # The statuses our decisions ask for (accept, reject, return), in the order shown.
+    decision_statuses: tuple[str, ...] = field(default=())
+    date_field: str = "invoice_date"
+
+    @property
+    def model(self):
+        return apps.get_model(self.model_label)
+
+    @property
+    def history_model(self):
+        return apps.get_model(self.history_model_label)
+
+    @property
+    def statuses(self):
+        return import_string(self.statuses_path)
+
+    def changelist(self) -> str:
+        meta = self.model._meta
+        return f"admin:{meta.app_label}_{meta.model_name}_changelist"
+
+    def history_changelist(self) -> str:
+        meta = self.history_model._meta
+        return f"admin:{meta.app_label}_{meta.model_name}_changelist"
+
+    def permission(self, action: str) -> str:
+        meta = self.model._meta
+        return f"{meta.app_label}.{action}_{meta.model_name}"
+
+
+FAMILIES: list[Family] = [
+    Family(
+        key="invoices",
+        label="Invoices",
+        model_label="invoices.Invoice",
+        history_model_label="invoices.StatusChange",
+        statuses_path="invoices.choices.Status",
+        review_role="buyer",
+        review_status="SENT_TO_BUYER",
+        # Created (not yet sent) is ours to finish, not outstanding with anyone.
+        settled_statuses=(
+            "CREATED",
+            "FULLY_PAID",
+            "CLOSED",
+            "CANCELLED",
+            "DELETED",
+            "REJECTED",
+            "ABANDONED",
+        ),  # fmt: skip
+        decision_statuses=("ACCEPTED", "REJECTED", "UNDER_REVIEW"),
+    ),
+]
+
+
+def family_of(model) -> Family:
+    """The family whose documents are `model`'s rows."""
+    label = model._meta.label
+    return next(family for family in FAMILIES if family.model_label == label)
+
+
+def status_label(value) -> str:
+    """The human label of a status value of any family ("Sent to buyer"); else as given."""
+    for family in FAMILIES:
+        statuses = family.statuses
+        if value in statuses.values:
+            return str(statuses(value).label)
+    return value or ""
+
+
+# -- the conditions ----------------------------------------------------------------------
+
+
+def result_overdue_after() -> timedelta:
+    seconds = getattr(settings, "ENKASH_RESULT_OVERDUE_SECONDS", DEFAULT_RESULT_OVERDUE_SECONDS)
+    return timedelta(seconds=float(seconds))
+
+
+def pending() -> Q:
+    """A request of ours awaits the network (and has not failed for good)."""
+    return Q(pending_message__isnull=False) & ~Q(pending_message__state="failed")
+
+
+def awaiting_review(family: Family) -> Q:
+    """Received, waiting for our decision, and no decision of ours on its way."""
+    return Q(role=family.review_role, status=family.review_status) & ~pending()
+
+
+def failed() -> Q:
+    """Our last request could not be delivered, or the network refused it."""
+    return Q(pending_message__state="failed") | (
+        Q(pending_message__isnull=True) & ~Q(last_error_code="")
+    )
+
+
+def overdue_at_network(now=None) -> Q:
+    """A request of ours has awaited the network's result for longer than it should."""
+    cutoff = (now or timezone.now()) - result_overdue_after()
+    return pending() & Q(pending_message__created_at__lt=cutoff)
+
+
+def conflict(family: Family) -> Q:
+    """A version conflicting with one we hold arrived since the document last changed."""
+    meta = family.model._meta
+    conflicts = apps.get_model("network", "InboundMessage").objects.filter(
+        document_type__app_label=meta.app_label,
+        document_type__model=meta.model_name,
+        document_id=OuterRef("pk"),
+        error_code="VERSION_CONFLICT",
+        received_at__gt=OuterRef("updated_at"),
+    )
+    return Q(Exists(conflicts))
+
+
+def needs_attention(family: Family, now=None) -> Q:
+    """Anything a person must look at: failed or refused, overdue at the network, conflict."""
+    return failed() | overdue_at_network(now) | conflict(family)
+
+
+def outstanding(family: Family) -> Q:
+    """Sent and not settled: still to be paid (or received) in full."""
+    return ~Q(status__in=family.settled_statuses)
+
+
+# The reasons a document needs attention, by the value the list filter takes.
+# Each condition is called with (family, now).
+ATTENTION_REASONS = {
+    "any": ("Any reason", needs_attention),
+    "failed": ("Failed or refused", lambda family, now: failed()),
+    "overdue": ("Overdue at the network", lambda family, now: overdue_at_network(now)),
+    "conflict": ("Version conflict", lambda family, now: conflict(family)),
+}

@@ -1,0 +1,44 @@
+"""Admin list filters behind the home page's numbers, for every family's list.
+
+`?attention=any|failed|overdue|conflict` and `?outstanding=yes|no` use the very
+conditions the home page counts with (`families`), so each number's link shows exactly
+the documents it counted.
+"""
+
+from django.contrib import admin
+
+from .families import ATTENTION_REASONS, family_of, outstanding
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    """Documents a person must look at: failed or refused, overdue at the network, conflict."""
+
+    title = "needs attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, (label, _) in ATTENTION_REASONS.items()]
+
+    def queryset(self, request, queryset):
+        reason = ATTENTION_REASONS.get(self.value() or "")
+        if reason is None:
+            return queryset
+        return queryset.filter(reason[1](family_of(queryset.model), None))
+
+
+class OutstandingFilter(admin.SimpleListFilter):
+    """Sent and not yet settled (paid, closed, cancelled, rejected, ...)."""
+
+    title = "outstanding"
+    parameter_name = "outstanding"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        condition = outstanding(family_of(queryset.model))
+        if self.value() == "yes":
+            return queryset.filter(condition)
+        if self.value() == "no":
+            return queryset.exclude(condition)
+        return queryset
