@@ -454,26 +454,31 @@ def read_date(value, path: str) -> datetime.date | None:
 
 
 def read_count(value, path: str) -> int | None:
-    """A whole number sent as a number or as digits in a string (e.g. `creditDays`)."""
+    """A whole number sent as a number or as digits in a string (e.g. `creditDays`).
+
+    A negative count is read as sent: credit days that put the due date before the
+    invoice date are the sender's mistake to be shown as a finding, not refused."""
     if value is None or value == "":
         return None
     text = str(value).strip()
-    if isinstance(value, bool) or not re.fullmatch(r"\d+(\.0+)?", text):
+    if isinstance(value, bool) or not re.fullmatch(r"-?\d+(\.0+)?", text):
         raise Rejected("INVALID_FIELD", f"{text[:40]!r} is not a whole number", path)
     return int(text.split(".")[0])
 
 
 def add_days(start: datetime.date, days: int, *, start_path: str, days_path: str):
-    """`start` + `days`; a sum beyond 9999-12-31 names whichever of the two is absurd."""
+    """`start` + `days`; a sum outside 0001-01-01..9999-12-31 names whichever of the two
+    is absurd."""
     try:
         return start + datetime.timedelta(days=days)
     except OverflowError:
         # A count that overflows even from today is the wrong one; else the date is.
-        too_many = days > (datetime.date.max - datetime.date.today()).days
-        path = days_path if too_many else start_path
+        today = datetime.date.today()
+        room = (datetime.date.max - today) if days > 0 else (today - datetime.date.min)
+        path = days_path if abs(days) > room.days else start_path
         raise Rejected(
             "INVALID_FIELD",
-            f"{start.isoformat()} plus {days} days is after 9999-12-31",
+            f"{start.isoformat()} plus {days} days is outside 0001-01-01..9999-12-31",
             path,
         ) from None
 

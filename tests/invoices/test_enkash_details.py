@@ -5,9 +5,9 @@ import re
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from b2bportal.access.services import issue_token
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import OutboundMessage
 from invoices import services
@@ -101,8 +101,7 @@ def test_every_documented_internal_field_is_kept_shown_and_served(webhook, login
     )
 
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=staff["reviewer"])
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(staff['reviewer']).key}")
     served = client.get(f"/api/invoices/{invoice.pk}/").json()["enkash_details"]
     assert served["tds"] == 432.0
     assert served["amount_to_be_paid_to_vendor"] == "15056.00"

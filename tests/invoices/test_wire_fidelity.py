@@ -205,6 +205,18 @@ def _findings(version) -> list[tuple]:
     return list(version.findings.values_list("code", "field", "message"))
 
 
+def test_negative_credit_days_are_read_and_shown_as_a_finding_not_refused(webhook):
+    body = data.network_invoice()
+    body["invoice"]["advancePaymentDetails"]["creditDays"] = "-4"
+
+    response = webhook(SEND, body)
+
+    assert response.status_code == 200, response.content
+    version = _received_version()
+    assert version.due_date == datetime.date(2026, 11, 18) - datetime.timedelta(days=4)
+    assert [code for code, _, _ in _findings(version)] == [FindingCode.DUE_BEFORE_INVOICE]
+
+
 def test_amounts_of_any_precision_and_numbers_as_strings_are_read(webhook):
     body = data.network_invoice()
     line = body["invoice"]["itemLists"][1]
