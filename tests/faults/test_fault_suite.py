@@ -24,6 +24,7 @@ de-duplicates by reqMsgId.
 import concurrent.futures
 import os
 import random
+import re
 import signal
 import threading
 import time
@@ -39,6 +40,7 @@ from b2bportal.network.sandbox import payloads, scenarios
 from b2bportal.network.sandbox.data import COUNTERPARTIES, OUR_BUSINESSES
 from b2bportal.network.sandbox.enkash import OfflineEnKash
 from b2bportal.processes import free_port, wait_until_answers
+from b2bportal.staff.services import DEMO_PASSWORD
 from tests.live import wait_until
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, WEBHOOK_TOKEN, process_env
@@ -142,6 +144,20 @@ def decide_all(world: Running, invoices: list[dict], fault: str) -> None:
         world.decisions.append(Decision(invoice["object_id"], answer.json()["req_msg_id"], fault))
 
 
+def staff_logged_in(app_url: str) -> httpx.Client:
+    """A reviewer in the admin: the real login form, CSRF token and session cookie."""
+    staff = httpx.Client(base_url=app_url, timeout=15)
+    form = staff.get("/admin/login/")
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    answer = staff.post(
+        "/admin/login/",
+        data={"csrfmiddlewaretoken": csrf, "username": "reviewer",
+              "password": DEMO_PASSWORD, "next": "/admin/"},
+    )  # fmt: skip
+    assert (answer.status_code, answer.headers["location"]) == (302, "/admin/")
+    return staff
+
+
 def outbound(pg) -> dict[str, tuple[str, str]]:
     """reqMsgId -> (state, result) of every confirm we wrote."""
     rows = pg.query(
@@ -205,13 +221,20 @@ def test_decisions_survive_a_database_restart_a_killed_worker_and_enkash_away(
 
     # 1. PostgreSQL restarts under the running app and worker, right after the decisions.
     worker = world.worker.process.pid
+    staff = staff_logged_in(world.app_url)
     decide_all(world, invoices_arrive(world, PER_ROUND), "database restart")
     database_down = threading.Thread(target=pg.restart, args=(3,))
     database_down.start()
     wait_until(lambda: world.api.get("/healthz").status_code == 503, 10)
+    # Meanwhile staff and API callers are told so, and what they tried changed nothing.
     refused = world.api.post("/api/invoices/1/confirm/", json={"response": "ACCEPT"})
     assert (refused.status_code, refused.json()["detail"]) == (503, UNAVAILABLE)
+    page = staff.get("/admin/invoices/invoice/")
+    assert page.status_code == 503
+    assert f"<h1>{UNAVAILABLE}</h1>" in page.text
     database_down.join()
+    assert staff.get("/admin/invoices/invoice/").status_code == 200
+    staff.close()
     wait_until(lambda: all_answered(world, pg), 45)
     assert world.worker.process.pid == worker  # the worker lived through it, no restart
 
