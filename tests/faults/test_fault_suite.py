@@ -47,7 +47,7 @@ from .conftest import CLIENT_ID, CLIENT_SECRET, WEBHOOK_TOKEN, process_env
 
 CONFIRM = "/api/v0/invoice/req-confirm-invoice"
 DAY = date(2026, 11, 20)
-PER_ROUND = 4
+PER_ROUND = int(os.environ.get("FAULTS_PER_ROUND", "4"))  # more for a longer rehearsal
 UNAVAILABLE = "Service unavailable: nothing was lost, try again in a moment."
 SERVER_NAME = "faults-web-server"  # its connections' application_name in pg_stat_activity
 
