@@ -76,6 +76,7 @@ class Running:
 
 @pytest.fixture(scope="module")
 def running(private_postgres):
+    """EnKash here, the app server and worker kept by `make run`'s loop, our businesses."""
     pg = private_postgres
     port = free_port()
     app_url = f"http://127.0.0.1:{port}"
