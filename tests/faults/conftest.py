@@ -1,7 +1,7 @@
 """Fault tests: processes on a PostgreSQL of their own, which they stop and start.
 
 The server is not the test run's shared one: stopping it must not cut the other
-tests' connections. It lives for the session, under `.data/` (not pytest's temporary
+tests' connections. It lives for the whole test run, under `.data/` (not pytest's temporary
 directory: a concurrent pytest run makes that unreadable to the server's own user).
 """
 
@@ -26,7 +26,7 @@ CLIENT_ID, CLIENT_SECRET = "faults-client", "faults-client-secret"
 
 @dataclass
 class PrivatePostgres:
-    """A PostgreSQL server this test session may stop and start at will."""
+    """A PostgreSQL server this test run may stop and start at will."""
 
     pgdata: Path
     url: str
