@@ -165,3 +165,20 @@ def test_a_late_result_never_overwrites_the_recorded_one(decide):
 
     message.refresh_from_db()
     assert (message.state, message.result, message.answered_at, message.error_code) == (*first, "")
+
+
+def test_the_sandbox_refuse_200_fault_refuses_inside_a_200(enkash, decide):
+    from b2bportal.network.sandbox.faults import FaultPlan
+
+    FaultPlan.parse("refuse_200=1").apply_to(enkash)
+    message = decide()
+
+    assert deliver(message.pk) == "failed"
+
+    assert [r.status for r in enkash.received] == [200]
+    message.refresh_from_db()
+    assert (message.state, message.error_code, message.error_detail) == (
+        State.FAILED,
+        "INVALID_FIELD",
+        "Refused by the sandbox",
+    )

@@ -12,6 +12,8 @@ a run can be repeated exactly. Written on the command line as
   before its read timeout (handled by the HTTP core, `server.py`).
 - refuse: a request of the app is refused at the door (4xx with errorCd), though
   it breaks no rule (handled by the HTTP core).
+- refuse_200: the same refusal inside an HTTP 200 (`response_code` 1, result
+  FAILURE), as a gateway that always answers 200 would send it.
 - fail: a request of the app is acknowledged, then its result says FAILURE, as a
   network whose downstream checks fail would.
 
@@ -22,7 +24,8 @@ The HTTP core (`server.py`) has its own `Faults` for answers to our calls;
 import random
 from dataclasses import dataclass, field, fields
 
-FAULT_NAMES = ("duplicate", "reorder", "delay", "lose", "error_5xx", "timeout", "refuse", "fail")
+FAULT_NAMES = ("duplicate", "reorder", "delay", "lose", "error_5xx", "timeout", "refuse",
+               "refuse_200", "fail")  # fmt: skip
 
 
 @dataclass
@@ -37,6 +40,7 @@ class FaultPlan:
     error_5xx: float = 0.0
     timeout: float = 0.0
     refuse: float = 0.0
+    refuse_200: float = 0.0
     fail: float = 0.0
     timeout_seconds: float = 20.0  # longer than our client's read timeout
     seed: int = 0
@@ -83,6 +87,7 @@ class FaultPlan:
         server.faults.set_rates(
             error=self.error_5xx,
             refusal=self.refuse,
+            refusal_200=self.refuse_200,
             slow=self.timeout,
             slow_seconds=self.timeout_seconds,
             seed=self.seed,

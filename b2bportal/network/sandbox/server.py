@@ -96,6 +96,7 @@ class Faults:
     delay: float = 0.0  # seconds slept before every answer
     error_rate: float = 0.0  # probability of a 5xx
     refusal_rate: float = 0.0  # probability of a 4xx refusal
+    refusal_200_rate: float = 0.0  # probability of a refusal inside an HTTP 200
     drop_rate: float = 0.0  # probability of closing the connection unanswered
     slow_rate: float = 0.0  # probability of sleeping `slow_seconds` before answering
     slow_seconds: float = 0.0
@@ -142,6 +143,7 @@ class Faults:
         *,
         error: float = 0.0,
         refusal: float = 0.0,
+        refusal_200: float = 0.0,
         drop: float = 0.0,
         slow: float = 0.0,
         slow_seconds: float = 0.0,
@@ -150,6 +152,7 @@ class Faults:
         """Random faults: each answer draws once against these probabilities (seeded)."""
         with self._lock:
             self.error_rate, self.refusal_rate, self.drop_rate = error, refusal, drop
+            self.refusal_200_rate = refusal_200
             self.slow_rate, self.slow_seconds = slow, slow_seconds
             if seed is not None:
                 self.seed = seed
@@ -161,6 +164,7 @@ class Faults:
             self._fail.clear()
             self.delay = 0.0
             self.error_rate = self.refusal_rate = self.drop_rate = self.slow_rate = 0.0
+            self.refusal_200_rate = 0.0
 
     def draw(self) -> tuple[str, int | None, SandboxRefusal | None, float]:
         """The fault for one request: (kind, status, detail, seconds to sleep first).
@@ -175,14 +179,14 @@ class Faults:
             roll = self._random.random()
             if self.slow_rate and self._random.random() < self.slow_rate:
                 sleep += self.slow_seconds
-            for kind, rate in (
-                ("drop", self.drop_rate),
-                ("error", self.error_rate),
-                ("refusal", self.refusal_rate),
+            for kind, rate, status in (
+                ("drop", self.drop_rate, None),
+                ("error", self.error_rate, 503),
+                ("refusal", self.refusal_rate, 400),
+                ("refusal", self.refusal_200_rate, 200),
             ):
                 if roll < rate:
-                    status = {"drop": None, "error": 503, "refusal": 400}[kind]
-                    refusal = SandboxRefusal("INVALID_FIELD", "Refused by the sandbox")
+                    refusal = SandboxRefusal("INVALID_FIELD", "Refused by the sandbox", "", status)
                     return kind, status, refusal if kind == "refusal" else None, sleep
                 roll -= rate
             return "", None, None, sleep
