@@ -225,3 +225,13 @@ def test_a_malformed_decision_is_refused_and_nothing_is_sent(received, api, body
     assert response["Content-Type"] == "application/json"
     assert decision_state(received) == before
     assert not OutboundMessage.objects.exists()
+
+
+def test_unknown_api_paths_are_json_with_debug_on_too(db, settings, api):
+    settings.DEBUG = True
+    response = APIClient().get("/api/nothing-here/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    # a known collection without its slash is still sent to it
+    redirect = APIClient().get("/api/invoices")
+    assert (redirect.status_code, redirect["Location"]) == (301, "/api/invoices/")
