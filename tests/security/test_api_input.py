@@ -235,3 +235,20 @@ def test_unknown_api_paths_are_json_with_debug_on_too(db, settings, api):
     # a known collection without its slash is still sent to it
     redirect = APIClient().get("/api/invoices")
     assert (redirect.status_code, redirect["Location"]) == (301, "/api/invoices/")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        ('{"username": "' + "a" * 3_000_000 + '"}', "application/json", 400),
+        ("username=auditor&password=x", "text/plain", 415),
+        (b"\xff\xfe\x00", "application/json", 400),
+        ("username=%00&password=x", "application/x-www-form-urlencoded", 400),
+    ],
+)
+def test_odd_bodies_on_the_token_endpoint_are_json_4xx(staff, body, content_type, status):
+    client = APIClient(raise_request_exception=False)
+    response = client.post("/api/auth/token/", body, content_type=content_type)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert "token" not in response.json()
