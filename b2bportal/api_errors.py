@@ -47,6 +47,12 @@ def page_not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
+def unknown_api_path(request, *args, **kwargs):
+    """Any other path under /api/: a JSON 404 even with DEBUG on (Django's debug 404 page
+    is HTML and replaces `page_not_found`)."""
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
 def server_error(request):
     if _is_api(request):
         return JsonResponse({"detail": "Server error."}, status=500)

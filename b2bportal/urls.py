@@ -1,9 +1,10 @@
 """Top-level URLs: the admin, our REST API with its schema and docs, and the EnKash paths."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from b2bportal.api_errors import unknown_api_path
 from b2bportal.health import healthz
 
 admin.site.site_header = admin.site.site_title = "B2B Portal"
@@ -23,4 +24,6 @@ urlpatterns = [
     path("api/", include("b2bportal.api")),
     path("", include("b2bportal.desk.urls")),
     path("", include("b2bportal.network.urls")),
+    # Last: only paths ending in "/", so /api/invoices still redirects to /api/invoices/.
+    re_path(r"^api/.*/$", unknown_api_path),
 ]

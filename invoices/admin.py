@@ -32,7 +32,6 @@ from unfold.contrib.filters.admin import (
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
-from b2bportal.admin_selection import WholeNumberSelectionMixin
 from b2bportal.desk.filters import AttentionFilter, OutstandingFilter
 from b2bportal.exports import FormulaSafeModelResource
 from b2bportal.network.handling import Rejected
@@ -191,7 +190,7 @@ class PendingFilter(YesNoFilter):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(WholeNumberSelectionMixin, ExportActionMixin, ModelAdmin):
+class InvoiceAdmin(ExportActionMixin, ModelAdmin):
     """Invoices we received and sent: the reviewer's desk."""
 
     resource_classes = [InvoiceResource]
@@ -698,7 +697,7 @@ class StatusChangeResource(FormulaSafeModelResource):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(WholeNumberSelectionMixin, ExportActionMixin, ModelAdmin):
+class StatusChangeAdmin(ExportActionMixin, ModelAdmin):
     """Every transition of every invoice, newest first: the auditor's trail, read-only."""
 
     resource_classes = [StatusChangeResource]

@@ -26,6 +26,8 @@ class IssuedTokenSerializer(serializers.Serializer):
 
 
 class LockedOutSerializer(serializers.Serializer):
+    """The 429 answer while a login is locked out (`code` is LOCKED_OUT)."""
+
     code = serializers.CharField()
     detail = serializers.CharField()
 

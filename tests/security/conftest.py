@@ -16,7 +16,7 @@ from tests.invoices.conftest import (  # noqa: F401  (fixtures shared with the i
 
 @pytest.fixture
 def api(staff):  # noqa: F811
-    """A REST client logged in as one of the demo users (session, no token)."""
+    """A REST client for one of the demo users, authenticated without a token."""
 
     def as_user(username):
         client = APIClient()

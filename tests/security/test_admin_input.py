@@ -1,5 +1,7 @@
 """Hostile input in the invoices admin: refused cleanly, never a 500."""
 
+import re
+
 import pytest
 
 from b2bportal.network.models import OutboundMessage
@@ -74,3 +76,29 @@ def test_no_admin_page_crashes_on_an_id_that_is_not_one(staff, login):
             url = f"/admin/{opts.app_label}/{opts.model_name}/abc/{view}/"
             answers[url] = superuser.get(url).status_code
     assert {url: code for url, code in answers.items() if code not in (302, 403, 404)} == {}
+
+
+def test_no_admin_action_crashes_on_a_selection_that_is_not_ids(staff, login):
+    from django.contrib import admin
+
+    superuser = login("admin")
+    superuser.raise_request_exception = False
+    answers = {}
+    for model in admin.site._registry:
+        opts = model._meta
+        changelist = f"/admin/{opts.app_label}/{opts.model_name}/"
+        page = superuser.get(changelist)
+        if page.status_code != 200:
+            continue
+        for action in re.findall(r'<option value="(\w+)"', page.content.decode()):
+            response = superuser.post(
+                changelist,
+                {
+                    "csrfmiddlewaretoken": csrf_of(page),
+                    "action": action,
+                    "_selected_action": ["abc"],
+                },
+            )
+            answers[f"{changelist} {action}"] = response.status_code
+    assert answers
+    assert {name: code for name, code in answers.items() if code >= 500} == {}

@@ -1,6 +1,7 @@
 """Hostile input on our REST API gets a 4xx in JSON naming what is wrong, never a 500."""
 
 import json
+from urllib.parse import quote
 
 import pytest
 from rest_framework.test import APIClient
@@ -158,3 +159,96 @@ def test_a_crash_inside_the_api_answers_json_500(db, settings):
     page = client.get("/admin-fault/")
     assert page.status_code == 500
     assert page["Content-Type"].startswith("text/html")
+
+
+HOSTILE_VALUES = [
+    "",
+    "\x00",
+    "%ED%BF%BF",
+    "1e999",
+    "-1e999",
+    "NaN",
+    "Infinity",
+    "9" * 5000,
+    "-" + "9" * 30,
+    "²",
+    "0000-00-00",
+    "9999-12-31T23:59:59+99:99",
+    "99999-01-01",
+    "' OR 1=1 --",
+    "[]",
+]
+INVOICE_FILTERS = [
+    "object_id", "status", "role", "buyer_b2b_id", "supplier_b2b_id", "supplier_gstin",
+    "buyer_gstin", "supplier_invoice_number", "business", "counterparty", "updated_after",
+    "updated_before", "invoice_date_from", "invoice_date_to", "due_date_from", "due_date_to",
+    "min_total", "max_total", "has_findings", "pending", "overdue", "limit", "offset",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", INVOICE_FILTERS)
+def test_no_filter_value_gets_a_500(received, api, name):
+    auditor = api("auditor")
+    auditor.raise_request_exception = False
+    answers = {}
+    for value in HOSTILE_VALUES:
+        query = value if value.startswith("%") else quote(value, safe="")
+        answers[value] = auditor.get(f"/api/invoices/?{name}={query}").status_code
+    assert {value: code for value, code in answers.items() if code not in (200, 400)} == {}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"response": "ACCEPT", "remarks": "ok", "version": 2**63},
+        {"response": "ACCEPT", "remarks": "ok", "version": 10**400},
+        {"response": "ACCEPT", "remarks": "ok", "version": "²"},
+        {"response": "ACCEPT", "remarks": "ok", "version": 1.5},
+        {"response": "ACCEPT", "remarks": "ok", "version": [1]},
+        {"response": "ACCEPT", "remarks": "ok\x00", "version": 1},
+        {"response": ["ACCEPT"], "remarks": "ok", "version": 1},
+        {"response": "ACCEPT", "remarks": {"a": 1}, "version": 1},
+        {"response": "ACCEPT", "remarks": "x" * 100_000, "version": 1},
+        [],
+        "ACCEPT",
+        None,
+    ],
+)
+def test_a_malformed_decision_is_refused_and_nothing_is_sent(received, api, body):
+    reviewer = api("reviewer")
+    reviewer.raise_request_exception = False
+    before = decision_state(received)
+    response = reviewer.post(
+        f"/api/invoices/{received.pk}/confirm/", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code in (400, 409), response.content
+    assert response["Content-Type"] == "application/json"
+    assert decision_state(received) == before
+    assert not OutboundMessage.objects.exists()
+
+
+def test_unknown_api_paths_are_json_with_debug_on_too(db, settings, api):
+    settings.DEBUG = True
+    response = APIClient().get("/api/nothing-here/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    # a known collection without its slash is still sent to it
+    redirect = APIClient().get("/api/invoices")
+    assert (redirect.status_code, redirect["Location"]) == (301, "/api/invoices/")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        ('{"username": "' + "a" * 3_000_000 + '"}', "application/json", 400),
+        ("username=auditor&password=x", "text/plain", 415),
+        (b"\xff\xfe\x00", "application/json", 400),
+        ("username=%00&password=x", "application/x-www-form-urlencoded", 400),
+    ],
+)
+def test_odd_bodies_on_the_token_endpoint_are_json_4xx(staff, body, content_type, status):
+    client = APIClient(raise_request_exception=False)
+    response = client.post("/api/auth/token/", body, content_type=content_type)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert "token" not in response.json()
