@@ -32,7 +32,7 @@ from unfold.contrib.filters.admin import (
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
-from b2bportal.desk.filters import AttentionFilter, OutstandingFilter
+from b2bportal.desk.filters import AttentionColumnMixin, AttentionFilter, OutstandingFilter
 from b2bportal.exports import FormulaSafeModelResource
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import InboundMessage, OutboundMessage
@@ -190,7 +190,7 @@ class PendingFilter(YesNoFilter):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ExportActionMixin, ModelAdmin):
+class InvoiceAdmin(AttentionColumnMixin, ExportActionMixin, ModelAdmin):
     """Invoices we received and sent: the reviewer's desk."""
 
     resource_classes = [InvoiceResource]
@@ -201,6 +201,7 @@ class InvoiceAdmin(ExportActionMixin, ModelAdmin):
         "role",
         "business",
         "status_badge",
+        "attention_column",  # beside the status: the first thing a reviewer must see
         "version",
         "invoice_date",
         "due_date",

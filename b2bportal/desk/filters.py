@@ -6,6 +6,9 @@ the documents it counted.
 """
 
 from django.contrib import admin
+from django.db.models import BooleanField, ExpressionWrapper
+from django.utils import timezone
+from unfold.decorators import display
 
 from .families import ATTENTION_REASONS, family_of, outstanding
 
@@ -42,3 +45,37 @@ class OutstandingFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.exclude(condition)
         return queryset
+
+
+class AttentionColumnMixin:
+    """A "needs attention" column for a family's admin list: why a row needs a person.
+
+    The reasons are computed in the list's own query, from the same conditions as the
+    filter and the home page (no query per row).
+    """
+
+    def get_queryset(self, request):
+        family = family_of(self.model)
+        now = timezone.now()
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                **{
+                    f"attention_{reason}": ExpressionWrapper(
+                        condition(family, now), output_field=BooleanField()
+                    )
+                    for reason, (_, condition) in ATTENTION_REASONS.items()
+                    if reason != "any"
+                }
+            )
+        )
+
+    @display(description="needs attention")
+    def attention_column(self, obj):
+        reasons = [
+            label
+            for reason, (label, _) in ATTENTION_REASONS.items()
+            if getattr(obj, f"attention_{reason}", False)
+        ]
+        return ", ".join(reasons) if reasons else "-"

@@ -30,20 +30,6 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
 
 
-@pytest.fixture(scope="package", autouse=True)
-def allow_orm_beside_playwright():
-    """Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    between page actions are still plain synchronous code. Only for these tests: the
-    variable must not reach the rest of the run (check --deploy refuses it)."""
-    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if before is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
-
-
 def pytest_collection_modifyitems(config, items):
     if CHROMIUM:
         return
@@ -53,8 +39,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="package", autouse=True)
+def orm_beside_playwright():
+    """Playwright's sync API keeps an event loop in this thread, so Django would refuse the
+    plain synchronous ORM calls the tests make between page actions. Allowed while this
+    package's tests run only: the variable must not leak into other tests' subprocesses
+    (`check --deploy` rejects it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="package")
+def browser(orm_beside_playwright):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -195,3 +195,27 @@ def test_overdue_at_the_network_follows_the_setting(login, make_invoice, setting
     assert listed(client, "/admin/invoices/invoice/?attention=any") == {
         waiting.supplier_invoice_number
     }
+
+
+def test_the_invoice_list_says_why_each_row_needs_attention(login, desk_day):
+    from django.contrib import admin
+
+    from invoices.models import Invoice
+
+    response = login("reviewer").get("/admin/invoices/invoice/")
+    column = admin.site._registry[Invoice].attention_column
+    shown = {obj.pk: column(obj) for obj in response.context["cl"].result_list}
+    by_name = {name: shown[invoice.pk] for name, invoice in desk_day.items()}
+    assert by_name == {
+        "clean": "-",
+        "failed": "Failed or refused",
+        "refused": "Failed or refused",
+        "overdue": "Overdue at the network",
+        "pending": "-",
+        "conflict": "Version conflict",
+        "due_soon": "-",
+        "accepted": "-",
+        "paid": "-",
+        "ours": "-",
+    }
+    assert "Version conflict" in response.content.decode()
