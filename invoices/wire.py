@@ -6,10 +6,13 @@ invoice; replies carry the network invoice. Both are read into one canonical
 
     object_id, version (objectVersion.newVersion or None), current_version, status,
     shape, the InvoiceContent fields, supplier/buyer address and contact, sections
-    (the less-used blocks as validated), items (InvoiceItem field values), raw.
+    (the less-used blocks as validated), items (InvoiceItem field values), raw;
+    besides them: wire_paths (where each number came from, to name a field too large
+    for its column), arrival_findings (lines unreadable, taxes not stated, totals
+    changed by rounding) and, for the internal shape, enkash_id and enkash_details.
 
-Internal -> canonical: nbblInvoiceId -> objectId, supplierInvoiceNo (or invoiceNumber)
--> supplierInvoiceNumber, supplierInvoiceDate (or invoiceDate) -> invoice date,
+Internal -> canonical: nbblInvoiceId (else `ENKASH-<id>` until the network numbers
+it) -> objectId, supplierInvoiceNo (or invoiceNumber, ...) -> supplierInvoiceNumber, supplierInvoiceDate (or invoiceDate) -> invoice date,
 dueDate -> due date, totalAmount (taxes included) -> total value, cgst/sgst/igst ->
 taxes, invoiceAmount (before taxes; else total minus taxes) -> assessable value,
 nbblInvoiceStatus -> status, nbblInvoiceItems -> items. The internal shape names the
