@@ -6,11 +6,15 @@ invoice; replies carry the network invoice. Both are read into one canonical
 
     object_id, version (objectVersion.newVersion or None), current_version, status,
     shape, the InvoiceContent fields, supplier/buyer address and contact, sections
-    (the less-used blocks as validated), items (InvoiceItem field values), raw.
+    (the less-used blocks as validated), items (InvoiceItem field values), raw;
+    besides them: wire_paths (where each number came from, to name a field too large
+    for its column), arrival_findings (lines unreadable, taxes not stated, totals
+    changed by rounding) and, for the internal shape, enkash_id and enkash_details.
 
-Internal -> canonical: nbblInvoiceId -> objectId, supplierInvoiceNo (or invoiceNumber)
--> supplierInvoiceNumber, supplierInvoiceDate (or invoiceDate) -> invoice date,
-dueDate -> due date, totalAmount (taxes included) -> total value, cgst/sgst/igst ->
+Internal -> canonical: nbblInvoiceId (else `ENKASH-<id>` until the network numbers
+it) -> objectId, supplierInvoiceNo (or invoiceNumber, ...) -> supplierInvoiceNumber,
+supplierInvoiceDate (or invoiceDate) -> invoice date, dueDate -> due date,
+totalAmount (taxes included) -> total value, cgst/sgst/igst ->
 taxes, invoiceAmount (before taxes; else total minus taxes) -> assessable value,
 nbblInvoiceStatus -> status, nbblInvoiceItems -> items. The internal shape names the
 parties by B2B ID only: the service fills in what our party records know of them.
@@ -585,7 +589,8 @@ def _dates(validated: dict, at: str) -> tuple[datetime.date | None, datetime.dat
     days_path = f"{at}.advancePaymentDetails.creditDays"
     credit_days = read_count((validated.get("advancePaymentDetails") or {}).get("creditDays"),
                              days_path)  # fmt: skip
-    if due_date is None and invoice_date and credit_days:
+    # Only a positive count makes a due date (a negative one is kept as sent, no more).
+    if due_date is None and invoice_date and credit_days and credit_days > 0:
         due_date = add_days(invoice_date, credit_days, start_path=start_path, days_path=days_path)
     return invoice_date, due_date
 
