@@ -193,8 +193,6 @@ def reprocess(record: InboundMessage) -> InboundMessage:
         raise ValueError(
             f"{record} is {record.outcome}; only failed, awaiting or interrupted ones are redone"
         )
-    if record.body_pruned_at is not None:  # never: only answered messages are pruned
-        raise ValueError(f"{record} has no body any more")
     _check_and_process(record, ROUTES[record.path], record.headers, bytes(record.body),
                        via="reprocess")  # fmt: skip
     return record
@@ -212,18 +210,14 @@ def _check_and_process(
     history = list(record.history)
     try:
         parsed = parse(route, headers, body)
+        _identify(record, route, headers, parsed)
+        # Saved with the outcome, in the processing transaction: one write less per message.
+        record.fingerprint = fingerprint(route.path, headers, body)
     except EnvelopeError as refused:
         status, reply = envelope.error(refused.code, refused.detail, refused.field)
         _close(record, Outcome.INVALID, status, reply, code=refused.code,
                detail=refused.detail, field=refused.field, via=via)  # fmt: skip
         return
-    except Exception as exc:
-        _fail(record, history, exc, via)
-        return
-    try:
-        _identify(record, route, headers, parsed)
-        # Saved with the outcome, in the processing transaction: one write less per message.
-        record.fingerprint = fingerprint(route.path, headers, body)
     except Exception as exc:
         _fail(record, history, exc, via)
         return
