@@ -8,6 +8,7 @@ ROLES: dict[str, list[str]] = {
     # Reads everything and exports; changes nothing.
     "Auditor": [
         "network.view_inboundmessage",
+        "network.view_inboundrejection",
         "network.view_outboundmessage",
         "network.view_deliveryattempt",
         "parties.view_business",

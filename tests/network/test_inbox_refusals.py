@@ -106,3 +106,19 @@ def test_the_admin_lists_refusals_read_only(admin_client, post_webhook):
 def test_the_token_header_is_never_kept(post_webhook):
     post_webhook(PO_SEND, minimal_body(PO_SEND), token=WEBHOOK_TOKEN + "-wrong")
     assert WEBHOOK_TOKEN not in str(list(InboundRejection.objects.values()))
+
+
+def test_the_auditor_reads_refusals_and_the_reviewer_does_not(client, post_webhook, settings):
+    from django.contrib.auth import get_user_model
+
+    from b2bportal.staff.services import create_demo_accounts
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    create_demo_accounts()
+    post_webhook(PO_SEND, b"{}", token="no")
+    users = get_user_model().objects
+
+    client.force_login(users.get(username="auditor"))
+    assert client.get("/admin/network/inboundrejection/").status_code == 200
+    client.force_login(users.get(username="reviewer"))
+    assert client.get("/admin/network/inboundrejection/").status_code == 403
