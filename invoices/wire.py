@@ -589,8 +589,8 @@ def _dates(validated: dict, at: str) -> tuple[datetime.date | None, datetime.dat
     days_path = f"{at}.advancePaymentDetails.creditDays"
     credit_days = read_count((validated.get("advancePaymentDetails") or {}).get("creditDays"),
                              days_path)  # fmt: skip
-    # Only a positive count makes a due date (a negative one is kept as sent, no more).
-    if due_date is None and invoice_date and credit_days and credit_days > 0:
+    # A negative count makes a due date before the invoice date: a finding, not a refusal.
+    if due_date is None and invoice_date and credit_days:
         due_date = add_days(invoice_date, credit_days, start_path=start_path, days_path=days_path)
     return invoice_date, due_date
 
