@@ -24,7 +24,7 @@ def free_port() -> int:
 
 def wait_until_answers(
     url: str,
-    timeout: float = 60.0,
+    timeout: float = 120.0,
     *,
     interval: float = 0.5,
     process: subprocess.Popen | None = None,
