@@ -73,6 +73,13 @@ class Business(PartyFields):
     class Meta:
         ordering = ["legal_name", "b2b_id"]
         verbose_name_plural = "businesses"
+        # The check in validation names the holder; this makes two registrations at
+        # the same moment impossible too.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gstin"], condition=~models.Q(gstin=""), name="business_gstin_once"
+            )
+        ]
 
     @classmethod
     def holder_of_gstin(cls, gstin: str, exclude_pk=None) -> str | None:

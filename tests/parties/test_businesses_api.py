@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.db import IntegrityError, transaction
 from rest_framework.test import APIClient
 
 from b2bportal.access.services import issue_token
@@ -217,3 +218,18 @@ def test_the_admin_refuses_control_characters_and_a_registered_gstin(staff, clie
     assert errors["address"] == ["address.line1: control character U+0000."]
     assert errors["gstin"] == ["GSTIN already registered for NASHIKAGRO.B2B.01."]
     assert list(Business.objects.all()) == [existing]
+
+
+def test_the_database_holds_a_gstin_once_even_past_the_check(db):
+    # Two registrations at the same moment both pass the check; the constraint stops one.
+    gstin = make_gstin("27", "AAECN4455P")
+    Business.objects.create(b2b_id="NASHIKAGRO.B2B.01", gstin=gstin)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Business.objects.create(b2b_id="NASHIKAGRO.B2B.02", gstin=gstin)
+    Business.objects.create(b2b_id="NOGSTIN.B2B.01", gstin="")
+    Business.objects.create(b2b_id="NOGSTIN.B2B.02", gstin="")
+    assert list(Business.objects.order_by("b2b_id").values_list("b2b_id", flat=True)) == [
+        "NASHIKAGRO.B2B.01",
+        "NOGSTIN.B2B.01",
+        "NOGSTIN.B2B.02",
+    ]
