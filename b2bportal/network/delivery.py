@@ -41,9 +41,9 @@ from django.utils import timezone
 from . import envelope, registry
 from .client import ClientConfig, Exchange, envelope_refusal, get_client
 from .handling import Inbound, Rejected
+from .jobs import DELIVER_TASK, defer_delivery, delivery_lock
 from .messages import ACTIONS_BY_NAME, ROUTES
 from .models import INTERRUPTED, DeliveryAttempt, OutboundMessage
-from .tasks import DELIVER_TASK, defer_delivery, delivery_lock
 
 logger = logging.getLogger(__name__)
 State = OutboundMessage.State

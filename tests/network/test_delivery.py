@@ -13,8 +13,8 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from b2bportal.network import outbox
 from b2bportal.network.delivery import deliver, requeue_stranded, retry_delay
+from b2bportal.network.jobs import DELIVER_TASK
 from b2bportal.network.models import DeliveryAttempt, OutboundMessage
-from b2bportal.network.tasks import DELIVER_TASK
 from tests.live import wait_until
 
 from .conftest import CONFIRM_PATH, confirmation_body
