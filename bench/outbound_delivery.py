@@ -171,7 +171,7 @@ def main() -> int:
         ENKASH_CONNECT_TIMEOUT="2",
         ENKASH_READ_TIMEOUT="5",
     )
-    from b2bportal.network.sandbox.server import SandboxServer
+    from b2bportal.sandbox.server import SandboxServer
 
     sandbox = SandboxServer(client_id=CLIENT_ID, client_secret=CLIENT_SECRET).start()
     env["ENKASH_BASE_URL"] = sandbox.url

@@ -140,7 +140,7 @@ def confirmation_body(object_id: str = "INV" + "C0FFEE" * 5 + "AB", version: int
 @pytest.fixture
 def enkash(settings):
     """A sandbox EnKash on a free port, our settings pointing at it, short timeouts."""
-    from b2bportal.network.sandbox.server import SandboxServer
+    from b2bportal.sandbox.server import SandboxServer
 
     server = SandboxServer(client_id=OUTBOUND_CLIENT_ID, client_secret=OUTBOUND_CLIENT_SECRET)
     server.start()
