@@ -9,8 +9,11 @@ from b2bportal.network.handling import Reply
 from b2bportal.network.messages import REQUEST, ROUTES
 from tests.live import database_url
 
+from .message_types import TEST_SEND
+
 WEBHOOK_TOKEN = "inbox-test-token-5f1c"
-PO_SEND = "/api/v0/purchase-order/req-send"  # no handler app owns purchase orders yet
+# The tests' own message type (registered on import), which no app handles.
+WIDGET_SEND = TEST_SEND.request_path
 
 
 def minimal_body(path: str, **extra) -> dict:
