@@ -2,14 +2,15 @@
 
 `deliver(message_id)` is what the worker's job runs:
 
-1. In a short transaction it locks the OutboundMessage. A message that is already
-   sent, answered or failed is left alone. One marked SENDING less than a call's
-   length ago may be mid-call in another worker: the job comes back when that call
-   must have ended. Otherwise it is marked SENDING (attempt counted), its
-   DeliveryAttempt is written (start, request), and both are committed.
+1. It claims the OutboundMessage in one statement under the row's lock. A message that
+   is already sent, answered or failed is left alone. One marked SENDING less than a
+   call's length ago may be mid-call in another worker: the job comes back when that
+   call must have ended. Otherwise it is marked SENDING (attempt counted), and its
+   DeliveryAttempt is written (start, request); both are committed before the call.
 2. It POSTs outside any transaction (no row lock or connection held during the call).
-3. In a second short transaction it completes the attempt (one more per 401 repeat)
-   and decides: a 2xx whose envelope accepts (`client.envelope_refusal`) -> SENT (the
+3. It completes the attempt (one more per 401 repeat) and decides (an accepted call
+   of a message still SENDING in one statement, anything else in a short transaction
+   under the row lock): a 2xx whose envelope accepts (`client.envelope_refusal`) -> SENT (the
    ack payload kept, an id it returns kept in `network_message_id`); a 4xx, or a 2xx
    that refuses or is not the envelope -> FAILED, final, shown to staff (408/425/429
    excepted); no answer or 5xx -> PENDING with the next job scheduled after an
