@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
     "axes",
     "b2bportal.network",
+    "b2bportal.sandbox",
     "b2bportal.parties",
     "b2bportal.access",
     "b2bportal.staff",

@@ -43,8 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from b2bportal.network import envelope  # noqa: E402  (pure functions, no Django)
-from b2bportal.network.sandbox.webhooks import auth_headers  # noqa: E402
 from b2bportal.processes import free_port, stop_processes, wait_until_answers  # noqa: E402
+from b2bportal.sandbox.webhooks import auth_headers  # noqa: E402
 
 BENCH_DB = "b2bportal_bench_inbox"
 TOKEN = "bench-webhook-token-" + "q" * 20

@@ -2,14 +2,15 @@
 
 `deliver(message_id)` is what the worker's job runs:
 
-1. In a short transaction it locks the OutboundMessage. A message that is already
-   sent, answered or failed is left alone. One marked SENDING less than a call's
-   length ago may be mid-call in another worker: the job comes back when that call
-   must have ended. Otherwise it is marked SENDING (attempt counted), its
-   DeliveryAttempt is written (start, request), and both are committed.
+1. It claims the OutboundMessage in one statement under the row's lock. A message that
+   is already sent, answered or failed is left alone. One marked SENDING less than a
+   call's length ago may be mid-call in another worker: the job comes back when that
+   call must have ended. Otherwise it is marked SENDING (attempt counted), and its
+   DeliveryAttempt is written (start, request); both are committed before the call.
 2. It POSTs outside any transaction (no row lock or connection held during the call).
-3. In a second short transaction it completes the attempt (one more per 401 repeat)
-   and decides: a 2xx whose envelope accepts (`client.envelope_refusal`) -> SENT (the
+3. It completes the attempt (one more per 401 repeat) and decides (an accepted call
+   of a message still SENDING in one statement, anything else in a short transaction
+   under the row lock): a 2xx whose envelope accepts (`client.envelope_refusal`) -> SENT (the
    ack payload kept, an id it returns kept in `network_message_id`); a 4xx, or a 2xx
    that refuses or is not the envelope -> FAILED, final, shown to staff (408/425/429
    excepted); no answer or 5xx -> PENDING with the next job scheduled after an
@@ -28,6 +29,7 @@ That is the only case of a repeat at HTTP level; two live workers never send one
 message at once (row lock + state, and one procrastinate lock per message).
 """
 
+import json
 import logging
 import random
 import time
@@ -35,15 +37,15 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import envelope, registry
 from .client import ClientConfig, Exchange, envelope_refusal, get_client
 from .handling import Inbound, Rejected
+from .jobs import DELIVER_TASK, defer_delivery, delivery_lock
 from .messages import ACTIONS_BY_NAME, ROUTES
 from .models import INTERRUPTED, DeliveryAttempt, OutboundMessage
-from .tasks import DELIVER_TASK, defer_delivery, delivery_lock
 
 logger = logging.getLogger(__name__)
 State = OutboundMessage.State
@@ -52,6 +54,38 @@ State = OutboundMessage.State
 ACK_ID_KEYS = ("msgId", "messageId", "ackId", "refId", "id")
 # Longest errorDtl kept from an answer (the wire's `resp.errorDtl` limit).
 ERROR_DETAIL_MAX = 2000
+
+
+# The fast path's statements (see `deliver`); each one round trip, atomic on its own.
+CLAIM_SQL = """
+UPDATE network_outboundmessage AS claimed SET
+    state = %(sending)s, attempt_count = claimed.attempt_count + 1,
+    next_attempt_at = NULL, updated_at = %(now)s,
+    retry_until = COALESCE(claimed.retry_until, %(horizon)s)
+FROM (SELECT id, state FROM network_outboundmessage WHERE id = %(id)s FOR UPDATE) AS before
+WHERE claimed.id = before.id
+  AND (before.state = %(pending)s
+       OR (before.state = %(sending)s AND claimed.updated_at <= %(stale)s))
+RETURNING claimed.path, claimed.body, claimed.req_msg_id, before.state
+"""
+RECORD_SENT_SQL = """
+WITH sent AS (
+    UPDATE network_outboundmessage SET
+        state = %(sent)s, last_error = '', updated_at = %(now)s,
+        sent_at = COALESCE(sent_at, %(now)s), ack_payload = %(ack)s::jsonb,
+        network_message_id = CASE WHEN network_message_id = ''
+                                  THEN %(ack_id)s ELSE network_message_id END
+    WHERE id = %(message_id)s AND state = %(sending)s
+    RETURNING id
+)
+UPDATE network_deliveryattempt SET
+    started_at = %(started_at)s, url = %(url)s,
+    request_headers = %(request_headers)s::jsonb, request_body = %(request_body)s,
+    status_code = %(status_code)s, response_body = %(response_body)s,
+    latency_ms = %(latency_ms)s, error = %(error)s, completed_at = %(completed_at)s
+WHERE id = %(attempt_id)s AND EXISTS (SELECT 1 FROM sent)
+RETURNING id
+"""
 
 
 class RetryRefused(Exception):
@@ -69,8 +103,70 @@ def retry_delay(attempt: int) -> float:
 
 
 def deliver(message_id: int) -> str:
-    """Deliver one OutboundMessage (the worker's job); returns what happened, for logs."""
+    """Deliver one OutboundMessage (the worker's job); returns what happened, for logs.
+
+    The bookkeeping is a few single statements, each atomic on its own, because at
+    hundreds of deliveries a second the round trips to PostgreSQL are what costs: the
+    claim (one UPDATE ... RETURNING), the attempt (one INSERT), both committed before
+    the call, then the outcome of an accepted call (one statement completing the
+    attempt and marking the message SENT). Anything out of the ordinary (a message
+    busy, missing or done; a refusal; a retry) takes the locked path below.
+    """
     now = timezone.now()
+    message, was_sending = _claim(message_id, now)
+    if message is None:
+        return _not_claimed(message_id, now)
+    if was_sending:
+        # The worker that marked it SENDING died mid-call: say so on its attempt.
+        DeliveryAttempt.objects.filter(message_id=message.pk, completed_at=None).update(
+            completed_at=now, error=INTERRUPTED
+        )
+    # Written before the call: a worker killed during the call leaves this attempt
+    # behind, open, instead of no trace at all. (Killed between the claim and this
+    # insert, it leaves a SENDING message with no attempt and no call made: the job
+    # comes back after the call budget, as for any SENDING message.)
+    attempt = DeliveryAttempt.objects.create(
+        message_id=message.pk,
+        started_at=now,
+        **_config().planned_request(message.path, message.body, message.req_msg_id),
+    )
+    exchange = _post(message)
+    if exchange.accepted and exchange.previous is None and _record_sent(message, attempt.pk,
+                                                                       exchange):  # fmt: skip
+        return "sent"
+    return _record_outcome(message.pk, attempt.pk, exchange)
+
+
+def _claim(message_id: int, now) -> tuple[OutboundMessage | None, bool]:
+    """Mark the message SENDING (attempt counted) if it may be sent now, in one statement.
+
+    A PENDING message may; a SENDING one only when it was marked longer than a call's
+    length ago (its worker died mid-call). Returns the message (id, path, body,
+    reqMsgId) and whether it was SENDING, or (None, False) when it may not be sent now.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CLAIM_SQL,
+            {
+                "id": message_id,
+                "now": now,
+                "sending": State.SENDING,
+                "pending": State.PENDING,
+                "stale": now - timedelta(seconds=_call_budget()),
+                "horizon": now + timedelta(seconds=settings.ENKASH_RETRY_HORIZON_SECONDS),
+            },
+        )  # fmt: skip
+        row = cursor.fetchone()
+    if row is None:
+        return None, False
+    path, body, req_msg_id, state_before = row
+    body = json.loads(body) if isinstance(body, str) else body
+    message = OutboundMessage(pk=message_id, path=path, body=body, req_msg_id=req_msg_id)
+    return message, state_before == State.SENDING
+
+
+def _not_claimed(message_id: int, now) -> str:
+    """Why a message could not be claimed: missing, done, or busy in another worker."""
     with transaction.atomic():
         message = OutboundMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None:
@@ -78,29 +174,40 @@ def deliver(message_id: int) -> str:
         if message.state not in (State.PENDING, State.SENDING):
             return "already " + message.state
         if message.state == State.SENDING:
+            # One marked SENDING less than a call's length ago may be mid-call in
+            # another worker: come back when that call must have ended.
             busy_until = message.updated_at + timedelta(seconds=_call_budget())
-            if busy_until > now:
-                defer_delivery(message.pk, schedule_at=busy_until)
-                return "busy"
-            # The worker that marked it SENDING died mid-call: say so on its attempt.
-            message.attempts.filter(completed_at=None).update(completed_at=now, error=INTERRUPTED)
-        message.state = State.SENDING
-        message.attempt_count += 1
-        message.next_attempt_at = None
-        message.retry_until = message.retry_until or now + timedelta(
-            seconds=settings.ENKASH_RETRY_HORIZON_SECONDS
-        )
-        message.save(update_fields=["state", "attempt_count", "next_attempt_at", "retry_until",
-                                    "updated_at"])  # fmt: skip
-        # Committed with SENDING, before the call: a worker killed during the call
-        # leaves this attempt behind, open, instead of no trace at all.
-        attempt = DeliveryAttempt.objects.create(
-            message=message,
-            started_at=now,
-            **_config().planned_request(message.path, message.body, message.req_msg_id),
-        )
-    exchange = _post(message)
-    return _record_outcome(message.pk, attempt.pk, exchange)
+            defer_delivery(message.pk, schedule_at=max(busy_until, now))
+            return "busy"
+    # PENDING again between the claim and this look (staff retried it): try once more.
+    return deliver(message_id)
+
+
+def _record_sent(message: OutboundMessage, attempt_id: int, exchange: Exchange) -> bool:
+    """An accepted call's outcome in one statement: attempt completed, message SENT.
+
+    Only while the message is still SENDING; False (nothing written) otherwise, and
+    the locked path records it (the network's result may have overtaken the ack).
+    """
+    now = timezone.now()
+    fields = _attempt_fields(exchange, now)
+    ack_id = _ack_id(exchange.payload, message.req_msg_id) or ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            RECORD_SENT_SQL,
+            {
+                **fields,
+                "request_headers": json.dumps(fields["request_headers"]),
+                "now": now,
+                "sent": State.SENT,
+                "sending": State.SENDING,
+                "ack": json.dumps(exchange.payload),
+                "ack_id": ack_id,
+                "message_id": message.pk,
+                "attempt_id": attempt_id,
+            },
+        )  # fmt: skip
+        return cursor.fetchone() is not None
 
 
 def _config() -> ClientConfig:
@@ -221,13 +328,20 @@ def _fail(message: OutboundMessage) -> None:
 def _store_ack(message: OutboundMessage, exchange: Exchange, now) -> None:
     message.sent_at = message.sent_at or now
     message.ack_payload = exchange.payload
-    inner = (exchange.payload or {}).get("payload")
-    if isinstance(inner, dict) and not message.network_message_id:
-        for key in ACK_ID_KEYS:
-            value = inner.get(key)
-            if isinstance(value, str | int) and str(value) and str(value) != message.req_msg_id:
-                message.network_message_id = str(value)[:100]
-                break
+    if not message.network_message_id:
+        message.network_message_id = _ack_id(exchange.payload, message.req_msg_id) or ""
+
+
+def _ack_id(payload: dict | None, req_msg_id: str) -> str | None:
+    """EnKash's own id for our request, when its ack's payload carries one."""
+    inner = (payload or {}).get("payload")
+    if not isinstance(inner, dict):
+        return None
+    for key in ACK_ID_KEYS:
+        value = inner.get(key)
+        if isinstance(value, str | int) and str(value) and str(value) != req_msg_id:
+            return str(value)[:100]
+    return None
 
 
 def _error_block(exchange: Exchange) -> dict:

@@ -90,7 +90,7 @@ ACTIONS: tuple[Action, ...] = (
            needs_b2b_ids=False),
 )  # fmt: skip
 
-ACTIONS_BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
+ACTIONS_BY_NAME: dict[str, Action] = {}
 
 
 @dataclass(frozen=True)
@@ -107,9 +107,26 @@ class Route:
 
 
 ROUTES: dict[str, Route] = {}
-for _action in ACTIONS:
-    ROUTES[_action.request_path] = Route(_action.request_path, _action, REQUEST)
-    if _action.result_path:
-        ROUTES[_action.result_path] = Route(_action.result_path, _action, RESULT)
+MESSAGE_TYPES: list[str] = []
 
-MESSAGE_TYPES: tuple[str, ...] = tuple(route.message_type for route in ROUTES.values())
+
+def register(action: Action) -> None:
+    """Add `action` to the catalogue: its request and result paths are served from now on.
+
+    EnKash's actions are registered below. Another caller is the test suite, which
+    registers a message type of its own that no app will ever handle; the webhook
+    view finds a path registered after the URLs were built (see `views.unknown_path`).
+    """
+    if action.name in ACTIONS_BY_NAME:
+        raise ValueError(f"action {action.name!r} is already in the catalogue")
+    ACTIONS_BY_NAME[action.name] = action
+    routes = [Route(action.request_path, action, REQUEST)]
+    if action.result_path:
+        routes.append(Route(action.result_path, action, RESULT))
+    for route in routes:
+        ROUTES[route.path] = route
+        MESSAGE_TYPES.append(route.message_type)
+
+
+for _action in ACTIONS:
+    register(_action)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from . import registry
 from .auth import header
 from .handling import Inbound, Reply
+from .jobs import defer_delivery
 from .messages import ACTIONS_BY_NAME, RESULT, ROUTES
 from .models import InboundMessage, OutboundMessage, new_req_msg_id
 from .wire import carried_req_msg_id
@@ -53,8 +54,6 @@ def enqueue(
         created_by=created_by,
     )
     # Deferred on Django's connection: the job commits or rolls back with the decision.
-    from .tasks import defer_delivery
-
     defer_delivery(message.pk)
     return message
 

@@ -11,7 +11,7 @@ fresh connection pool. Only SIGTERM or SIGINT end it: the running jobs are finis
 first, as procrastinate's own worker does.
 
 Jobs a stopped worker left "doing" are put back in the queue by the recovery task
-(network.tasks.recover_outbound), once that worker's heartbeat is old enough.
+(`network.tasks.recover_outbound`), once that worker's heartbeat is old enough.
 """
 
 import asyncio

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from . import envelope, inbox
 from .inbox_schema import WebhookSchema
+from .messages import ROUTES
 
 logger = logging.getLogger(__name__)
 
@@ -83,5 +84,11 @@ webhook = transaction.non_atomic_requests(WebhookView.as_view())
 
 @csrf_exempt
 def unknown_path(request, *args, **kwargs):
-    """Any other path under /api/v0/: a 404 in the envelope, not an HTML page."""
+    """Any other path under /api/v0/: a 404 in the envelope, not an HTML page.
+
+    A path registered in the catalogue after the URLs were built (`messages.register`)
+    is served here by the webhook view.
+    """
+    if request.path in ROUTES:
+        return webhook(request, path=request.path)
     return _reply(*envelope.error("NOT_FOUND", f"no webhook at {request.path}"))

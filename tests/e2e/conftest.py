@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from b2bportal.network.sandbox.enkash import OfflineEnKash
-from b2bportal.network.sandbox.faults import FaultPlan
-from b2bportal.network.sandbox.scenarios import wait_until_healthy
 from b2bportal.processes import free_port, stop_processes
+from b2bportal.sandbox.enkash import OfflineEnKash
+from b2bportal.sandbox.faults import FaultPlan
+from b2bportal.sandbox.scenarios import wait_until_healthy
 from b2bportal.staff.services import DEMO_PASSWORD
 from tests.live import database_url
 

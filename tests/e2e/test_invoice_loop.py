@@ -8,10 +8,10 @@ import pytest
 
 from b2bportal.access.services import issue_token
 from b2bportal.network.models import InboundMessage, OutboundMessage
-from b2bportal.network.sandbox import payloads, scenarios
-from b2bportal.network.sandbox.data import COUNTERPARTIES, OUR_BUSINESSES
-from b2bportal.network.sandbox.faults import FaultPlan
 from b2bportal.parties.models import Business
+from b2bportal.sandbox import payloads, scenarios
+from b2bportal.sandbox.data import COUNTERPARTIES, OUR_BUSINESSES
+from b2bportal.sandbox.faults import FaultPlan
 from b2bportal.staff.services import create_demo_accounts
 from invoices.models import Invoice
 from invoices.services import create_invoice

@@ -36,10 +36,10 @@ import httpx
 import pytest
 
 from b2bportal import stack
-from b2bportal.network.sandbox import payloads, scenarios
-from b2bportal.network.sandbox.data import COUNTERPARTIES, OUR_BUSINESSES
-from b2bportal.network.sandbox.enkash import OfflineEnKash
 from b2bportal.processes import free_port, wait_until_answers
+from b2bportal.sandbox import payloads, scenarios
+from b2bportal.sandbox.data import COUNTERPARTIES, OUR_BUSINESSES
+from b2bportal.sandbox.enkash import OfflineEnKash
 from b2bportal.staff.services import DEMO_PASSWORD
 from tests.live import wait_until
 

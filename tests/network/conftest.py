@@ -9,8 +9,11 @@ from b2bportal.network.handling import Reply
 from b2bportal.network.messages import REQUEST, ROUTES
 from tests.live import database_url
 
+from .message_types import TEST_SEND
+
 WEBHOOK_TOKEN = "inbox-test-token-5f1c"
-PO_SEND = "/api/v0/purchase-order/req-send"  # no handler app owns purchase orders yet
+# The tests' own message type (registered on import), which no app handles.
+WIDGET_SEND = TEST_SEND.request_path
 
 
 def minimal_body(path: str, **extra) -> dict:
@@ -140,7 +143,7 @@ def confirmation_body(object_id: str = "INV" + "C0FFEE" * 5 + "AB", version: int
 @pytest.fixture
 def enkash(settings):
     """A sandbox EnKash on a free port, our settings pointing at it, short timeouts."""
-    from b2bportal.network.sandbox.server import SandboxServer
+    from b2bportal.sandbox.server import SandboxServer
 
     server = SandboxServer(client_id=OUTBOUND_CLIENT_ID, client_secret=OUTBOUND_CLIENT_SECRET)
     server.start()

@@ -8,12 +8,12 @@ import pytest
 from b2bportal.network import auth
 from b2bportal.network.models import InboundMessage, InboundRejection
 
-from .conftest import PO_SEND, WEBHOOK_TOKEN, minimal_body
+from .conftest import WEBHOOK_TOKEN, WIDGET_SEND, minimal_body
 
 pytestmark = pytest.mark.django_db
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-BODY = json.dumps(minimal_body(PO_SEND)).encode()
+BODY = json.dumps(minimal_body(WIDGET_SEND)).encode()
 
 
 def test_sign_matches_the_standard_webhooks_reference_vector():
@@ -42,7 +42,7 @@ def assert_refused(response, handler, reason):
     assert not InboundMessage.objects.exists()
     refusal = InboundRejection.objects.get()
     assert (refusal.path, refusal.source, refusal.reason, refusal.count) == (
-        PO_SEND, "127.0.0.1", reason, 1,
+        WIDGET_SEND, "127.0.0.1", reason, 1,
     )  # fmt: skip
     assert (refusal.last_size, bytes(refusal.last_first_bytes)) == (len(BODY), BODY[:200])
     assert handler.calls == []
@@ -64,15 +64,15 @@ def auth_meaning():
     ],
 )
 def test_a_missing_or_wrong_token_is_refused(post_webhook, handle, token, reason):
-    handler = handle("purchase_order.send")
-    response = post_webhook(PO_SEND, BODY, token=token)
+    handler = handle("test_widget.send")
+    response = post_webhook(WIDGET_SEND, BODY, token=token)
     assert_refused(response, handler, reason)
 
 
 def test_with_no_authentication_configured_every_webhook_is_refused(post_webhook, handle, settings):
     settings.ENKASH_WEBHOOK_TOKEN = ""
-    handler = handle("purchase_order.send")
-    response = post_webhook(PO_SEND, BODY, token="")
+    handler = handle("test_widget.send")
+    response = post_webhook(WIDGET_SEND, BODY, token="")
     assert_refused(response, handler, "no webhook authentication is configured")
 
 
@@ -85,21 +85,21 @@ def signing(settings, webhook_auth):
 @pytest.mark.parametrize("secret", [SECRET, "a raw secret string"])
 def test_a_valid_signature_is_accepted(post_webhook, handle, signing, secret):
     signing.ENKASH_WEBHOOK_SIGNING_SECRET = secret
-    handler = handle("purchase_order.send")
+    handler = handle("test_widget.send")
     headers = auth.signed_headers(secret, "msg_1", BODY)
 
-    response = post_webhook(PO_SEND, BODY, headers=headers)
+    response = post_webhook(WIDGET_SEND, BODY, headers=headers)
 
     assert response.status_code == 200
     assert len(handler.calls) == 1
 
 
 def test_one_valid_signature_among_several_is_enough(post_webhook, handle, signing):
-    handle("purchase_order.send")
+    handle("test_widget.send")
     headers = auth.signed_headers(SECRET, "msg_1", BODY)
     headers["webhook-signature"] = "v1,bm90IGl0 " + headers["webhook-signature"]
 
-    assert post_webhook(PO_SEND, BODY, headers=headers).status_code == 200
+    assert post_webhook(WIDGET_SEND, BODY, headers=headers).status_code == 200
 
 
 def signed(**changes):
@@ -131,30 +131,30 @@ def signed(**changes):
 def test_a_bad_missing_or_stale_signature_is_refused(
     post_webhook, handle, signing, make_headers, reason
 ):
-    handler = handle("purchase_order.send")
-    response = post_webhook(PO_SEND, BODY, headers=make_headers())
+    handler = handle("test_widget.send")
+    response = post_webhook(WIDGET_SEND, BODY, headers=make_headers())
     assert_refused(response, handler, reason)
 
 
 def test_a_signature_over_other_bytes_is_refused(post_webhook, handle, signing):
-    handler = handle("purchase_order.send")
+    handler = handle("test_widget.send")
     headers = auth.signed_headers(SECRET, "msg_1", BODY + b" ")
-    assert_refused(post_webhook(PO_SEND, BODY, headers=headers), handler,
+    assert_refused(post_webhook(WIDGET_SEND, BODY, headers=headers), handler,
                    "webhook-signature does not match")  # fmt: skip
 
 
 def test_with_a_secret_the_token_is_still_required(post_webhook, handle, signing):
-    handler = handle("purchase_order.send")
+    handler = handle("test_widget.send")
     headers = auth.signed_headers(SECRET, "msg_1", BODY)
-    assert_refused(post_webhook(PO_SEND, BODY, headers=headers, token="nope"), handler,
+    assert_refused(post_webhook(WIDGET_SEND, BODY, headers=headers, token="nope"), handler,
                    "X-Webhook-Token missing or wrong")  # fmt: skip
 
 
 def test_a_signing_secret_alone_is_enough_configuration(post_webhook, handle, signing):
     signing.ENKASH_WEBHOOK_TOKEN = ""
-    handle("purchase_order.send")
+    handle("test_widget.send")
     headers = auth.signed_headers(SECRET, "msg_1", BODY)
-    assert post_webhook(PO_SEND, BODY, headers=headers, token=None).status_code == 200
+    assert post_webhook(WIDGET_SEND, BODY, headers=headers, token=None).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -162,23 +162,23 @@ def test_a_signing_secret_alone_is_enough_configuration(post_webhook, handle, si
 )
 def test_a_listed_source_address_is_accepted(post_webhook, handle, settings, allowed):
     settings.ENKASH_WEBHOOK_ALLOWED_IPS = allowed
-    handle("purchase_order.send")
-    assert post_webhook(PO_SEND, BODY).status_code == 200
+    handle("test_widget.send")
+    assert post_webhook(WIDGET_SEND, BODY).status_code == 200
 
 
 @pytest.mark.parametrize("allowed", [["10.0.0.0/8"], ["127.0.0.2"], ["::1"]])
 def test_a_foreign_source_address_is_refused(post_webhook, handle, settings, allowed):
     settings.ENKASH_WEBHOOK_ALLOWED_IPS = allowed
-    handler = handle("purchase_order.send")
-    response = post_webhook(PO_SEND, BODY)
+    handler = handle("test_widget.send")
+    response = post_webhook(WIDGET_SEND, BODY)
     assert_refused(response, handler, "source address not allowed")
 
 
 def test_a_refused_delivery_does_not_count_as_the_message_for_duplicates(post_webhook, handle):
-    handler = handle("purchase_order.send")
-    assert post_webhook(PO_SEND, BODY, token="wrong").status_code == 401
+    handler = handle("test_widget.send")
+    assert post_webhook(WIDGET_SEND, BODY, token="wrong").status_code == 401
 
-    assert post_webhook(PO_SEND, BODY).status_code == 200
+    assert post_webhook(WIDGET_SEND, BODY).status_code == 200
 
     assert len(handler.calls) == 1
     assert InboundMessage.objects.filter(outcome="processed").count() == 1

@@ -13,8 +13,8 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from b2bportal.network import outbox
 from b2bportal.network.delivery import deliver, requeue_stranded, retry_delay
+from b2bportal.network.jobs import DELIVER_TASK
 from b2bportal.network.models import DeliveryAttempt, OutboundMessage
-from b2bportal.network.tasks import DELIVER_TASK
 from tests.live import wait_until
 
 from .conftest import CONFIRM_PATH, confirmation_body
@@ -66,6 +66,28 @@ def test_delivery_posts_once_and_records_the_ack(enkash, decide):
     # Run again (a duplicate job): nothing more is sent.
     assert deliver(message.pk) == "already sent"
     assert len(enkash.received) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_accepted_call_costs_three_statements(enkash, decide):
+    """Claim, attempt, outcome: each one statement, committed on its own (no BEGIN/COMMIT)."""
+    from django.test.utils import CaptureQueriesContext
+
+    message = decide()
+    get_token_first = deliver(decide(confirmation_body("INV" + "B0" * 16)).pk)  # token fetched
+
+    with CaptureQueriesContext(connection) as queries:
+        assert deliver(message.pk) == "sent"
+
+    assert get_token_first == "sent"
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["UPDATE", "INSERT", "WITH"]
+    message.refresh_from_db()
+    assert (message.state, message.attempt_count, message.last_error) == (State.SENT, 1, "")
+    assert message.network_message_id == message.ack_payload["payload"]["msgId"]
+    [attempt] = message.attempts.all()
+    assert (attempt.status_code, attempt.error) == (200, "")
+    assert attempt.completed_at is not None
+    assert [r.req_msg_id for r in enkash.received].count(message.req_msg_id) == 1
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from b2bportal.network.handling import Rejected, Reply
 from b2bportal.network.messages import REQUEST, RESULT, ROUTES
 from b2bportal.network.models import InboundMessage, OutboundMessage
 
-from .conftest import PO_SEND, RecordingHandler, minimal_body
+from .conftest import WIDGET_SEND, RecordingHandler, minimal_body
 
 pytestmark = pytest.mark.django_db
 Outcome = InboundMessage.Outcome
@@ -113,15 +113,15 @@ MALFORMED = [
     (b'{"a": "\\u0000"}', "application/json", 400, "INVALID_JSON", "a"),
     (b'{"a": "\xff\xfe"}', "application/json", 400, "INVALID_JSON", ""),
     (b"[" * 100_000 + b"]" * 100_000, "application/json", 400, "INVALID_JSON", ""),
-    (b'{"purchaseOrder": {}}', "application/json", 400, "MISSING_FIELD", "b2bIds"),
-    (b'{"b2bIds": {}, "purchaseOrder": "x"}', "application/json", 400, "INVALID_FIELD",
-     "purchaseOrder"),
-    (b'{"b2bIds": {}, "purchaseOrder": null}', "application/json", 400, "MISSING_FIELD",
-     "purchaseOrder"),
-    (b'{"b2bIds": {}, "purchaseOrder": {}}', "text/plain", 415, "UNSUPPORTED_MEDIA_TYPE", ""),
-    (b'{"b2bIds": {}, "purchaseOrder": {}}', "application/x-www-form-urlencoded", 415,
+    (b'{"widget": {}}', "application/json", 400, "MISSING_FIELD", "b2bIds"),
+    (b'{"b2bIds": {}, "widget": "x"}', "application/json", 400, "INVALID_FIELD",
+     "widget"),
+    (b'{"b2bIds": {}, "widget": null}', "application/json", 400, "MISSING_FIELD",
+     "widget"),
+    (b'{"b2bIds": {}, "widget": {}}', "text/plain", 415, "UNSUPPORTED_MEDIA_TYPE", ""),
+    (b'{"b2bIds": {}, "widget": {}}', "application/x-www-form-urlencoded", 415,
      "UNSUPPORTED_MEDIA_TYPE", ""),
-    (b'{"b2bIds": {}, "purchaseOrder": {}}', "", 415, "UNSUPPORTED_MEDIA_TYPE", ""),
+    (b'{"b2bIds": {}, "widget": {}}', "", 415, "UNSUPPORTED_MEDIA_TYPE", ""),
 ]  # fmt: skip
 
 
@@ -129,11 +129,11 @@ MALFORMED = [
 def test_malformed_bodies_get_their_4xx_and_are_kept_raw(
     post_webhook, handle, raw, content_type, status, code, field
 ):
-    handler = handle("purchase_order.send")
+    handler = handle("test_widget.send")
 
     # The test client sets no Content-Type for an empty body; a sender might.
     extra = {"CONTENT_TYPE": content_type} if not raw else {}
-    response = post_webhook(PO_SEND, raw, content_type=content_type, **extra)
+    response = post_webhook(WIDGET_SEND, raw, content_type=content_type, **extra)
 
     assert response.status_code == status
     body = response.json()
@@ -153,9 +153,9 @@ def test_malformed_bodies_get_their_4xx_and_are_kept_raw(
 
 def test_a_body_over_the_limit_gets_413_and_its_first_bytes_are_kept(post_webhook, settings):
     settings.ENKASH_WEBHOOK_MAX_BODY_BYTES = 100
-    raw = json.dumps(minimal_body(PO_SEND, padding="x" * 200)).encode()
+    raw = json.dumps(minimal_body(WIDGET_SEND, padding="x" * 200)).encode()
 
-    response = post_webhook(PO_SEND, raw)
+    response = post_webhook(WIDGET_SEND, raw)
 
     assert response.status_code == 413
     assert response.json()["response_message"] == "PAYLOAD_TOO_LARGE"
@@ -165,20 +165,20 @@ def test_a_body_over_the_limit_gets_413_and_its_first_bytes_are_kept(post_webhoo
 
 
 def test_a_body_at_the_limit_is_accepted(post_webhook, settings):
-    raw = json.dumps(minimal_body(PO_SEND)).encode()
+    raw = json.dumps(minimal_body(WIDGET_SEND)).encode()
     settings.ENKASH_WEBHOOK_MAX_BODY_BYTES = len(raw)
 
-    assert post_webhook(PO_SEND, raw).status_code == 200
+    assert post_webhook(WIDGET_SEND, raw).status_code == 200
 
 
 def test_other_methods_get_405_and_unknown_paths_404_in_the_envelope(client, webhook_auth):
     for method in ("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"):
-        response = client.generic(method, PO_SEND)
+        response = client.generic(method, WIDGET_SEND)
         assert response.status_code == 405
         assert response["Allow"] == "POST"
         if method != "HEAD":
             assert response.json()["response_message"] == "METHOD_NOT_ALLOWED"
-    for path in ("/api/v0/invoice/req-nothing", PO_SEND + "/", "/api/v0/"):
+    for path in ("/api/v0/invoice/req-nothing", WIDGET_SEND + "/", "/api/v0/"):
         response = client.post(path, b"{}", content_type="application/json")
         assert response.status_code == 404
         assert response.json()["response_message"] == "NOT_FOUND"
@@ -192,10 +192,10 @@ def test_rejected_by_the_handler_undoes_its_writes_and_answers_400_with_the_fiel
 
     def refuse(message):
         Group.objects.create(name="written before refusing")
-        raise Rejected("INVALID_FIELD", "too long", "purchaseOrder.buyerRemarks", document=document)
+        raise Rejected("INVALID_FIELD", "too long", "widget.buyerRemarks", document=document)
 
-    handle("purchase_order.send", refuse)
-    response = post_webhook(PO_SEND, minimal_body(PO_SEND))
+    handle("test_widget.send", refuse)
+    response = post_webhook(WIDGET_SEND, minimal_body(WIDGET_SEND))
 
     assert response.status_code == 400
     assert response.json() == {
@@ -204,7 +204,7 @@ def test_rejected_by_the_handler_undoes_its_writes_and_answers_400_with_the_fiel
         "payload": {
             "b2bIds": B2B_IDS,
             "resp": resp(
-                "a" * 32, "FAILURE", "INVALID_FIELD", "too long", "purchaseOrder.buyerRemarks"
+                "a" * 32, "FAILURE", "INVALID_FIELD", "too long", "widget.buyerRemarks"
             ),  # fmt: skip
         },
     }
@@ -214,7 +214,7 @@ def test_rejected_by_the_handler_undoes_its_writes_and_answers_400_with_the_fiel
     assert (record.error_code, record.error_detail, record.error_field) == (
         "INVALID_FIELD",
         "too long",
-        "purchaseOrder.buyerRemarks",
+        "widget.buyerRemarks",
     )
     assert record.document == document
 
@@ -223,8 +223,8 @@ def test_a_handlers_overlong_code_and_field_are_kept_cut_to_fit(post_webhook, ha
     def refuse(message):
         raise Rejected("X" * 100, "d" * 5000, "f" * 400)
 
-    handle("purchase_order.send", refuse)
-    response = post_webhook(PO_SEND, minimal_body(PO_SEND))
+    handle("test_widget.send", refuse)
+    response = post_webhook(WIDGET_SEND, minimal_body(WIDGET_SEND))
 
     assert response.status_code == 400
     record = InboundMessage.objects.get()
@@ -238,10 +238,10 @@ def test_a_handlers_overlong_code_and_field_are_kept_cut_to_fit(post_webhook, ha
 
 def test_a_version_refusal_answers_409(post_webhook, handle):
     def stale(message):
-        raise Rejected("STALE_VERSION", "we hold version 3", "purchaseOrder.objectVersion")
+        raise Rejected("STALE_VERSION", "we hold version 3", "widget.objectVersion")
 
-    handle("purchase_order.send", stale)
-    response = post_webhook(PO_SEND, minimal_body(PO_SEND))
+    handle("test_widget.send", stale)
+    response = post_webhook(WIDGET_SEND, minimal_body(WIDGET_SEND))
 
     assert response.status_code == 409
     assert response.json()["payload"]["resp"]["errorCd"] == "STALE_VERSION"
@@ -250,10 +250,10 @@ def test_a_version_refusal_answers_409(post_webhook, handle):
 def test_a_processed_message_links_its_document_and_returns_the_handlers_extra(
     post_webhook, handle
 ):
-    document = Group.objects.create(name="purchase order")
-    handle("purchase_order.send", RecordingHandler(Reply(document=document, extra={"n": 1})))
+    document = Group.objects.create(name="test widget")
+    handle("test_widget.send", RecordingHandler(Reply(document=document, extra={"n": 1})))
 
-    response = post_webhook(PO_SEND, minimal_body(PO_SEND))
+    response = post_webhook(WIDGET_SEND, minimal_body(WIDGET_SEND))
 
     assert response.json() == ack({"b2bIds": B2B_IDS, "n": 1, "resp": resp("a" * 32)})
     record = InboundMessage.objects.get()
@@ -269,8 +269,8 @@ def test_our_error_answers_500_keeps_the_message_and_undoes_the_handlers_writes(
         Group.objects.create(name="half done")
         raise RuntimeError("bug in the handler")
 
-    handle("purchase_order.send", broken)
-    response = post_webhook(PO_SEND, minimal_body(PO_SEND))
+    handle("test_widget.send", broken)
+    response = post_webhook(WIDGET_SEND, minimal_body(WIDGET_SEND))
 
     assert response.status_code == 500
     assert response.json()["response_message"] == "INTERNAL_ERROR"
@@ -281,13 +281,13 @@ def test_our_error_answers_500_keeps_the_message_and_undoes_the_handlers_writes(
     assert record.reply_status == 500
 
     # After the fix, the stored bytes are processed again.
-    fixed = handle("purchase_order.send")
+    fixed = handle("test_widget.send")
     inbox.reprocess(record)
 
     record.refresh_from_db()
     assert record.outcome == Outcome.PROCESSED
     assert record.reply_status == 200
-    assert [call.body for call in fixed.calls] == [minimal_body(PO_SEND)]
+    assert [call.body for call in fixed.calls] == [minimal_body(WIDGET_SEND)]
     assert [(h["via"], h["outcome"], h["status"]) for h in record.history] == [
         ("http", "failed", 500),
         ("reprocess", "processed", 200),
@@ -295,11 +295,11 @@ def test_our_error_answers_500_keeps_the_message_and_undoes_the_handlers_writes(
 
 
 def test_a_retry_of_a_failed_message_is_processed_afresh(post_webhook, handle):
-    handle("purchase_order.send", lambda message: 1 / 0)
-    assert post_webhook(PO_SEND, minimal_body(PO_SEND)).status_code == 500
-    fixed = handle("purchase_order.send")
+    handle("test_widget.send", lambda message: 1 / 0)
+    assert post_webhook(WIDGET_SEND, minimal_body(WIDGET_SEND)).status_code == 500
+    fixed = handle("test_widget.send")
 
-    response = post_webhook(PO_SEND, minimal_body(PO_SEND))
+    response = post_webhook(WIDGET_SEND, minimal_body(WIDGET_SEND))
 
     assert response.status_code == 200
     assert len(fixed.calls) == 1
@@ -312,15 +312,15 @@ def test_a_retry_of_a_failed_message_is_processed_afresh(post_webhook, handle):
 def test_an_unhandled_path_is_acknowledged_kept_and_reprocessed_once_a_handler_exists(
     post_webhook, handle
 ):
-    body = minimal_body(PO_SEND)
-    response = post_webhook(PO_SEND, body)
+    body = minimal_body(WIDGET_SEND)
+    response = post_webhook(WIDGET_SEND, body)
 
     assert response.status_code == 200
     assert response.json() == ack({"b2bIds": B2B_IDS, "resp": resp("a" * 32)})
     record = InboundMessage.objects.get()
     assert record.outcome == Outcome.AWAITING_HANDLER
 
-    handler = handle("purchase_order.send")
+    handler = handle("test_widget.send")
     call_command("reprocess_inbound", "--awaiting-handler")
 
     record.refresh_from_db()
@@ -334,10 +334,10 @@ def test_an_unhandled_path_is_acknowledged_kept_and_reprocessed_once_a_handler_e
 
 
 def test_reprocess_command_takes_ids(post_webhook, handle):
-    post_webhook(PO_SEND, minimal_body(PO_SEND))
+    post_webhook(WIDGET_SEND, minimal_body(WIDGET_SEND))
     post_webhook("/api/v0/payment/req-pay", minimal_body("/api/v0/payment/req-pay"))
     po, pay = InboundMessage.objects.order_by("id")
-    handle("purchase_order.send")
+    handle("test_widget.send")
     handle("payment.pay")
 
     call_command("reprocess_inbound", str(pay.pk))
@@ -348,14 +348,14 @@ def test_reprocess_command_takes_ids(post_webhook, handle):
 
 
 def test_a_matched_result_records_the_verdict_on_our_request(post_webhook, handle):
-    path = "/api/v0/purchase-order/resp-send"
+    path = "/api/v0/test-widget/resp-send"
     ours = OutboundMessage.objects.create(
-        message_type="purchase_order.send", path=PO_SEND, body={}, object_id="POR" + "A1" * 16
+        message_type="test_widget.send", path=WIDGET_SEND, body={}, object_id="POR" + "A1" * 16
     )
-    handler = handle("purchase_order.send.result")
+    handler = handle("test_widget.send.result")
     body = minimal_body(
         path,
-        resp=resp(ours.req_msg_id, "FAILURE", "E12", "bad GSTIN", "purchaseOrder.gstin"),
+        resp=resp(ours.req_msg_id, "FAILURE", "E12", "bad GSTIN", "widget.gstin"),
         b2bIds=B2B_IDS,
     )
 
@@ -373,20 +373,20 @@ def test_a_matched_result_records_the_verdict_on_our_request(post_webhook, handl
         "FAILURE",
         "E12",
         "bad GSTIN",
-        "purchaseOrder.gstin",
+        "widget.gstin",
     )
 
 
 def test_a_refused_result_leaves_our_request_unanswered(post_webhook, handle):
-    path = "/api/v0/purchase-order/resp-send"
+    path = "/api/v0/test-widget/resp-send"
     ours = OutboundMessage.objects.create(
-        message_type="purchase_order.send", path=PO_SEND, body={}, state="sent"
+        message_type="test_widget.send", path=WIDGET_SEND, body={}, state="sent"
     )
 
     def refuse(message):
-        raise Rejected("UNKNOWN_DOCUMENT", "no such PO", "purchaseOrder.objectId")
+        raise Rejected("UNKNOWN_DOCUMENT", "no such widget", "widget.objectId")
 
-    handle("purchase_order.send.result", refuse)
+    handle("test_widget.send.result", refuse)
     response = post_webhook(path, minimal_body(path, resp=resp(ours.req_msg_id)))
 
     assert response.status_code == 400

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from b2bportal.network.inbox_admin import pretty
 from b2bportal.network.models import InboundMessage
 
-from .conftest import PO_SEND, minimal_body
+from .conftest import WIDGET_SEND, minimal_body
 
 pytestmark = pytest.mark.django_db
 LIST = "/admin/network/inboundmessage/"
@@ -18,7 +18,7 @@ LIST = "/admin/network/inboundmessage/"
 
 def deliver(post_webhook, count, **extra):
     for i in range(count):
-        post_webhook(PO_SEND, minimal_body(PO_SEND, n=i, **extra))
+        post_webhook(WIDGET_SEND, minimal_body(WIDGET_SEND, n=i, **extra))
 
 
 def list_queries(admin_client, query=""):
@@ -38,10 +38,10 @@ def test_the_list_costs_a_constant_number_of_queries(admin_client, post_webhook)
 def test_the_list_filters_by_path_type_outcome_ids_and_date(admin_client, post_webhook):
     deliver(post_webhook, 2)
     post_webhook("/api/v0/payment/req-pay", minimal_body("/api/v0/payment/req-pay"))
-    post_webhook(PO_SEND, b"{}")
+    post_webhook(WIDGET_SEND, b"{}")
     for query, expected in [
         ("?path=/api/v0/payment/req-pay", 1),
-        ("?message_type=purchase_order.send", 3),
+        ("?message_type=test_widget.send", 3),
         ("?outcome__exact=invalid", 1),
         ("?object_id__icontains=POR", 3),
         ("?buyer_b2b_id__icontains=BUYER-B2B", 3),
@@ -55,14 +55,14 @@ def test_the_list_filters_by_path_type_outcome_ids_and_date(admin_client, post_w
 
 
 def test_the_detail_shows_the_body_pretty_printed_and_the_reply(admin_client, post_webhook):
-    post_webhook(PO_SEND, minimal_body(PO_SEND))
+    post_webhook(WIDGET_SEND, minimal_body(WIDGET_SEND))
     record = InboundMessage.objects.get()
 
     response = admin_client.get(f"{LIST}{record.pk}/change/")
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "&quot;purchaseOrder&quot;: {" in page
+    assert "&quot;widget&quot;: {" in page
     assert "&quot;response_message&quot;: &quot;SUCCESS&quot;" in page
     assert "awaiting_handler" in page or "Awaiting handler" in page
 
@@ -74,7 +74,7 @@ def test_pretty_shows_json_indented_text_as_is_and_binary_as_hex():
 
 
 def test_nobody_adds_changes_or_deletes_records(admin_client, post_webhook):
-    post_webhook(PO_SEND, minimal_body(PO_SEND))
+    post_webhook(WIDGET_SEND, minimal_body(WIDGET_SEND))
     record = InboundMessage.objects.get()
     assert admin_client.get(LIST + "add/").status_code == 403
     assert (
@@ -87,7 +87,7 @@ def test_nobody_adds_changes_or_deletes_records(admin_client, post_webhook):
 
 def test_reprocess_selected_processes_awaiting_messages(admin_client, post_webhook, handle):
     deliver(post_webhook, 2)
-    handler = handle("purchase_order.send")
+    handler = handle("test_widget.send")
     ids = list(InboundMessage.objects.values_list("pk", flat=True))
 
     response = admin_client.post(
@@ -104,7 +104,7 @@ def test_reprocess_needs_its_permission(client, post_webhook, handle):
     viewer = User.objects.create_user("viewer", password="pw", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_inboundmessage"))
     client.force_login(viewer)
-    handler = handle("purchase_order.send")
+    handler = handle("test_widget.send")
     record = InboundMessage.objects.get()
 
     assert client.get(LIST).status_code == 200

@@ -10,7 +10,7 @@ from b2bportal.network import inbox
 from b2bportal.network.handling import Rejected, Reply
 from b2bportal.network.models import InboundMessage
 
-from .conftest import PO_SEND, RecordingHandler, minimal_body, post_copies_at_once
+from .conftest import WIDGET_SEND, RecordingHandler, minimal_body, post_copies_at_once
 
 Outcome = InboundMessage.Outcome
 
@@ -22,12 +22,12 @@ def apply_once(message):
 
 @pytest.mark.django_db
 def test_a_repeated_delivery_gets_the_first_reply_and_changes_nothing(post_webhook, handle):
-    handler = handle("purchase_order.send", RecordingHandler(effect=apply_once))
-    body = minimal_body(PO_SEND)
+    handler = handle("test_widget.send", RecordingHandler(effect=apply_once))
+    body = minimal_body(WIDGET_SEND)
 
-    first = post_webhook(PO_SEND, body)
-    second = post_webhook(PO_SEND, body)
-    third = post_webhook(PO_SEND, body)
+    first = post_webhook(WIDGET_SEND, body)
+    second = post_webhook(WIDGET_SEND, body)
+    third = post_webhook(WIDGET_SEND, body)
 
     assert first.status_code == second.status_code == third.status_code == 200
     assert first.content == second.content == third.content
@@ -44,14 +44,14 @@ def test_a_repeated_delivery_gets_the_first_reply_and_changes_nothing(post_webho
 
 @pytest.mark.django_db
 def test_the_webhook_id_identifies_the_message_when_sent(post_webhook, handle):
-    handler = handle("purchase_order.send")
-    body = minimal_body(PO_SEND)
+    handler = handle("test_widget.send")
+    body = minimal_body(WIDGET_SEND)
     compact = json.dumps(body, separators=(",", ":")).encode()
     spaced = json.dumps(body, indent=2).encode()
 
-    post_webhook(PO_SEND, compact, headers={"webhook-id": "msg_42"})
-    repeat = post_webhook(PO_SEND, spaced, headers={"webhook-id": "msg_42"})
-    other = post_webhook(PO_SEND, compact, headers={"webhook-id": "msg_43"})
+    post_webhook(WIDGET_SEND, compact, headers={"webhook-id": "msg_42"})
+    repeat = post_webhook(WIDGET_SEND, spaced, headers={"webhook-id": "msg_42"})
+    other = post_webhook(WIDGET_SEND, compact, headers={"webhook-id": "msg_43"})
 
     assert repeat.status_code == other.status_code == 200
     assert len(handler.calls) == 2
@@ -64,12 +64,12 @@ def test_the_webhook_id_identifies_the_message_when_sent(post_webhook, handle):
 
 @pytest.mark.django_db
 def test_without_webhook_id_the_same_body_on_another_path_is_another_message(post_webhook, handle):
-    handle("purchase_order.send")
-    handle("purchase_order.edit")
-    body = minimal_body(PO_SEND)
+    handle("test_widget.send")
+    handle("test_widget.edit")
+    body = minimal_body(WIDGET_SEND)
 
-    post_webhook(PO_SEND, body)
-    post_webhook("/api/v0/purchase-order/req-edit", body)
+    post_webhook(WIDGET_SEND, body)
+    post_webhook("/api/v0/test-widget/req-edit", body)
 
     assert set(InboundMessage.objects.values_list("outcome", flat=True)) == {Outcome.PROCESSED}
 
@@ -77,13 +77,13 @@ def test_without_webhook_id_the_same_body_on_another_path_is_another_message(pos
 @pytest.mark.django_db
 def test_a_repeat_of_a_refused_message_gets_the_same_refusal(post_webhook, handle):
     def refuse(message):
-        raise Rejected("INVALID_FIELD", "bad", "purchaseOrder.subject")
+        raise Rejected("INVALID_FIELD", "bad", "widget.subject")
 
-    handler = handle("purchase_order.send", RecordingHandler(effect=refuse))
-    body = minimal_body(PO_SEND)
+    handler = handle("test_widget.send", RecordingHandler(effect=refuse))
+    body = minimal_body(WIDGET_SEND)
 
-    first = post_webhook(PO_SEND, body)
-    second = post_webhook(PO_SEND, body)
+    first = post_webhook(WIDGET_SEND, body)
+    second = post_webhook(WIDGET_SEND, body)
 
     assert first.status_code == second.status_code == 400
     assert first.json() == second.json()
@@ -95,12 +95,12 @@ def test_a_repeat_of_a_refused_message_gets_the_same_refusal(post_webhook, handl
 def test_a_repeat_of_an_awaiting_message_is_acknowledged_and_reprocessing_applies_once(
     post_webhook, handle
 ):
-    body = minimal_body(PO_SEND)
-    first = post_webhook(PO_SEND, body)
-    second = post_webhook(PO_SEND, body)
+    body = minimal_body(WIDGET_SEND)
+    first = post_webhook(WIDGET_SEND, body)
+    second = post_webhook(WIDGET_SEND, body)
     assert first.json() == second.json()
 
-    handler = handle("purchase_order.send")
+    handler = handle("test_widget.send")
     original = InboundMessage.objects.order_by("id").first()
     inbox.reprocess(original)
     assert original.outcome == Outcome.PROCESSED
@@ -111,9 +111,9 @@ def test_a_repeat_of_an_awaiting_message_is_acknowledged_and_reprocessing_applie
 
 @pytest.mark.django_db
 def test_a_handler_duplicate_is_acknowledged_as_duplicate(post_webhook, handle):
-    handle("purchase_order.send", RecordingHandler(Reply(duplicate=True)))
+    handle("test_widget.send", RecordingHandler(Reply(duplicate=True)))
 
-    response = post_webhook(PO_SEND, minimal_body(PO_SEND))
+    response = post_webhook(WIDGET_SEND, minimal_body(WIDGET_SEND))
 
     assert response.status_code == 200
     record = InboundMessage.objects.get()
@@ -129,10 +129,10 @@ def slow_apply(message):
 
 @pytest.mark.django_db(transaction=True)
 def test_copies_arriving_at_the_same_instant_apply_once(live_server, webhook_auth, handle):
-    handler = handle("purchase_order.send", RecordingHandler(effect=slow_apply))
-    raw = json.dumps(minimal_body(PO_SEND)).encode()
+    handler = handle("test_widget.send", RecordingHandler(effect=slow_apply))
+    raw = json.dumps(minimal_body(WIDGET_SEND)).encode()
     copies = 6
-    replies = post_copies_at_once(live_server.url, PO_SEND, raw, copies)
+    replies = post_copies_at_once(live_server.url, WIDGET_SEND, raw, copies)
 
     assert [r.status_code for r in replies] == [200] * copies
     assert len({r.content for r in replies}) == 1

@@ -7,7 +7,7 @@ from django.db import connection
 
 from b2bportal.network.models import InboundMessage, InboundRejection
 
-from .conftest import PO_SEND, WEBHOOK_TOKEN, minimal_body
+from .conftest import WEBHOOK_TOKEN, WIDGET_SEND, minimal_body
 
 pytestmark = pytest.mark.django_db
 
@@ -21,19 +21,19 @@ def table_bytes(table: str) -> int:
 
 
 def test_a_flood_of_unauthenticated_2_mib_posts_adds_one_small_row(post_webhook, handle):
-    handler = handle("purchase_order.send")
+    handler = handle("test_widget.send")
     raw = b'{"flood": "' + b"x" * (TWO_MIB - 13) + b'"}'
     assert len(raw) == TWO_MIB
     inbound_before = table_bytes("network_inboundmessage")
 
-    answers = [post_webhook(PO_SEND, raw, token=f"guess-{n}").status_code for n in range(40)]
+    answers = [post_webhook(WIDGET_SEND, raw, token=f"guess-{n}").status_code for n in range(40)]
 
     assert answers == [401] * 40
     assert not InboundMessage.objects.exists()
     assert handler.calls == []
     refusal = InboundRejection.objects.get()
     assert (refusal.path, refusal.source, refusal.reason, refusal.count) == (
-        PO_SEND, "127.0.0.1", "X-Webhook-Token missing or wrong", 40,
+        WIDGET_SEND, "127.0.0.1", "X-Webhook-Token missing or wrong", 40,
     )  # fmt: skip
     assert refusal.last_size == TWO_MIB
     assert bytes(refusal.last_first_bytes) == raw[:200]
@@ -46,12 +46,12 @@ def test_a_flood_of_unauthenticated_2_mib_posts_adds_one_small_row(post_webhook,
 
 def test_with_an_address_list_a_foreign_source_is_counted_apart(post_webhook, settings):
     settings.ENKASH_WEBHOOK_ALLOWED_IPS = ["10.0.0.0/8"]
-    raw = json.dumps(minimal_body(PO_SEND)).encode()
+    raw = json.dumps(minimal_body(WIDGET_SEND)).encode()
 
     for _ in range(3):
-        assert post_webhook(PO_SEND, raw, REMOTE_ADDR="203.0.113.9").status_code == 401
-    assert post_webhook(PO_SEND, raw, REMOTE_ADDR="198.51.100.7").status_code == 401
-    assert post_webhook(PO_SEND, raw, REMOTE_ADDR="10.1.2.3", token="no").status_code == 401
+        assert post_webhook(WIDGET_SEND, raw, REMOTE_ADDR="203.0.113.9").status_code == 401
+    assert post_webhook(WIDGET_SEND, raw, REMOTE_ADDR="198.51.100.7").status_code == 401
+    assert post_webhook(WIDGET_SEND, raw, REMOTE_ADDR="10.1.2.3", token="no").status_code == 401
 
     assert not InboundMessage.objects.exists()
     assert sorted(InboundRejection.objects.values_list("source", "reason", "count")) == [
@@ -66,7 +66,7 @@ def test_sources_beyond_the_daily_cap_are_counted_together(post_webhook, monkeyp
     raw = b"{}"
 
     for last in (1, 2, 3, 4, 1, 5):
-        post_webhook(PO_SEND, raw, token="no", REMOTE_ADDR=f"192.0.2.{last}")
+        post_webhook(WIDGET_SEND, raw, token="no", REMOTE_ADDR=f"192.0.2.{last}")
 
     assert sorted(InboundRejection.objects.values_list("source", "count")) == [
         ("*", 3),
@@ -78,7 +78,7 @@ def test_sources_beyond_the_daily_cap_are_counted_together(post_webhook, monkeyp
 def test_an_authenticated_delivery_is_still_recorded_first(post_webhook):
     raw = b"not json at all"
 
-    response = post_webhook(PO_SEND, raw)
+    response = post_webhook(WIDGET_SEND, raw)
 
     assert response.status_code == 400
     record = InboundMessage.objects.get()
@@ -87,7 +87,7 @@ def test_an_authenticated_delivery_is_still_recorded_first(post_webhook):
 
 
 def test_the_admin_lists_refusals_read_only(admin_client, post_webhook):
-    post_webhook(PO_SEND, b'{"probe": 1}', token="no")
+    post_webhook(WIDGET_SEND, b'{"probe": 1}', token="no")
     refusal = InboundRejection.objects.get()
     url = "/admin/network/inboundrejection/"
 
@@ -104,7 +104,7 @@ def test_the_admin_lists_refusals_read_only(admin_client, post_webhook):
 
 
 def test_the_token_header_is_never_kept(post_webhook):
-    post_webhook(PO_SEND, minimal_body(PO_SEND), token=WEBHOOK_TOKEN + "-wrong")
+    post_webhook(WIDGET_SEND, minimal_body(WIDGET_SEND), token=WEBHOOK_TOKEN + "-wrong")
     assert WEBHOOK_TOKEN not in str(list(InboundRejection.objects.values()))
 
 
@@ -115,7 +115,7 @@ def test_the_auditor_reads_refusals_and_the_reviewer_does_not(client, post_webho
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     create_demo_accounts()
-    post_webhook(PO_SEND, b"{}", token="no")
+    post_webhook(WIDGET_SEND, b"{}", token="no")
     users = get_user_model().objects
 
     client.force_login(users.get(username="auditor"))

@@ -11,16 +11,16 @@ from django.utils import timezone
 from b2bportal.network import inbox, tasks
 from b2bportal.network.models import InboundMessage, InboundRejection
 
-from .conftest import PO_SEND, minimal_body
+from .conftest import WIDGET_SEND, minimal_body
 
 pytestmark = pytest.mark.django_db
 Outcome = InboundMessage.Outcome
-RAW = json.dumps(minimal_body(PO_SEND)).encode()
+RAW = json.dumps(minimal_body(WIDGET_SEND)).encode()
 
 
 def stored(outcome: str, age_days: float) -> InboundMessage:
     return InboundMessage.objects.create(
-        method="POST", path=PO_SEND, message_type="purchase_order.send", body=RAW,
+        method="POST", path=WIDGET_SEND, message_type="test_widget.send", body=RAW,
         body_size=len(RAW), outcome=outcome, fingerprint=f"{outcome}-{age_days}",
         reply_status=200, reply_body={"response_code": 0},
         received_at=timezone.now() - timedelta(days=age_days),
@@ -30,7 +30,7 @@ def stored(outcome: str, age_days: float) -> InboundMessage:
 def refusal_on(day: datetime.date) -> InboundRejection:
     at = timezone.now().replace(year=day.year, month=day.month, day=day.day)
     return InboundRejection.objects.create(
-        day=day, path=PO_SEND, source="192.0.2.1", reason="X-Webhook-Token missing or wrong",
+        day=day, path=WIDGET_SEND, source="192.0.2.1", reason="X-Webhook-Token missing or wrong",
         count=3, first_seen=at, last_seen=at, last_size=2, last_first_bytes=b"{}",
     )  # fmt: skip
 

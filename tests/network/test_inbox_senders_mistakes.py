@@ -13,7 +13,7 @@ from b2bportal.network.models import InboundMessage, OutboundMessage
 from b2bportal.parties.models import Business
 from tests.fixtures import invoices as data
 
-from .conftest import PO_SEND, minimal_body
+from .conftest import WIDGET_SEND, minimal_body
 
 pytestmark = pytest.mark.django_db
 Outcome = InboundMessage.Outcome
@@ -54,20 +54,20 @@ def test_a_lone_surrogate_in_a_result_is_a_400_naming_the_field(post_webhook):
 
 
 def test_a_lone_surrogate_in_a_key_names_the_object_holding_it(post_webhook):
-    raw = json.dumps(minimal_body(PO_SEND)).encode()[:-1] + b', "x\\ud800": 1}'
+    raw = json.dumps(minimal_body(WIDGET_SEND)).encode()[:-1] + b', "x\\ud800": 1}'
 
-    response = post_webhook(PO_SEND, raw)
+    response = post_webhook(WIDGET_SEND, raw)
 
     assert refusal(response)[:3] == (400, "INVALID_JSON", "")
     assert_kept_invalid(raw, "INVALID_JSON", "")
 
 
 def test_a_valid_surrogate_pair_is_accepted(post_webhook, handle):
-    handler = handle("purchase_order.send")
-    raw = json.dumps(minimal_body(PO_SEND, note="\U0001f600"), ensure_ascii=True).encode()
+    handler = handle("test_widget.send")
+    raw = json.dumps(minimal_body(WIDGET_SEND, note="\U0001f600"), ensure_ascii=True).encode()
     assert b"\\ud83d\\ude00" in raw
 
-    assert post_webhook(PO_SEND, raw).status_code == 200
+    assert post_webhook(WIDGET_SEND, raw).status_code == 200
     assert handler.calls[0].body["note"] == "\U0001f600"
 
 
@@ -78,10 +78,10 @@ def nested(depth: int, innermost: bytes = b"1") -> bytes:
 @pytest.mark.parametrize("depth", [900, 10_000])
 def test_deep_nesting_with_nul_is_a_400(post_webhook, depth):
     # The NUL comes after the deep part, so finding it means walking all of it.
-    raw = json.dumps(minimal_body(PO_SEND)).encode()[:-1] + b', "deep": ' + nested(depth)
+    raw = json.dumps(minimal_body(WIDGET_SEND)).encode()[:-1] + b', "deep": ' + nested(depth)
     raw += b', "note": "\\u0000"}'
 
-    response = post_webhook(PO_SEND, raw)
+    response = post_webhook(WIDGET_SEND, raw)
 
     status, code, _, detail = refusal(response)
     assert (status, code) == (400, "INVALID_JSON")
@@ -92,10 +92,10 @@ def test_deep_nesting_with_nul_is_a_400(post_webhook, depth):
 
 
 def test_nesting_deeper_than_the_limit_is_a_400_naming_where(post_webhook, handle):
-    handler = handle("purchase_order.send")
-    raw = json.dumps(minimal_body(PO_SEND)).encode()[:-1] + b', "deep": ' + nested(64) + b"}"
+    handler = handle("test_widget.send")
+    raw = json.dumps(minimal_body(WIDGET_SEND)).encode()[:-1] + b', "deep": ' + nested(64) + b"}"
 
-    response = post_webhook(PO_SEND, raw)
+    response = post_webhook(WIDGET_SEND, raw)
 
     assert refusal(response) == (
         400, "INVALID_JSON", "deep" + ".a" * 63, "nested deeper than 64 levels",
@@ -103,8 +103,8 @@ def test_nesting_deeper_than_the_limit_is_a_400_naming_where(post_webhook, handl
     assert handler.calls == []
     # One level less is within the limit (the body itself is the first level).
     InboundMessage.objects.all().delete()
-    raw = json.dumps(minimal_body(PO_SEND)).encode()[:-1] + b', "deep": ' + nested(62) + b"}"
-    assert post_webhook(PO_SEND, raw).status_code == 200
+    raw = json.dumps(minimal_body(WIDGET_SEND)).encode()[:-1] + b', "deep": ' + nested(62) + b"}"
+    assert post_webhook(WIDGET_SEND, raw).status_code == 200
     assert len(handler.calls) == 1
 
 
@@ -153,16 +153,16 @@ def test_the_largest_database_integer_is_a_valid_version(post_webhook, our_busin
 def test_a_handler_reply_the_database_cannot_keep_leaves_the_row_failed(post_webhook, handle):
     from b2bportal.network.handling import Reply
 
-    handle("purchase_order.send", lambda message: Reply(extra={"note": "\x00"}))
+    handle("test_widget.send", lambda message: Reply(extra={"note": "\x00"}))
 
-    response = post_webhook(PO_SEND, minimal_body(PO_SEND))
+    response = post_webhook(WIDGET_SEND, minimal_body(WIDGET_SEND))
 
     assert response.status_code == 500
     record = InboundMessage.objects.get()
     assert (record.outcome, record.reply_status, record.error_code) == (
         Outcome.FAILED, 500, "INTERNAL_ERROR",
     )  # fmt: skip
-    fixed = handle("purchase_order.send")
+    fixed = handle("test_widget.send")
     call_command("reprocess_inbound", "--failed")
     record.refresh_from_db()
     assert record.outcome == Outcome.PROCESSED
@@ -172,24 +172,24 @@ def test_a_handler_reply_the_database_cannot_keep_leaves_the_row_failed(post_web
 def stored(path: str, raw: bytes, outcome: str, age: timedelta) -> InboundMessage:
     """A row as an earlier version, a crash or a lost database left it."""
     return InboundMessage.objects.create(
-        method="POST", path=path, message_type="purchase_order.send",
+        method="POST", path=path, message_type="test_widget.send",
         headers={"Content-Type": "application/json", "X-Webhook-Token": "***"}, body=raw,
         body_size=len(raw), outcome=outcome, received_at=timezone.now() - age,
     )  # fmt: skip
 
 
 def test_reprocessing_reaches_an_interrupted_row_but_not_one_in_flight(handle):
-    handler = handle("purchase_order.send")
-    raw = json.dumps(minimal_body(PO_SEND)).encode()
-    interrupted = stored(PO_SEND, raw, Outcome.RECEIVED, inbox.INTERRUPTED_AFTER * 2)
-    in_flight = stored(PO_SEND, raw + b" ", Outcome.RECEIVED, timedelta(seconds=5))
+    handler = handle("test_widget.send")
+    raw = json.dumps(minimal_body(WIDGET_SEND)).encode()
+    interrupted = stored(WIDGET_SEND, raw, Outcome.RECEIVED, inbox.INTERRUPTED_AFTER * 2)
+    in_flight = stored(WIDGET_SEND, raw + b" ", Outcome.RECEIVED, timedelta(seconds=5))
 
     call_command("reprocess_inbound", "--interrupted")
 
     interrupted.refresh_from_db()
     in_flight.refresh_from_db()
     assert (interrupted.outcome, interrupted.reply_status) == (Outcome.PROCESSED, 200)
-    assert interrupted.fingerprint == inbox.fingerprint(PO_SEND, {}, raw)
+    assert interrupted.fingerprint == inbox.fingerprint(WIDGET_SEND, {}, raw)
     assert interrupted.req_msg_id == "a" * 32
     assert [(h["via"], h["outcome"]) for h in interrupted.history] == [("reprocess", "processed")]
     assert in_flight.outcome == Outcome.RECEIVED
@@ -199,9 +199,11 @@ def test_reprocessing_reaches_an_interrupted_row_but_not_one_in_flight(handle):
 
 
 def test_a_failed_row_now_refused_as_the_senders_mistake_ends_invalid(handle):
-    handler = handle("purchase_order.send")
-    raw = json.dumps(minimal_body(PO_SEND, note="LONE")).encode().replace(b'"LONE"', b'"\\udc00"')
-    failed = stored(PO_SEND, raw, Outcome.FAILED, timedelta(days=1))
+    handler = handle("test_widget.send")
+    raw = (
+        json.dumps(minimal_body(WIDGET_SEND, note="LONE")).encode().replace(b'"LONE"', b'"\\udc00"')
+    )
+    failed = stored(WIDGET_SEND, raw, Outcome.FAILED, timedelta(days=1))
 
     call_command("reprocess_inbound", "--all")
 
@@ -213,10 +215,13 @@ def test_a_failed_row_now_refused_as_the_senders_mistake_ends_invalid(handle):
 
 
 def test_reprocess_all_takes_every_non_final_state(handle):
-    handler = handle("purchase_order.send")
+    handler = handle("test_widget.send")
     rows = [
         stored(
-            PO_SEND, json.dumps(minimal_body(PO_SEND, n=n)).encode(), outcome, timedelta(hours=1)
+            WIDGET_SEND,
+            json.dumps(minimal_body(WIDGET_SEND, n=n)).encode(),
+            outcome,
+            timedelta(hours=1),
         )
         for n, outcome in enumerate([Outcome.FAILED, Outcome.AWAITING_HANDLER, Outcome.RECEIVED])
     ]

@@ -168,7 +168,7 @@ def test_a_late_result_never_overwrites_the_recorded_one(decide):
 
 
 def test_the_sandbox_refuse_200_fault_refuses_inside_a_200(enkash, decide):
-    from b2bportal.network.sandbox.faults import FaultPlan
+    from b2bportal.sandbox.faults import FaultPlan
 
     FaultPlan.parse("refuse_200=1").apply_to(enkash)
     message = decide()

@@ -6,8 +6,8 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from b2bportal.network import outbox
 from b2bportal.network.delivery import RetryRefused, retry
+from b2bportal.network.jobs import DELIVER_TASK, delivery_lock
 from b2bportal.network.models import OutboundMessage
-from b2bportal.network.tasks import DELIVER_TASK, delivery_lock
 
 from .conftest import confirmation_body
 

@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from b2bportal.network.sandbox.enkash import OfflineEnKash
-from b2bportal.network.sandbox.faults import FaultPlan
+from b2bportal.sandbox.enkash import OfflineEnKash
+from b2bportal.sandbox.faults import FaultPlan
 
 WEBHOOK_TOKEN = "sandbox-test-token-8c2d"
 SIGNING_SECRET = "whsec_c2FuZGJveC10ZXN0LXNpZ25pbmctc2VjcmV0"

@@ -1,7 +1,7 @@
 """The sandbox's businesses and goods are shaped like the real thing."""
 
-from b2bportal.network.sandbox import data
 from b2bportal.parties import gstin
+from b2bportal.sandbox import data
 
 
 def test_every_gstin_is_valid_and_in_its_state():

@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from b2bportal.network import auth
-from b2bportal.network.sandbox import payloads, scenarios
-from b2bportal.network.sandbox.data import COUNTERPARTIES, OUR_BUSINESSES
+from b2bportal.sandbox import payloads, scenarios
+from b2bportal.sandbox.data import COUNTERPARTIES, OUR_BUSINESSES
 
 from .conftest import SIGNING_SECRET, WEBHOOK_TOKEN
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from b2bportal.network.sandbox import payloads, scenarios
-from b2bportal.network.sandbox.data import COUNTERPARTIES, OUR_BUSINESSES
 from b2bportal.network.wire import parse
 from b2bportal.parties import gstin
+from b2bportal.sandbox import payloads, scenarios
+from b2bportal.sandbox.data import COUNTERPARTIES, OUR_BUSINESSES
 from invoices import wire
 from invoices.handlers import StatusChangeRequestSerializer
 

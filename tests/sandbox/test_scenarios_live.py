@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from b2bportal.network.models import InboundMessage
-from b2bportal.network.sandbox import payloads, scenarios
-from b2bportal.network.sandbox.data import OUR_BUSINESSES
+from b2bportal.sandbox import payloads, scenarios
+from b2bportal.sandbox.data import OUR_BUSINESSES
 from invoices.choices import FindingCode
 from invoices.models import Finding, Invoice
 

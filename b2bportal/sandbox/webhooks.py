@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from ..auth import TOKEN_HEADER, signed_headers
+from b2bportal.network.auth import TOKEN_HEADER, signed_headers
+
 from .faults import FaultPlan
 
 logger = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from b2bportal.network.sandbox.enkash import OfflineEnKash
-from b2bportal.network.sandbox.faults import FaultPlan
-from b2bportal.network.sandbox.scenarios import (
+from b2bportal.sandbox.enkash import OfflineEnKash
+from b2bportal.sandbox.faults import FaultPlan
+from b2bportal.sandbox.scenarios import (
     SCENARIOS,
     register_in_process,
     register_via_api,
@@ -80,7 +80,7 @@ class Command(BaseCommand):
                 faults = f"  [{scenario.faults}]" if scenario.faults else ""
                 self.stdout.write(f"{scenario.name:<14} {scenario.description}{faults}")
             return
-        logging.getLogger("b2bportal.network.sandbox").setLevel(logging.INFO)
+        logging.getLogger("b2bportal.sandbox").setLevel(logging.INFO)
         try:
             plan = FaultPlan.parse(options["faults"], seed=options["seed"])
         except ValueError as exc:
