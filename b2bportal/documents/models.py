@@ -46,8 +46,9 @@ class Document(models.Model):
 
     `status` and `version` change only through the family's services. A request of
     ours waiting for the network is `pending_message` (the OutboundMessage carrying it).
-    Subclasses set `status` and `pending_status` with `status_field(TheirStatus)`, and
-    `business` and `counterparty` with `party_links(related_name)`.
+    Subclasses set `status` and `pending_status` with `status_field(TheirStatus)`,
+    `business` and `counterparty` with `party_links(related_name)`, and add
+    `current_version`, the foreign key to their applied version.
     """
 
     object_id = models.CharField("objectId", max_length=35, unique=True)
