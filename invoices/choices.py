@@ -2,6 +2,10 @@
 
 from django.db import models
 
+from b2bportal.documents.choices import ChangeKind, Role, Source, VersionState
+
+__all__ = ["ChangeKind", "Role", "Source", "VersionState"]  # shared by every family
+
 
 class Status(models.TextChoices):
     """The network's invoice statuses."""
@@ -24,13 +28,6 @@ class Status(models.TextChoices):
     )
 
 
-class Role(models.TextChoices):
-    """Which side of the invoice we are on."""
-
-    BUYER = "buyer", "We buy"
-    SUPPLIER = "supplier", "We supply"
-
-
 class BuyerResponse(models.TextChoices):
     """The buyer's decision on an invoice (`invoiceConfirmation.buyerResponse`)."""
 
@@ -46,38 +43,12 @@ class SupplierAction(models.TextChoices):
     DELETE = "DELETE", "Delete"
 
 
-class Source(models.TextChoices):
-    """Where a transition came from."""
-
-    STAFF = "staff", "Staff (admin)"
-    API = "api", "REST API"
-    NETWORK = "network", "Network"
-
-
-class ChangeKind(models.TextChoices):
-    """A status history row: our request awaiting the network, an applied change, a refusal."""
-
-    REQUESTED = "requested", "Requested, awaiting network"
-    APPLIED = "applied", "Applied"
-    REFUSED = "refused", "Refused by the network"
-
-
 class Shape(models.TextChoices):
     """Which wire shape a version was read from (PROTOCOL.md §3)."""
 
     NETWORK = "network", "Network invoice"
     INTERNAL = "internal", "EnKash internal invoice"
     LOCAL = "local", "Created here"
-
-
-class VersionState(models.TextChoices):
-    """Where a version snapshot stands."""
-
-    APPLIED = "applied", "Applied"
-    PARKED = "parked", "Parked: arrived ahead of sequence"
-    SUPERSEDED = "superseded", "Arrived after a later version"
-    PROPOSED = "proposed", "Ours, awaiting network"
-    REFUSED = "refused", "Ours, refused by the network"
 
 
 # What the buyer's response makes of the invoice, when the message names no newStatus.

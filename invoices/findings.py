@@ -280,16 +280,3 @@ def transition_checks(block: dict, decided: str) -> list[tuple]:
             f"but the message carries newStatus {carried}",
         )
     ]
-
-
-def add_findings(invoice, found: list[tuple]) -> None:
-    """Store findings a message (not a version's content) raised, on the invoice's
-    current version, and count them on the invoice (the caller saves it)."""
-    if not found or invoice.current_version_id is None:
-        return
-    Finding.objects.bulk_create(
-        Finding(version_id=invoice.current_version_id, code=code, field=field,
-                message=message[:300])
-        for code, field, message in found
-    )  # fmt: skip
-    invoice.finding_count += len(found)

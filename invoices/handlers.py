@@ -6,20 +6,14 @@ confirmation; the results of our own requests apply through `apply_network_resul
 
 from rest_framework import serializers
 
-from b2bportal.network.handling import Inbound, Rejected, Reply
-from b2bportal.network.wire import (
-    B2BIdsSerializer,
-    DeviceSerializer,
-    NameValueSerializer,
-    ObjectVersionSerializer,
-    RespSerializer,
-    additional_infos,
-    parse,
-    wire_text,
-)
+from b2bportal.documents.handlers import Envelope, ResultSerializer, plain, with_b2b_ids
+from b2bportal.documents.handlers import handle_result as handle_any_result
+from b2bportal.network.handling import Inbound, Reply
+from b2bportal.network.wire import ObjectVersionSerializer, additional_infos, parse, wire_text
 
 from . import services
 from .choices import BuyerResponse, SupplierAction
+from .spec import SPEC
 from .wire import NetworkInvoiceSerializer, TransitionSerializer, validate_object_id
 
 
@@ -44,44 +38,22 @@ class InvoiceStatusSerializer(_ActionBlock):
     supplierRemarks = wire_text(services.REMARKS_MAX)
 
 
-class _Envelope(serializers.Serializer):
-    device = DeviceSerializer(required=False)
-    b2bIds = B2BIdsSerializer()
-    additionalInfos = NameValueSerializer(many=True, required=False)
-    additionalInfo = NameValueSerializer(many=True, required=False)
-
-
-class InvoiceRequestSerializer(_Envelope):
+class InvoiceRequestSerializer(Envelope):
     """`req-send-invoice` / `req-edit-invoice` (the internal shape is accepted as well)."""
 
     invoice = NetworkInvoiceSerializer()
 
 
-class ConfirmationRequestSerializer(_Envelope):
+class ConfirmationRequestSerializer(Envelope):
     """`req-confirm-invoice`."""
 
     invoiceConfirmation = InvoiceConfirmationSerializer()
 
 
-class StatusChangeRequestSerializer(_Envelope):
+class StatusChangeRequestSerializer(Envelope):
     """`req-status-change-invoice`."""
 
     invoiceStatus = InvoiceStatusSerializer()
-
-
-class ResultSerializer(serializers.Serializer):
-    """`resp-*-invoice`: the network's verdict on a request of ours."""
-
-    b2bIds = B2BIdsSerializer(required=False)
-    resp = RespSerializer()
-    additionalInfos = NameValueSerializer(many=True, required=False)
-    additionalInfo = NameValueSerializer(many=True, required=False)
-
-
-def _with_b2b_ids(message: Inbound) -> dict:
-    body = dict(message.body)
-    body["b2bIds"] = dict(parse(B2BIdsSerializer, body.get("b2bIds"), "b2bIds"))
-    return body
 
 
 # The pages spell the pairs of a reply `additionalInfo` for the invoice (seed 001's
@@ -103,53 +75,37 @@ def _reply(received: services.Received, message: Inbound) -> Reply:
 
 def handle_send(message: Inbound) -> Reply:
     """A supplier sends us an invoice."""
-    received = services.receive_invoice(_with_b2b_ids(message), inbound=message.record)
+    received = services.receive_invoice(with_b2b_ids(message), inbound=message.record)
     return _reply(received, message)
 
 
 def handle_edit(message: Inbound) -> Reply:
     """A supplier sends a new version of an invoice."""
-    received = services.receive_edit(_with_b2b_ids(message), inbound=message.record)
+    received = services.receive_edit(with_b2b_ids(message), inbound=message.record)
     return _reply(received, message)
 
 
 def handle_confirmation(message: Inbound) -> Reply:
     """The buyer accepts, rejects or returns an invoice we supplied."""
-    body = _with_b2b_ids(message)
+    body = with_b2b_ids(message)
     block = parse(
         InvoiceConfirmationSerializer, body.get("invoiceConfirmation"), "invoiceConfirmation"
     )
-    received = services.receive_confirmation(body, _plain(block), inbound=message.record)
+    received = services.receive_confirmation(body, plain(block), inbound=message.record)
     return _reply(received, message)
 
 
 def handle_status_change(message: Inbound) -> Reply:
     """The supplier cancels or deletes an invoice we received."""
-    body = _with_b2b_ids(message)
+    body = with_b2b_ids(message)
     block = parse(InvoiceStatusSerializer, body.get("invoiceStatus"), "invoiceStatus")
-    received = services.receive_status_change(body, _plain(block), inbound=message.record)
+    received = services.receive_status_change(body, plain(block), inbound=message.record)
     return _reply(received, message)
 
 
 def handle_result(message: Inbound) -> Reply:
     """The network's result of our send, confirm, edit or status change."""
-    body = dict(message.body)
-    body["resp"] = dict(parse(RespSerializer, body.get("resp"), "resp"))
-    if message.answers is None:
-        raise Rejected(
-            "UNKNOWN_DOCUMENT", "No request of ours matches this result", "resp.reqMsgId"
-        )
-    received = services.apply_network_result(message.answers, body, inbound=message.record)
-    return Reply(document=received.invoice, duplicate=received.duplicate)
-
-
-def _plain(value):
-    """Validated data as plain JSON types (OrderedDicts and nested serializers flattened)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    return handle_any_result(SPEC, message)
 
 
 HANDLERS = {

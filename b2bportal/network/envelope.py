@@ -19,8 +19,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 SUCCESS = "SUCCESS"
 FAILURE = "FAILURE"
 
-# THE ERROR CODE CATALOGUE: code -> (HTTP status, meaning). Handlers raise
-# `handling.Rejected(code, ...)` with one of these codes; the inbox answers with its status.
+# THE ERROR CODE CATALOGUE: code -> (HTTP status, meaning). Handlers and services raise
+# `handling.Rejected(code, ...)` (services: its subclass `documents.errors.DocumentError`)
+# with one of these codes; the inbox, the admin and the API all answer with its status.
+# 409: the document's state or version conflicts (reload and decide again); 400: bad input.
 ERRORS: dict[str, tuple[int, str]] = {
     "AUTHENTICATION_FAILED": (
         401,
@@ -33,10 +35,11 @@ ERRORS: dict[str, tuple[int, str]] = {
     "INVALID_FIELD": (400, "A field has a wrong type, length, pattern or value."),
     "UNKNOWN_B2B_ID": (400, "The B2B ID the message is addressed to is not one of ours."),
     "UNKNOWN_DOCUMENT": (400, "The objectId names no document we hold."),
-    "INVALID_TRANSITION": (400, "The status transition is not allowed from the current status."),
+    "INVALID_TRANSITION": (409, "The status transition is not allowed from the current status."),
     "STALE_VERSION": (409, "The message acts on a version older than the one we hold."),
     "VERSION_CONFLICT": (409, "Same version as ours but different content."),
     "ACTION_PENDING": (409, "An action of ours on this document awaits the network's answer."),
+    "NOT_OVERDUE": (409, "No request about this document is overdue at the network."),
     "NOT_FOUND": (404, "No webhook is served at this path."),
     "METHOD_NOT_ALLOWED": (405, "Webhook paths accept POST only."),
     "INTERNAL_ERROR": (500, "Our fault: the message is kept and can be retried."),

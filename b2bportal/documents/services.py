@@ -1,0 +1,660 @@
+"""One implementation, for every family, of how a document changes (PROTOCOL.md §4).
+
+Every function takes the family's spec (`documents.spec.FamilySpec`) and reads from it
+what differs between families: models, labels, rules, wire blocks. A family's own
+`services.py` keeps only what is its own (reading its content, making its versions,
+its rules) and calls these with its spec.
+
+- receive a version: new, duplicate, conflict, stale, parked ahead of sequence, late
+  (`receive_version`), and apply what was parked once the gap closes (`drain`);
+- receive a counterparty's action, parked when it names a version we do not hold yet
+  (`receive_action`);
+- request an action of ours (`lock_for_decision`, then `request`): the row locked, the
+  expected version checked, the document pending, the outbox written, all in one
+  transaction;
+- the network's result (`apply_network_result`), sending an overdue request again and
+  giving it up (`send_request_again`, `give_up_request`).
+
+Refusals raise `DocumentError(code, detail, field)`.
+"""
+
+import hashlib
+import json
+import secrets
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from b2bportal.network import delivery, outbox
+from b2bportal.network.models import OutboundMessage
+from b2bportal.network.outbox import enqueue
+from b2bportal.parties.services import refresh_business, resolve_sides, upsert_counterparty
+
+from .choices import ChangeKind, Role, Source, VersionState
+from .errors import DocumentError
+from .spec import FamilySpec
+
+REMARKS_MAX = 100
+OBJECT_ID_ALPHABET = string.ascii_uppercase + string.digits
+
+
+@dataclass
+class Received:
+    """What a received message did to its document; `duplicate`: nothing, it was known."""
+
+    document: models.Model
+    duplicate: bool = False
+
+
+# -- small pieces ------------------------------------------------------------------------
+
+
+def new_object_id(spec: FamilySpec) -> str:
+    """A fresh objectId: the family's prefix, then letters and digits up to 35 characters."""
+    length = 35 - len(spec.id_prefix)
+    return spec.id_prefix + "".join(secrets.choice(OBJECT_ID_ALPHABET) for _ in range(length))
+
+
+def fingerprint(message_type: str, block: dict) -> str:
+    """What identifies a received action: its type and block, whatever else came with it."""
+    encoded = json.dumps([message_type, block], sort_keys=True, cls=DjangoJSONEncoder)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def validate_remarks(remarks, field: str = "remarks") -> str:
+    """Remarks the network accepts: 1-100 characters, no `"` or `\\`."""
+    remarks = (remarks or "").strip()
+    if not remarks:
+        raise DocumentError("MISSING_FIELD", "Remarks are required", field)
+    if len(remarks) > REMARKS_MAX:
+        raise DocumentError("INVALID_FIELD", f"At most {REMARKS_MAX} characters", field)
+    if '"' in remarks or "\\" in remarks:
+        raise DocumentError("INVALID_FIELD", 'Remarks must not contain " or \\', field)
+    return remarks
+
+
+def is_pending(document) -> bool:
+    """True while a request of ours about this document awaits the network (or its result)."""
+    if not document.pending_message_id:
+        return False
+    return document.pending_message.state != OutboundMessage.State.FAILED
+
+
+def locked(spec: FamilySpec, object_id: str, field: str):
+    """The document with this objectId, row-locked; refused when we hold none."""
+    document = spec.document_model.objects.select_for_update().filter(object_id=object_id).first()
+    if document is None:
+        raise DocumentError("UNKNOWN_DOCUMENT", f"No {spec.label} {object_id}", field)
+    return document
+
+
+def save(document) -> None:
+    """Save a changed document, marking when it changed."""
+    document.updated_at = timezone.now()
+    document.save()
+
+
+def history(
+    spec: FamilySpec,
+    document,
+    to_status,
+    *,
+    action,
+    source,
+    kind=ChangeKind.APPLIED,
+    from_status=None,
+    actor=None,
+    remarks="",
+    inbound=None,
+    outbound=None,
+    fingerprint="",
+):
+    """Append one row to the document's status history (at its current version)."""
+    return spec.history_model.objects.create(
+        **{spec.parent_field: document},
+        kind=kind,
+        action=action,
+        from_status=document.status if from_status is None else from_status,
+        to_status=to_status,
+        version=document.version,
+        source=source,
+        actor=actor,
+        remarks=remarks[:REMARKS_MAX],
+        inbound_message=inbound,
+        outbound_message=outbound,
+        fingerprint=fingerprint,
+    )
+
+
+def add_findings(spec: FamilySpec, document, found: list[tuple]) -> None:
+    """Store findings a message (not a version's content) raised, on the document's
+    current version, and count them on the document (the caller saves it)."""
+    if not found or document.current_version_id is None:
+        return
+    spec.finding_model.objects.bulk_create(
+        spec.finding_model(
+            version_id=document.current_version_id, code=code, field=field, message=message[:300]
+        )
+        for code, field, message in found
+    )
+    document.finding_count += len(found)
+
+
+def party_details(source, side: str) -> dict:
+    """What a version (or parsed content) tells about one party ("buyer" or "supplier"),
+    as party field values; the supplier's bank account with them."""
+
+    def get(name):
+        return source.get(name) if isinstance(source, dict) else getattr(source, name)
+
+    details = {
+        name: get(f"{side}_{name}") for name in ("gstin", "legal_name", "trade_name", "state_code")
+    }
+    details["address"] = get(f"{side}_address") or {}
+    details.update(get(f"{side}_contact") or {})
+    if side == "supplier":
+        details["bank_account"] = (get("sections") or {}).get("supplierBankAccountDetails") or {}
+    return details
+
+
+def learn_parties(document, source, *, counterparty: bool = True) -> None:
+    """Keep the counterparty (and blanks of our business) up to date from what arrived.
+
+    A changed supplier bank account lands in the counterparty's history, unattributed:
+    the network changed it, not staff. `counterparty=False`: it was just upserted from
+    these same details.
+    """
+    theirs = "supplier" if document.role == Role.BUYER else "buyer"
+    if counterparty:
+        upsert_counterparty(document.counterparty.b2b_id, party_details(source, theirs))
+    refresh_business(document.business, party_details(source, document.role))
+
+
+# -- versions ------------------------------------------------------------------------------
+
+
+def line_decimals(spec: FamilySpec) -> list:
+    """Each decimal column of the family's lines, with the exponent of its scale."""
+    return [
+        (field, Decimal(1).scaleb(-field.decimal_places))
+        for field in spec.line_model._meta.concrete_fields
+        if isinstance(field, models.DecimalField)
+    ]
+
+
+def as_stored(line, decimals: list) -> None:
+    """Give an inserted line's decimals the scale PostgreSQL stored them with (numeric
+    rounds half away from zero), as reading the row back would return them."""
+    for field, exponent in decimals:
+        value = getattr(line, field.attname)
+        if value is not None:
+            stored = field.to_python(value).quantize(exponent, rounding=ROUND_HALF_UP)
+            setattr(line, field.attname, stored if stored else abs(stored))  # no -0 in numeric
+
+
+def make_current(spec: FamilySpec, document, version) -> None:
+    """Make `version` the document's applied content (the caller saves the document)."""
+    if version.state != VersionState.APPLIED:
+        version.state = VersionState.APPLIED
+        version.save(update_fields=["state"])
+    for name in spec.content_fields:
+        setattr(document, name, getattr(version, name))
+    document.version = version.number
+    document.current_version = version
+    # A version the family's snapshot just wrote knows how many findings it got.
+    stored = getattr(version, "findings_stored", None)
+    document.finding_count = version.findings.count() if stored is None else stored
+
+
+@dataclass(frozen=True)
+class VersionSteps:
+    """What a family does with a received version, for `receive_version`.
+
+    find(content): the document it belongs to, row-locked, or None;
+    create(content): the document made from its first version (applied);
+    snapshot(document, content, number, state): the immutable version written;
+    apply(document, version, edit): the version made current, its status and history.
+    """
+
+    find: Callable
+    create: Callable
+    snapshot: Callable
+    apply: Callable
+
+
+def receive_version(spec: FamilySpec, content: dict, steps: VersionSteps, *, edit: bool):
+    """A version of a document reaches us: new, duplicate, conflicting, stale, ahead or late.
+
+    `content` is the family's typed reading of the message (`object_id`, `version`
+    (None when the shape names none), `current_version`, `digest`, ...). A version
+    already held with the same content is a duplicate; with other content a conflict.
+    Behind ours it is kept as superseded; more than one ahead it is parked until the
+    gap closes; the next one is applied, then whatever it unblocks (`drain`).
+    """
+    digest = content["digest"]
+    with transaction.atomic():
+        document = steps.find(content)
+        if document is None:
+            try:
+                with transaction.atomic():
+                    return Received(steps.create(content))
+            except IntegrityError:
+                # Another delivery created it a moment ago (its commit let our insert fail):
+                # carry on with that document, as if we had come second.
+                document = spec.document_model.objects.select_for_update().get(
+                    object_id=content["object_id"]
+                )
+        receiver = spec.receiver_role
+        if document.role != receiver:
+            raise DocumentError(
+                "INVALID_FIELD",
+                f"We are the {document.role} of this {spec.label}",
+                f"b2bIds.{receiver}B2BId",
+                document=document,
+            )
+        held = {v.number: v for v in document.versions.exclude(state=VersionState.REFUSED)}
+        number = content["version"]
+        if number is None:  # a shape that names no version: match the content
+            if any(v.content_hash == digest for v in held.values()):
+                return Received(document, duplicate=True)
+            number = document.version + 1 if edit else 1
+        existing = held.get(number)
+        if existing is not None:
+            if existing.content_hash == digest:
+                return Received(document, duplicate=True)
+            raise DocumentError(
+                "VERSION_CONFLICT",
+                f"Version {number} already held with different content",
+                f"{spec.document_block}.objectVersion.newVersion",
+                document=document,
+            )
+        _check_acts_on(spec, document, content, number)
+        if number < document.version:
+            # A late version we never held: kept for history, the applied one stays.
+            steps.snapshot(document, content, number, VersionState.SUPERSEDED)
+            return Received(document)
+        if number > document.version + 1:
+            steps.snapshot(document, content, number, VersionState.PARKED)
+            return Received(document)
+        version = steps.snapshot(document, content, number, VersionState.APPLIED)
+        steps.apply(document, version, edit=edit)
+        drain(spec, document, steps.apply)
+        return Received(document)
+
+
+def _check_acts_on(spec: FamilySpec, document, content: dict, number: int) -> None:
+    """Refuse the next version when the version it says it replaces is not ours.
+
+    A version that would apply next (`newVersion` = ours + 1) names in `currentVersion`
+    the version it was made from: behind ours, the sender edited a version we already
+    replaced; ahead of ours, it contradicts its own `newVersion`. Applying either would
+    silently drop a change (PROTOCOL.md §4). Versions further ahead are parked as usual.
+    """
+    current = content.get("current_version")
+    if current is None or number != document.version + 1 or current == document.version:
+        return
+    path = f"{spec.document_block}.objectVersion.currentVersion"
+    if current < document.version:
+        raise DocumentError(
+            "STALE_VERSION",
+            f"Made from version {current}; the {spec.label} is at version {document.version}",
+            path,
+            document=document,
+        )
+    raise DocumentError(
+        "INVALID_FIELD",
+        f"currentVersion {current} is not before newVersion {number}",
+        path,
+        document=document,
+    )
+
+
+def drain(spec: FamilySpec, document, apply_version: Callable) -> None:
+    """Apply what was parked waiting for the version the document now has, in order:
+    the actions naming it, then the next version if it is parked (and so on)."""
+    while True:
+        parked = document.versions.filter(
+            state=VersionState.PARKED, number=document.version + 1
+        ).first()
+        actions = list(document.parked_actions.filter(version=document.version, applied_at=None))
+        for action in actions:
+            _apply_action(
+                spec, document, action.message_type, action.block, inbound=action.inbound_message
+            )
+            action.applied_at = timezone.now()
+            action.save(update_fields=["applied_at"])
+        if parked is None:
+            return
+        apply_version(document, parked, edit=True)
+
+
+# -- the counterparty's actions --------------------------------------------------------------
+
+
+def _action_target(spec: FamilySpec, message_type: str, block: dict) -> tuple[str, str, str]:
+    """(new status, history action label, remarks) a received action carries."""
+    received = spec.received_actions[message_type]
+    choice = block[received.choice_key]
+    status = received.statuses[choice]
+    if received.carried_wins:
+        status = (block.get("statusTransition") or {}).get("newStatus") or status
+    return status, f"{received.label}:{choice}", block[received.remarks_key]
+
+
+def _apply_action(spec: FamilySpec, document, message_type, block, *, inbound, seen_as=""):
+    status, label, remarks = _action_target(spec, message_type, block)
+    checks = spec.received_actions[message_type].checks
+    if checks is not None:
+        add_findings(spec, document, checks(block, status))
+    history(
+        spec,
+        document,
+        status,
+        action=label,
+        source=Source.NETWORK,
+        remarks=remarks,
+        inbound=inbound,
+        fingerprint=seen_as or fingerprint(message_type, block),
+    )
+    document.status = status
+    document.version = max(document.version, block["objectVersion"]["newVersion"])
+    save(document)
+
+
+def receive_action(spec: FamilySpec, message_type: str, body: dict, block: dict, *, inbound):
+    """The counterparty's confirmation or status change about a document we hold.
+
+    A repeat (same block) is a duplicate; one naming a version ahead of ours is parked
+    until we hold it; one naming a version behind ours is refused as stale.
+    """
+    received = spec.received_actions[message_type]
+    path, our_role = received.block, received.our_role
+    b2b_ids = body["b2bIds"]
+    resolve_sides(b2b_ids["buyerB2BId"], b2b_ids["supplierB2BId"])  # one of them is ours
+    # The side this message is addressed to (both may be ours when our businesses trade).
+    ours = f"{our_role}B2BId"
+    with transaction.atomic():
+        document = locked(spec, block["objectId"], f"{path}.objectId")
+        if document.role != our_role or document.business.b2b_id != b2b_ids[ours]:
+            raise DocumentError(
+                "INVALID_FIELD",
+                f"This message is for the {our_role} of the {spec.label}; we are not",
+                f"b2bIds.{ours}",
+                document=document,
+            )
+        seen_as = fingerprint(message_type, block)
+        if (
+            document.status_changes.filter(fingerprint=seen_as).exists()
+            or document.parked_actions.filter(message_type=message_type, block=block).exists()
+        ):
+            return Received(document, duplicate=True)
+        acts_on = block["objectVersion"]["currentVersion"]
+        if acts_on > document.version:
+            spec.parked_model.objects.create(
+                **{spec.parent_field: document},
+                version=acts_on,
+                message_type=message_type,
+                block=block,
+                inbound_message=inbound,
+            )
+            return Received(document)
+        if acts_on < document.version:
+            raise DocumentError(
+                "STALE_VERSION",
+                f"Acts on version {acts_on}; the {spec.label} is at version {document.version}",
+                f"{path}.objectVersion.currentVersion",
+                document=document,
+            )
+        _apply_action(spec, document, message_type, block, inbound=inbound, seen_as=seen_as)
+        return Received(document)
+
+
+# -- our requests ------------------------------------------------------------------------------
+
+
+def lock_for_decision(spec: FamilySpec, document, action: str, expected_version, refuse=None):
+    """The document, row-locked, once it may take `action` from us; refused otherwise.
+
+    Refused when it changed since the version staff decided on, when a request of ours
+    still awaits the network, when `refuse(document)` (the family's own rule) raises,
+    or when the local rule table (`spec.allowed_from`) does not allow the action.
+    """
+    document = (
+        spec.document_model.objects.select_for_update(of=("self",))
+        .select_related("pending_message")
+        .get(pk=document.pk)
+    )
+    if expected_version is not None and int(expected_version) != document.version:
+        raise DocumentError(
+            "STALE_VERSION",
+            f"The {spec.label} changed: it is now at version "
+            f"{document.version}, you saw version {expected_version}",
+            "version",
+        )
+    if is_pending(document):
+        raise DocumentError(
+            "ACTION_PENDING", f"A request about this {spec.label} is awaiting the network", ""
+        )
+    if refuse is not None:
+        refuse(document)
+    if not spec.allowed(action, document.role, document.status):
+        raise DocumentError(
+            "INVALID_TRANSITION",
+            f"Cannot {action} {spec.one} that is "
+            f"{document.get_status_display()} (we are the {document.role})",
+            "status",
+        )
+    return document
+
+
+def b2b_ids(document) -> dict:
+    """The `b2bIds` block of a request about the document."""
+    return {"buyerB2BId": document.buyer_b2b_id, "supplierB2BId": document.supplier_b2b_id}
+
+
+def device(business) -> dict:
+    """`device.tag` GEOCODE: the business's own, else ENKASH_DEVICE_GEOCODE."""
+    return {"tag": {"name": "GEOCODE", "value": business.geocode or settings.ENKASH_DEVICE_GEOCODE}}
+
+
+def action_block(spec: FamilySpec, document, target: str, **decision) -> dict:
+    """The block of a confirm or status change: which version it acts on, what, and the move."""
+    return {
+        "objectId": document.object_id,
+        spec.number_wire_name: getattr(document, spec.number_field),
+        "objectVersion": {"currentVersion": document.version, "newVersion": document.version},
+        **decision,
+        "statusTransition": {"currentStatus": document.status, "newStatus": target},
+    }
+
+
+def request(
+    spec: FamilySpec, document, message_type, body, *, target, label, actor, source, remarks=""
+) -> OutboundMessage:
+    """Write our request (every one carries the business's device tag) to the outbox and
+    mark the document pending on it, with a REQUESTED history row. The caller holds the
+    document's row lock inside its transaction (`lock_for_decision`)."""
+    message = enqueue(
+        message_type,
+        {"device": device(document.business), **body},
+        document=document,
+        object_id=document.object_id,
+        object_version=document.version,
+        buyer_b2b_id=document.buyer_b2b_id,
+        supplier_b2b_id=document.supplier_b2b_id,
+        created_by=actor,
+    )
+    history(
+        spec,
+        document,
+        target,
+        kind=ChangeKind.REQUESTED,
+        action=label,
+        source=source,
+        actor=actor,
+        remarks=remarks,
+        outbound=message,
+    )
+    document.pending_message = message
+    document.pending_status = target
+    save(document)
+    return message
+
+
+def _label(spec: FamilySpec, outbound: OutboundMessage) -> str:
+    return outbound.message_type.removeprefix(f"{spec.name}.")
+
+
+def apply_network_result(spec: FamilySpec, outbound: OutboundMessage, body: dict, *, inbound=None):
+    """Apply the `resp-*` for one of our requests: the status it carries, or its refusal.
+
+    SUCCESS: the document takes the status the network carries (the result block's
+    statusTransition.newStatus, else the status our request asked for); an edit's
+    proposed version becomes the applied one. Anything else: the document stays as it
+    was and shows errorCd/errorDtl/errorField. A result for a request the document no
+    longer waits for (already answered, failed or given up) changes nothing.
+    Delivery reaches here too, with a FAILURE of its own, when our call is refused.
+    """
+    resp = body.get("resp") or {}
+    with transaction.atomic():
+        document = (
+            spec.document_model.objects.select_for_update()
+            .filter(pk=outbound.document_id, object_id=outbound.object_id)
+            .first()
+        )
+        if document is None:
+            raise DocumentError(
+                "UNKNOWN_DOCUMENT",
+                f"The request this result answers concerns no {spec.label} of ours",
+                "resp.reqMsgId",
+            )
+        if document.pending_message_id != outbound.pk:
+            return Received(document, duplicate=True)  # already applied
+        # The outbound message's own record of the result is the network inbox's
+        # (outbox.record_result, after this handler, in the same transaction).
+        if str(resp.get("result") or "").upper() != "SUCCESS":
+            leave_unapplied(
+                spec,
+                document,
+                outbound,
+                source=Source.NETWORK,
+                remarks=str(resp.get("errorDtl") or ""),
+                error=(
+                    str(resp.get("errorCd") or resp.get("result") or "FAILED"),
+                    str(resp.get("errorDtl") or ""),
+                    str(resp.get("errorField") or ""),
+                ),
+                inbound=inbound,
+            )
+            return Received(document)
+        proposed = document.versions.filter(state=VersionState.PROPOSED).first()
+        # Who asked, and why: the history row written with the request.
+        requested = document.status_changes.get(
+            kind=ChangeKind.REQUESTED, outbound_message=outbound
+        )
+        block = body.get(spec.result_blocks.get(outbound.message_type, "")) or {}
+        carried = (block.get("statusTransition") or {}).get("newStatus")
+        status = carried if carried in spec.statuses.values else document.pending_status
+        if proposed is not None:
+            make_current(spec, document, proposed)
+        history(
+            spec,
+            document,
+            status,
+            action=_label(spec, outbound),
+            source=requested.source,
+            actor=outbound.created_by,
+            remarks=requested.remarks,
+            inbound=inbound,
+            outbound=outbound,
+        )
+        document.status = status
+        document.last_error_code = document.last_error_detail = document.last_error_field = ""
+        document.pending_message = None
+        document.pending_status = ""
+        save(document)
+        return Received(document)
+
+
+def leave_unapplied(
+    spec: FamilySpec, document, outbound, *, source, remarks, error, actor=None, inbound=None
+) -> None:
+    """Our request will not take effect: the document stays as it was, no longer pending.
+
+    Its proposed version (an edit) is refused, the history records why (a REFUSED
+    row), and `error` (code, detail, field) is shown on the document. The caller holds
+    the document's row lock.
+    """
+    proposed = document.versions.filter(state=VersionState.PROPOSED).first()
+    if proposed is not None:
+        proposed.state = VersionState.REFUSED
+        proposed.save(update_fields=["state"])
+    history(
+        spec,
+        document,
+        document.status,
+        kind=ChangeKind.REFUSED,
+        action=_label(spec, outbound),
+        source=source,
+        actor=actor or outbound.created_by,
+        remarks=remarks,
+        inbound=inbound,
+        outbound=outbound,
+    )
+    document.last_error_code, document.last_error_detail, document.last_error_field = error
+    document.pending_message = None
+    document.pending_status = ""
+    save(document)
+
+
+def _lock_overdue(spec: FamilySpec, document):
+    """The document, locked, and its request overdue at the network; refused when none is."""
+    document = (
+        spec.document_model.objects.select_for_update(of=("self",))
+        .select_related("pending_message")
+        .get(pk=document.pk)
+    )
+    outbound = document.pending_message
+    if outbound is None or not outbound.is_overdue:
+        raise DocumentError(
+            "NOT_OVERDUE", f"No request about this {spec.label} is overdue at the network", ""
+        )
+    return document, outbound
+
+
+def send_request_again(spec: FamilySpec, document, *, actor=None) -> OutboundMessage:
+    """Send the document's overdue request to the network again: same reqMsgId, same body.
+
+    The document stays pending on it; the network can tell the repeat by its reqMsgId.
+    """
+    with transaction.atomic():
+        document, outbound = _lock_overdue(spec, document)
+        return delivery.send_again(outbound, actor=actor)
+
+
+def give_up_request(spec: FamilySpec, document, reason, *, actor=None) -> OutboundMessage:
+    """Stop waiting for the document's overdue request: back where it was, reason recorded.
+
+    The message is marked given up, so a result arriving later changes nothing; staff
+    can decide again.
+    """
+    reason = validate_remarks(reason, field="reason")
+    with transaction.atomic():
+        document, outbound = _lock_overdue(spec, document)
+        outbox.give_up(outbound, reason, actor=actor)
+        leave_unapplied(
+            spec,
+            document,
+            outbound,
+            source=Source.STAFF,
+            remarks=reason,
+            error=("GIVEN_UP", f"No result from the network; given up: {reason}", ""),
+            actor=actor,
+        )
+        return outbound

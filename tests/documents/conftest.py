@@ -1,0 +1,21 @@
+"""The contract suite runs once per registered document family (`documents.registry`)."""
+
+import pytest
+
+from b2bportal.documents.registry import families
+from tests.invoices.conftest import business, staff, webhook  # noqa: F401  (fixtures)
+
+from .adapters import ADAPTERS
+
+
+def pytest_generate_tests(metafunc):
+    if "family" in metafunc.fixturenames:
+        specs = families()
+        metafunc.parametrize("family", specs, ids=[spec.name for spec in specs])
+
+
+@pytest.fixture
+def adapter(family):
+    """The registered family's test adapter; a family without one fails here."""
+    assert family.name in ADAPTERS, f"No contract-suite adapter for the {family.name} family"
+    return ADAPTERS[family.name]
