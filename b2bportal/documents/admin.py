@@ -452,8 +452,8 @@ class DocumentAdmin(AttentionColumnMixin, ExportActionMixin, ModelAdmin):
         messages.error(
             request,
             f"Not sent: confirm_findings: {numbers} "
-            f"{'has' if len(flagged) == 1 else 'have'} findings; tick "
-            f'"I have read the findings" to {response.lower()} all the same.',
+            f"{'has' if len(flagged) == 1 else 'have'} findings; tick the box saying you "
+            f"have read them to {response.lower()} all the same.",
         )
         return False
 
