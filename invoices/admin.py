@@ -252,18 +252,6 @@ class InvoiceAdmin(DocumentAdmin):
             action, invoice.role, invoice.status
         )
 
-    @admin.action(description="Accept selected invoices", permissions=["decide"])
-    def accept_selected(self, request, queryset):
-        return self._bulk(request, queryset, BuyerResponse.ACCEPT)
-
-    @admin.action(description="Reject selected invoices", permissions=["decide"])
-    def reject_selected(self, request, queryset):
-        return self._bulk(request, queryset, BuyerResponse.REJECT)
-
-    @admin.action(description="Return selected invoices for review", permissions=["decide"])
-    def return_selected(self, request, queryset):
-        return self._bulk(request, queryset, BuyerResponse.RETURN)
-
     # -- our own invoices ------------------------------------------------------------------
 
     def _supplier_action(self, request, pk):

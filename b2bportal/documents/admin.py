@@ -510,15 +510,17 @@ class DocumentAdmin(AttentionColumnMixin, ExportActionMixin, ModelAdmin):
         }
         return TemplateResponse(request, self.bulk_template, context)
 
-    @admin.action(description="Accept selected", permissions=["decide"])
+    @admin.action(description="Accept selected %(verbose_name_plural)s", permissions=["decide"])
     def accept_selected(self, request, queryset):
         return self._bulk(request, queryset, "ACCEPT")
 
-    @admin.action(description="Reject selected", permissions=["decide"])
+    @admin.action(description="Reject selected %(verbose_name_plural)s", permissions=["decide"])
     def reject_selected(self, request, queryset):
         return self._bulk(request, queryset, "REJECT")
 
-    @admin.action(description="Return selected for review", permissions=["decide"])
+    @admin.action(
+        description="Return selected %(verbose_name_plural)s for review", permissions=["decide"]
+    )
     def return_selected(self, request, queryset):
         return self._bulk(request, queryset, "RETURN")
 

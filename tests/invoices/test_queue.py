@@ -161,6 +161,10 @@ def bulk(client, listing, invoices, response="accept_selected", **extra):
 def test_bulk_accept_with_findings_asks_first(three, login):
     reviewer = login("reviewer")
     listing = reviewer.get(LIST)
+    actions = listing.content.decode()
+    assert (
+        "Accept selected invoices" in actions and "Return selected invoices for review" in actions
+    )
     chosen = [three["0458"], three["0459"]]
     ask = reviewer.post(
         LIST,
@@ -200,3 +204,18 @@ def test_a_pending_page_refreshes_itself_until_the_network_answers(received, log
     assert 'http-equiv="refresh"' not in answered
     assert "awaiting network" not in answered
     assert "confirm:ACCEPT (Requested, success)" in answered
+
+
+def test_no_findings_says_what_could_not_be_checked(received, webhook, login):
+    body = data.network_invoice(object_id=f"INV{0:032d}", number="SGST/26-27/0470")
+    del body["invoice"]["supplierDetails"]["gstin"]
+    del body["invoice"]["dispatchDetails"]["gstin"]
+    assert webhook(SEND, body).status_code == 200, webhook
+    unregistered = Invoice.objects.get(object_id=f"INV{0:032d}")
+    reviewer = login("reviewer")
+    page = reviewer.get(detail(unregistered)).content.decode()
+    assert unregistered.supplier_gstin == "" and unregistered.finding_count == 0
+    assert "the supplier sent no GSTIN: its GSTIN and state could not be checked" in page
+    assert "check out" not in page
+    checked = reviewer.get(detail(received)).content.decode()
+    assert "None: the arithmetic, taxes, GSTINs, parties and dates check out." in checked
