@@ -15,6 +15,8 @@ import functools
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
@@ -369,7 +371,7 @@ class DocumentAdmin(AttentionColumnMixin, ExportActionMixin, ModelAdmin):
         listing.GET = QueryDict(list_filters)
         try:
             changelist = self.get_changelist_instance(listing)
-        except (admin.options.IncorrectLookupParameters, ValueError):
+        except (IncorrectLookupParameters, DisallowedModelAdminLookup, ValueError):
             return None  # a garbled querystring: no queue, the page still opens
         return changelist.get_queryset(listing)
 

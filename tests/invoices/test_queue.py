@@ -219,3 +219,12 @@ def test_no_findings_says_what_could_not_be_checked(received, webhook, login):
     assert "check out" not in page
     checked = reviewer.get(detail(received)).content.decode()
     assert "None: the arithmetic, taxes, GSTINs, parties and dates check out." in checked
+
+
+@pytest.mark.parametrize(
+    "filters", ["business__legal_name__regex=.*", "status=NOPE&o=x", "due_date__gte=soon"]
+)
+def test_a_garbled_list_querystring_still_opens_the_page(received, login, filters):
+    page = login("reviewer").get(in_list(received, filters))
+    assert page.status_code == 200
+    assert 'id="decision"' in page.content.decode()
