@@ -1,0 +1,149 @@
+"""The REST side of every document family: one viewset base a family subclasses.
+
+`DocumentViewSet` serves a family's list (with its filterset), detail, `/history/` and
+`POST /confirm/` (202 with the request awaiting the network; 400 naming the field;
+403 without the decide permission; 409 when a reload cures it). A family names its
+models, services, serializers and filterset as class attributes, and its OpenAPI
+descriptions with `document_schema`.
+"""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from b2bportal.network.handling import Rejected
+from b2bportal.parties.api.permissions import ModelPermissionsWithView
+
+# Refusal codes a client can cure by reloading: 409; anything else is bad input: 400.
+CONFLICT_CODES = {"STALE_VERSION", "ACTION_PENDING", "INVALID_TRANSITION", "VERSION_CONFLICT"}
+
+
+def refusal(rejected: Rejected) -> Response:
+    """A service's refusal as an API answer naming the failing field."""
+    code = status.HTTP_409_CONFLICT if rejected.code in CONFLICT_CODES else 400
+    body = {"code": rejected.code, "detail": rejected.detail, "field": rejected.field}
+    return Response(body, status=code)
+
+
+def document_schema(*, noun: str, confirm, confirmed, refused, history):
+    """The OpenAPI descriptions of a family's `/history/` and `/confirm/` (a class decorator)."""
+    return extend_schema_view(
+        history=extend_schema(
+            description=f"The {noun}'s status history, oldest first.",
+            responses=history(many=True),
+        ),
+        confirm=extend_schema(
+            description=f"Accept, reject or return one of the {noun}s we received; sent to the "
+            "network.\n\n`version` is the version the decision was made on: a newer one "
+            "answers 409.",
+            request=confirm,
+            responses={
+                202: confirmed,
+                400: OpenApiResponse(refused, description="Bad input (field named)"),
+                403: OpenApiResponse(
+                    description=f"No permission to decide {noun}s (decide_{noun})"
+                ),
+                409: OpenApiResponse(refused, description="Stale version or pending"),
+            },
+        ),
+    )
+
+
+class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
+    """A family's documents in their applied version: list, detail, history, confirm.
+
+    A subclass sets `queryset`, `serializer_class` (list rows), `detail_serializer_class`,
+    `history_serializer_class`, `confirm_serializer_class`, `filterset_class`,
+    `version_model`, `item_model`, `finding_model`, `services` (its `confirm`),
+    `api_source` (the history's source for API decisions) and `document_key` (the name
+    of the document in the confirm answer).
+    """
+
+    permission_classes = [ModelPermissionsWithView]
+    detail_serializer_class = None
+    history_serializer_class = None
+    confirm_serializer_class = None
+    version_model = None
+    item_model = None
+    finding_model = None
+    services = None
+    api_source = "api"
+    document_key = "document"
+
+    @property
+    def decide_permission(self) -> str:
+        meta = self.queryset.model._meta
+        return f"{meta.app_label}.decide_{meta.model_name}"
+
+    def get_queryset(self):
+        queryset = super().get_queryset().order_by("-updated_at", "-id")
+        if self.action == "retrieve":
+            current = self.version_model.objects.prefetch_related(
+                Prefetch("items", queryset=self.item_model.objects.order_by("position")),
+                Prefetch("findings", queryset=self.finding_model.objects.order_by("id")),
+            )
+            versions = self.version_model.objects.order_by("number", "id")
+            queryset = queryset.prefetch_related(
+                Prefetch("current_version", queryset=current),
+                Prefetch("versions", queryset=versions),
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return self.detail_serializer_class
+        return self.serializer_class
+
+    def get_permissions(self):
+        if self.action == "confirm":
+            # Read permissions are not the point here: the decide permission is checked
+            # in the action, with a message naming it.
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def history(self, request, pk=None):
+        """The document's status history, oldest first."""
+        document = self.get_object()
+        changes = document.status_changes.select_related("actor").order_by("at", "id")
+        return Response(self.history_serializer_class(changes, many=True).data)
+
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def confirm(self, request, pk=None):
+        """Accept, reject or return a document we received; sent to the network.
+
+        `version` is the version the decision was made on: a newer one answers 409.
+        """
+        if not request.user.has_perm(self.decide_permission):
+            noun = self.queryset.model._meta.verbose_name_plural
+            raise PermissionDenied(
+                f"Deciding {noun} needs the {self.decide_permission} permission."
+            )
+        document = self.get_object()
+        serializer = self.confirm_serializer_class(data=request.data)
+        if not serializer.is_valid():
+            field, errors = next(iter(serializer.errors.items()))
+            return Response(
+                {"code": "INVALID_FIELD", "detail": str(errors[0]), "field": field,
+                 "errors": serializer.errors},
+                status=400,
+            )  # fmt: skip
+        decision = serializer.validated_data
+        try:
+            message = self.services.confirm(
+                document, decision["response"], decision["remarks"], actor=request.user,
+                expected_version=decision["version"], source=self.api_source,
+            )  # fmt: skip
+        except Rejected as rejected:
+            return refusal(rejected)
+        document.refresh_from_db()
+        body = {
+            self.document_key: self.serializer_class(document).data,
+            "req_msg_id": message.req_msg_id,
+            "message_state": message.state,
+        }
+        return Response(body, status=status.HTTP_202_ACCEPTED)
