@@ -32,7 +32,12 @@ from unfold.contrib.filters.admin import (
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
-from b2bportal.desk.filters import AttentionColumnMixin, AttentionFilter, OutstandingFilter
+from b2bportal.desk.filters import (
+    AssignedFilter,
+    AttentionColumnMixin,
+    AttentionFilter,
+    OutstandingFilter,
+)
 from b2bportal.exports import FormulaSafeModelResource
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import InboundMessage, OutboundMessage
@@ -224,6 +229,7 @@ class InvoiceAdmin(AttentionColumnMixin, ExportActionMixin, ModelAdmin):
         PendingFilter,
         AttentionFilter,
         OutstandingFilter,
+        AssignedFilter,
     ]
     list_filter_submit = True
     search_fields = [
