@@ -62,6 +62,8 @@ def diff_in_words(old, new):
 def findings_list(document, version):
     """The version's findings, amounts and dates formatted, documents linked; and an
     honest word on what could not be checked."""
+    if version is None:  # a document made before versions were kept: nothing to list
+        return {"findings": [], "unchecked": []}
     return {
         "findings": [readable.finding(document, f) for f in version.findings.all()],
         "unchecked": readable.unchecked(version),
