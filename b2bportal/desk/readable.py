@@ -78,7 +78,6 @@ FIELD_LABELS = {
     "port": "Port",
     "refundClaim": "Refund claimed",
     "foreignCurrency": "Foreign currency",
-    "countryCode": "Country",
     "exportDuty": "Export duty",
     "transporterId": "Transporter ID",
     "transporterName": "Transporter",
@@ -109,6 +108,15 @@ FIELD_LABELS = {
     "email": "Email",
     "type": "Type",
     "value": "Amount",
+    # an address reads line by line, then city, state, PIN and country
+    "addressLine1": "Address line 1",
+    "addressLine2": "Address line 2",
+    "city": "City",
+    "state": "State",
+    "pincode": "PIN code",
+    "country": "Country",
+    "countryCode": "Country code",
+    "phoneNumber": "Phone",
 }
 AMOUNT_FIELDS = {
     "paidAmount", "pendingDueAmount", "dueAmount", "charges", "exportDuty",
@@ -118,6 +126,9 @@ STATE_FIELDS = {"stateCode", "placeOfSupply"}
 DAY_FIELDS = {"creditDays"}
 # Fields that name another document by its objectId: linked when we hold it.
 DOCUMENT_FIELDS = {"poObjId"}
+# Fields holding a web address: linked when it is one (never another scheme).
+URL_FIELDS = {"url"}
+YES_NO = {"Y": "Yes", "N": "No"}
 
 
 def label_of(name: str) -> str:
@@ -154,12 +165,14 @@ def shown(name: str, value) -> str:
     if value is None or value == "":
         return "-"
     if isinstance(value, dict):
-        parts = [shown(key, sub) for key, sub in value.items() if key != "type" and sub]
+        parts = [shown(key, sub) for key, sub in in_reading_order(value) if key != "type" and sub]
         return ", ".join(parts) or "-"
     if isinstance(value, list):
         return "; ".join(shown(name, sub) for sub in value) or "-"
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if value in YES_NO:  # the wire's flags ("reverseChargeTax": "N")
+        return YES_NO[value]
     if name in AMOUNT_FIELDS:
         return amount_text(value)
     if name in STATE_FIELDS:
@@ -230,6 +243,8 @@ def _fields(values: dict) -> list[Field]:
         if key in DOCUMENT_FIELDS and value:
             found = find_document(str(value))
             link = document_url(found) if found is not None else ""
+        elif key in URL_FIELDS and str(value).startswith(("https://", "http://")):
+            link = str(value)
         fields.append(Field(key, label_of(key), shown(key, value), link))
     return fields
 

@@ -68,6 +68,7 @@ def test_the_page_highlights_each_change(received, webhook, login):
     assert (
         '<li class="diff-row diff-changed"><strong>Unit price of line 1</strong> changed from '
         '<del class="rounded-default px-1 bg-red-100">₹68.40</del> to '
-        '<ins class="no-underline rounded-default px-1 bg-green-100">₹66.00</ins></li>'
+        '<ins class="rounded-default px-1 bg-green-100" style="text-decoration: none">₹66.00</ins>'
+        "</li>"
     ) in html
     assert "line 1.unit_price" not in html

@@ -38,7 +38,24 @@ def test_sections_read_as_labelled_fields(received):
     po = blocks["poDetails"]
     assert po.columns == ["PO objectId", "Buyer's PO number", "PO date"]
     assert [cell.text for cell in po.rows[0]] == ["-", "KEW-2026-0193", "02/11/2026"]
-    assert _fields(blocks["dispatchDetails"])["State"] == "27 - Maharashtra"
+    dispatch = _fields(blocks["dispatchDetails"])
+    assert dispatch["State"] == "27 - Maharashtra"
+    # the address in reading order (stored JSON keeps keys in an order of its own)
+    assert dispatch["Address"] == (
+        "Plot 14, MIDC Bhosari, Near Telco Road, Pune, Maharashtra, 411026, IN"
+    )
+    assert list(_fields(blocks["supplierBankAccountDetails"])) == [
+        "Account number (masked)",
+        "IFSC",
+        "Beneficiary",
+        "UPI ID (VPA)",
+    ]
+    assert _fields(blocks["transactionDetails"])["Reverse charge"] == "No"
+    document = blocks["additionalDocumentDetails"].rows[0][0]
+    assert (document.text, document.link) == (
+        "https://docs.example.in/sgs/0458.pdf",
+        "https://docs.example.in/sgs/0458.pdf",
+    )
     assert _fields(blocks["eInvoiceInfo"])["IRN generated"] == "18/11/2026"
     assert _fields(blocks["ewayBillDetail"])["Transport document date"] == "18/11/2026"
 
@@ -96,3 +113,8 @@ def test_a_fully_checked_invoice_says_so(received, login):
     html = login("reviewer").get(detail(received)).content.decode()
     assert "None: the arithmetic, taxes, GSTINs, parties and dates check out." in html
     assert 'id="findings-unchecked"' not in html
+
+
+def test_only_web_addresses_become_links():
+    (block,) = sections({"additionalDocumentDetails": [{"url": "javascript:alert(1)"}]})
+    assert (block.rows[0][0].text, block.rows[0][0].link) == ("javascript:alert(1)", "")
