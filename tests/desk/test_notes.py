@@ -5,6 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from b2bportal.desk import services
 from b2bportal.desk.models import Assignment, Note
@@ -164,3 +167,23 @@ def test_reviewers_offered_are_those_who_can_decide(received, staff):
     inactive.is_active = False
     inactive.save()
     assert [u.username for u in services.assignable_reviewers(received)] == ["admin"]
+
+
+def test_the_panel_costs_the_same_queries_however_many_reviewers(received, login, staff):
+    reviewer = login("reviewer")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert reviewer.get(detail(received)).status_code == 200
+        return len(captured)
+
+    before = queries()
+    group = Group.objects.get(name="Reviewer")
+    for n in range(5):
+        user = get_user_model().objects.create_user(f"reviewer{n}", is_staff=True)
+        user.groups.add(group)
+    assert queries() == before
+    html = reviewer.get(detail(received)).content.decode()
+    form = html[html.index('id="assign-form"') :]
+    form = form[: form.index("</form>")]
+    assert form.count('<option value="') == 8  # nobody, admin, reviewer, reviewer0..4
