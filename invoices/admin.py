@@ -28,7 +28,7 @@ from unfold.contrib.filters.admin import (
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
-from b2bportal.desk.filters import AttentionFilter, OutstandingFilter
+from b2bportal.desk.filters import AssignedFilter, AttentionFilter, OutstandingFilter
 from b2bportal.documents.admin import (
     DocumentAdmin,
     HasFindingsFilter,
@@ -183,6 +183,7 @@ class InvoiceAdmin(DocumentAdmin):
         PendingFilter,
         AttentionFilter,
         OutstandingFilter,
+        AssignedFilter,
     ]
     search_fields = [
         "supplier_invoice_number",

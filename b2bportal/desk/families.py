@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -95,6 +96,17 @@ def family_of(model) -> Family:
     """The family whose documents are `model`'s rows."""
     label = model._meta.label
     return next(family for family in FAMILIES if family.model_label == label)
+
+
+def family_by_key(key: str) -> Family | None:
+    """The family named `key` in URLs ("invoices"), or None."""
+    return next((family for family in FAMILIES if family.key == key), None)
+
+
+def document_url(document) -> str:
+    """The admin page of one document of any family."""
+    meta = document._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[document.pk])
 
 
 def status_label(value) -> str:

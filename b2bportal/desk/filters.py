@@ -11,6 +11,7 @@ from django.utils import timezone
 from unfold.decorators import display
 
 from .families import ATTENTION_REASONS, family_of, outstanding
+from .services import current_assignee_id
 
 
 class AttentionFilter(admin.SimpleListFilter):
@@ -45,6 +46,24 @@ class OutstandingFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.exclude(condition)
         return queryset
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    """Documents by who has them now: `?assigned=me` (the person looking) or `nobody`."""
+
+    title = "assigned"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Assigned to me"), ("nobody", "Not assigned")]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("me", "nobody"):
+            return queryset
+        queryset = queryset.annotate(desk_assignee_id=current_assignee_id(queryset.model))
+        if self.value() == "me":
+            return queryset.filter(desk_assignee_id=request.user.pk)
+        return queryset.filter(desk_assignee_id__isnull=True)
 
 
 class AttentionColumnMixin:

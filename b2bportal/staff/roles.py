@@ -18,6 +18,8 @@ ROLES: dict[str, list[str]] = {
         "invoices.view_statuschange",
         "invoices.export_invoice",
         "invoices.export_statuschange",
+        "desk.view_note",
+        "desk.view_assignment",
     ],
     # Reviews invoices and decides them (accept, reject, return).
     "Reviewer": [
@@ -30,5 +32,9 @@ ROLES: dict[str, list[str]] = {
         "invoices.view_invoiceversion",
         "invoices.view_statuschange",
         "invoices.decide_invoice",
+        "desk.view_note",
+        "desk.view_assignment",
+        "desk.add_note",
+        "desk.add_assignment",
     ],
 }

@@ -10,25 +10,33 @@ from django.utils import timezone
 from b2bportal.network.models import InboundMessage, OutboundMessage
 from b2bportal.parties.models import Business, Counterparty
 from invoices.models import Invoice, StatusChange
-from tests.invoices.conftest import csrf_of, login, password, staff  # noqa: F401
+from tests.invoices.conftest import (  # noqa: F401
+    business,
+    csrf_of,
+    login,
+    password,
+    received,
+    staff,
+    webhook,
+)
 
 __all__ = ["csrf_of"]
 
 
 @pytest.fixture
 def desk_parties(db):
-    business = Business.objects.create(b2b_id="KAVERIENG.B2B.0001", legal_name="Kaveri Engineering")
+    ours = Business.objects.create(b2b_id="KAVERIENG.B2B.0001", legal_name="Kaveri Engineering")
     suppliers = [
         Counterparty.objects.create(b2b_id=f"SUPPLIER.B2B.{n:04d}", legal_name=name)
         for n, name in enumerate(["Shree Ganesh Steel", "Mysore Packaging", "Deccan Chemicals"])
     ]
-    return business, suppliers
+    return ours, suppliers
 
 
 @pytest.fixture
 def make_invoice(desk_parties):
     """An invoice row as the services leave it, with what its state needs around it."""
-    business, suppliers = desk_parties
+    ours, suppliers = desk_parties
     counter = iter(range(1, 10_000))
 
     def make(
@@ -50,11 +58,11 @@ def make_invoice(desk_parties):
             object_id=f"INV{n:032d}",
             supplier_invoice_number=f"SGS/26-27/{n:04d}",
             role=role,
-            business=business,
+            business=ours,
             counterparty=suppliers[supplier],
             status=status,
             supplier_b2b_id=suppliers[supplier].b2b_id,
-            buyer_b2b_id=business.b2b_id,
+            buyer_b2b_id=ours.b2b_id,
             total_value=Decimal(total),
             invoice_date=today - timedelta(days=age_days),
             due_date=None if due_in_days is None else today + timedelta(days=due_in_days),

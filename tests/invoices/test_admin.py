@@ -96,8 +96,8 @@ def test_detail_page_shows_everything(received, webhook, login):
         'name="version" value="2"',
     ]:
         assert text in html, text
-    assert "line 1.unit_price" in html and "68.4000" in html and "66.0000" in html
-    assert html.count('class="diff-row"') == 9  # unit price, amounts and taxes of line 1, totals
+    assert "<strong>Unit price of line 1</strong> changed from" in html
+    assert html.count('class="diff-row diff-changed"') == 9  # line 1's price, amounts, totals
 
 
 def test_decide_from_the_detail_page(received, login, staff):

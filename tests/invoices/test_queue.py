@@ -215,7 +215,7 @@ def test_no_findings_says_what_could_not_be_checked(received, webhook, login):
     reviewer = login("reviewer")
     page = reviewer.get(detail(unregistered)).content.decode()
     assert unregistered.supplier_gstin == "" and unregistered.finding_count == 0
-    assert "the supplier sent no GSTIN: its GSTIN and state could not be checked" in page
+    assert "Not checked: The supplier gave no GSTIN: its format, check digit and state" in page
     assert "check out" not in page
     checked = reviewer.get(detail(received)).content.decode()
     assert "None: the arithmetic, taxes, GSTINs, parties and dates check out." in checked
