@@ -8,7 +8,7 @@ from b2bportal.documents.errors import DocumentError, http_status, refusal_body,
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import InboundMessage
 from tests.network.conftest import (  # noqa: F401
-    PO_SEND,
+    WIDGET_SEND,
     handle,
     minimal_body,
     post_webhook,
@@ -35,19 +35,19 @@ def test_the_inbox_answers_a_document_error_with_the_catalogue_status(
     code, status, post_webhook, handle
 ):
     def refuse(message):
-        raise DocumentError(code, "refused by the service", "purchaseOrder.objectVersion")
+        raise DocumentError(code, "refused by the service", "widget.objectVersion")
 
-    handle("purchase_order.send", refuse)
-    response = post_webhook(PO_SEND, minimal_body(PO_SEND))
+    handle("test_widget.send", refuse)
+    response = post_webhook(WIDGET_SEND, minimal_body(WIDGET_SEND))
 
-    refused = DocumentError(code, "refused by the service", "purchaseOrder.objectVersion")
+    refused = DocumentError(code, "refused by the service", "widget.objectVersion")
     assert isinstance(refused, Rejected)
     assert response.status_code == http_status(refused) == status
     resp = response.json()["payload"]["resp"]
     assert (resp["errorCd"], resp["errorDtl"], resp["errorField"]) == (
         code,
         "refused by the service",
-        "purchaseOrder.objectVersion",
+        "widget.objectVersion",
     )
     assert InboundMessage.objects.get().error_code == code
 
