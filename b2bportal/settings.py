@@ -201,6 +201,9 @@ API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 30)
 API_TOKEN_ROTATION_GRACE_SECONDS = env_int("API_TOKEN_ROTATION_GRACE_SECONDS", 600)
 # The most rows one page of an API list holds (`?limit=` above it gets this many).
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 500)
+# Lists (admin and API) count their rows exactly up to this many; above it, by the
+# planner's estimate (b2bportal.paginators): an exact count of a million rows is a scan.
+LIST_EXACT_COUNT_MAX = env_int("LIST_EXACT_COUNT_MAX", 10_000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -214,7 +217,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "b2bportal.pagination.CappedLimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "b2bportal.paginators.EstimatedCountLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
