@@ -62,7 +62,14 @@ def delete_without_analyze(count: int):
 
 
 def counts_of_invoices(captured) -> list[str]:
-    return [q["sql"] for q in captured if "COUNT(" in q["sql"].upper() and "invoice" in q["sql"]]
+    """The COUNT queries over invoices that read rows (an EXPLAIN reads none)."""
+    return [
+        q["sql"]
+        for q in captured
+        if "COUNT(" in q["sql"].upper()
+        and "invoice" in q["sql"]
+        and not q["sql"].startswith("EXPLAIN")
+    ]
 
 
 def test_a_large_list_shows_the_planners_estimate_and_counts_nothing(invoices, settings):
@@ -84,6 +91,17 @@ def test_a_small_list_is_counted_exactly(invoices, settings):
     one = Invoice.objects.filter(object_id="INV" + "7".zfill(32))
     assert list_count(one) == 0  # deleted: counted, not estimated
     assert list_count(Invoice.objects.filter(object_id="INV" + "700".zfill(32))) == 1
+
+
+def test_a_count_the_planner_costs_too_high_is_estimated(invoices, settings):
+    """However few rows a filter keeps, counting them is a scan when no index serves it."""
+    delete_without_analyze(200)
+    settings.LIST_EXACT_COUNT_MAX_COST = 1
+    with CaptureQueriesContext(connection) as captured:
+        assert list_count(Invoice.objects.filter(status="ACCEPTED")) == INVOICES // 2
+    assert counts_of_invoices(captured) == []
+    settings.LIST_EXACT_COUNT_MAX_COST = 1_000_000
+    assert list_count(Invoice.objects.filter(status="ACCEPTED")) == (INVOICES - 200) // 2
 
 
 def test_an_estimate_too_low_counts_no_further_than_the_bound(invoices, settings):
