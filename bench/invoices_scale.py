@@ -503,23 +503,23 @@ def main():
             "business": some.business_id,
             "counterparty": some.counterparty_id,
         }
-        rows, plans = [], []
-        for label, url, is_list in pages(ids):
-            for size in (50, 200) if is_list else (None,):
-                result = measure(client, sized(url, size, admins) if size else url, args.runs)
-                rows.append((f"{label}, {size} rows" if size else label, result))
-                if size == 50 and "?" in url and not url.endswith("?") and result["list_sql"]:
-                    plans.append((label, result["list_sql"]))
         print(
             f"\n{'page':44} {'queries':>7} {'median ms':>10} {'status':>6} "
             f"{'count':>16} {'count scan':>10}"
         )
-        for label, r in rows:
-            over = r["ms"] >= 300 or r["status"] != 200 or r["scan"] != "no"
-            print(
-                f"{label:44} {r['queries']:7d} {r['ms']:10.1f} {r['status']:6d} "
-                f"{r['count']:>16} {r['scan']:>10}{'  <-- over target' if over else ''}"
-            )
+        plans = []
+        for label, url, is_list in pages(ids):
+            for size in (50, 200) if is_list else (None,):
+                r = measure(client, sized(url, size, admins) if size else url, args.runs)
+                over = r["ms"] >= 300 or r["status"] != 200 or r["scan"] != "no"
+                print(
+                    f"{f'{label}, {size} rows' if size else label:44} {r['queries']:7d} "
+                    f"{r['ms']:10.1f} {r['status']:6d} {r['count']:>16} {r['scan']:>10}"
+                    f"{'  <-- over target' if over else ''}",
+                    flush=True,
+                )
+                if size == 50 and "?" in url and not url.endswith("?") and r["list_sql"]:
+                    plans.append((label, r["list_sql"]))
         if not args.no_explain:
             for label, sql in plans:
                 print(f"\n-- {label}: EXPLAIN (ANALYZE, BUFFERS) of its list query")
