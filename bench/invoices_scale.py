@@ -334,12 +334,12 @@ def list_query(queries: list[dict]) -> str | None:
     return max(candidates, key=len, default=None)
 
 
-def measure(client, url: str, runs: int) -> dict:
+def measure(client, url: str, runs: int, warmups: int = 2) -> dict:
     """Queries, median ms, HTTP status, count made and count scan of GET url."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(2):
+    for _ in range(warmups):
         client.get(url)
     times = []
     for _ in range(runs):
@@ -443,6 +443,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--warmups", type=int, default=2, help="requests before the runs")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
         "--reuse", action="store_true", help="reuse a kept database (implies --keep)"
@@ -510,7 +511,8 @@ def main():
         plans = []
         for label, url, is_list in pages(ids):
             for size in (50, 200) if is_list else (None,):
-                r = measure(client, sized(url, size, admins) if size else url, args.runs)
+                page = sized(url, size, admins) if size else url
+                r = measure(client, page, args.runs, args.warmups)
                 over = r["ms"] >= 300 or r["status"] != 200 or r["scan"] != "no"
                 print(
                     f"{f'{label}, {size} rows' if size else label:44} {r['queries']:7d} "
