@@ -315,7 +315,7 @@ def count_kind(queries: list[dict]) -> tuple[str, str]:
         if sql.startswith("EXPLAIN"):
             kinds.append("estimate")
         elif re.search(r"\bCOUNT\(", sql, re.IGNORECASE):
-            if re.search(r"\bLIMIT \d+\)", sql):
+            if re.search(r"\bLIMIT \d+\) subquery", sql):  # a bounded count, not an EXISTS
                 kinds.append("bounded")
             else:
                 kinds.append("exact")
