@@ -202,6 +202,11 @@ API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 30)
 API_TOKEN_ROTATION_GRACE_SECONDS = env_int("API_TOKEN_ROTATION_GRACE_SECONDS", 600)
 # The most rows one page of an API list holds (`?limit=` above it gets this many).
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 500)
+# Lists (admin and API) count their rows exactly up to this many, when the planner costs
+# that count at most LIST_EXACT_COUNT_MAX_COST (its units: about one page read each);
+# else they show the planner's estimate (b2bportal.paginators): no count is a scan.
+LIST_EXACT_COUNT_MAX = env_int("LIST_EXACT_COUNT_MAX", 10_000)
+LIST_EXACT_COUNT_MAX_COST = env_int("LIST_EXACT_COUNT_MAX_COST", 10_000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -215,7 +220,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "b2bportal.pagination.CappedLimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "b2bportal.paginators.EstimatedCountLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }

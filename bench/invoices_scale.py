@@ -1,21 +1,35 @@
-"""Invoices at scale: 100,000 invoices, then the reviewer's pages and the API measured.
+"""Invoices at scale: a million invoices, then every list, detail and history page measured.
 
-    B2BPORTAL_TESTING=1 .venv/bin/python bench/invoices_scale.py [--invoices 100000] [--runs 7]
+    B2BPORTAL_TESTING=1 .venv/bin/python bench/invoices_scale.py [--invoices 1000000]
+        [--runs 5] [--keep] [--reuse] [--estimated-admin-counts] [--no-explain]
 
-Builds a fresh database `b2bportal_bench_invoices` (dropped at the end unless --keep),
-creates one template invoice through the services, then copies it N times in SQL
-(generate_series: seconds, not minutes) with varied numbers, parties, statuses, dates,
-amounts and findings, each with its version, two lines and a status history row.
+Builds a fresh database `b2bportal_bench_invoices` (dropped at the end unless --keep;
+--reuse keeps it and loads nothing when it already holds invoices), creates one template
+invoice through the services, then copies it N times in SQL on the server (INSERT ...
+SELECT over generate_series, ids computed so no row is written twice, secondary
+indexes and foreign-key triggers off during the load and rebuilt after it): varied
+numbers, parties, statuses, dates and amounts; every fifth invoice at version 2 (two
+versions), two lines per version, one history row per status it went through (received,
+then the decision), a finding on one in ten, a request awaiting the network on one in
+500 (every other one of them failed), a conflicting version on one in 1,000, and a
+received message for one in ten.
 
-Then, for each page, the number of SQL queries and the server time (median of --runs
-requests through Django's handler, after two warm-ups), at two page sizes: the
-query count must not depend on the page size (nor, for the detail page, on the
-number of lines). Target: under 300 ms each.
+Then for each page: SQL queries, the server's median time (--runs requests through
+Django's handler after --warmups requests) and the part of it spent in SQL, how the
+list's count was made (planner estimate, a bounded exact count, none) and whether any
+query counted a large table with an unbounded COUNT ("count scan"). Each list page is measured at 50 and 200 rows (the query count must not
+change), and for each filter and search the list's own query is shown with EXPLAIN
+(ANALYZE, BUFFERS). Target: under 300 ms median, no count scan.
+
+--estimated-admin-counts measures the admin lists with the changes the admin is to
+carry (`paginator = EstimatedCountPaginator`, `show_full_result_count = False`), for a
+tree where the admin does not carry them yet.
 """
 
 import argparse
 import datetime
 import os
+import re
 import statistics
 import sys
 import time
@@ -28,16 +42,31 @@ os.environ.setdefault("B2BPORTAL_TESTING", "1")
 
 BENCH_DB = "b2bportal_bench_invoices"
 STATUSES = ["SENT_TO_BUYER", "ACCEPTED", "UNDER_REVIEW", "REJECTED", "PARTIALLY_PAID", "CLOSED"]
+# Tables whose secondary indexes are dropped during the load and built again after it.
+LOADED_TABLES = [
+    "invoices_invoice",
+    "invoices_invoiceversion",
+    "invoices_invoiceitem",
+    "invoices_statuschange",
+    "invoices_finding",
+    "network_outboundmessage",
+    "network_inboundmessage",
+]
+# Tables large enough that an exact COUNT(*) over them is a scan worth flagging.
+LARGE_TABLES = ("invoices_invoice", "invoices_statuschange", "invoices_invoiceversion")
 
 
 def copy_rows(cursor, model, template_where: str, source: str, overrides: dict) -> int:
     """INSERT INTO model's table a copy of the template row per row of `source`.
 
     `overrides` maps column -> SQL expression (over aliases `t` = template and the
-    source's aliases); every other column is copied from the template.
+    source's aliases); every other column is copied from the template. The id is the
+    table's own unless `overrides` gives one.
     """
     table = model._meta.db_table
-    columns = [f.column for f in model._meta.concrete_fields if f.column != "id"]
+    columns = [
+        f.column for f in model._meta.concrete_fields if f.column != "id" or "id" in overrides
+    ]
     select = ", ".join(overrides.get(c, f't."{c}"') for c in columns)
     quoted = ", ".join(f'"{c}"' for c in columns)
     cursor.execute(
@@ -47,10 +76,23 @@ def copy_rows(cursor, model, template_where: str, source: str, overrides: dict) 
     return cursor.rowcount
 
 
+def secondary_indexes(cursor) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of the loaded tables' indexes that back no constraint."""
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
+        "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+        [LOADED_TABLES],
+    )
+    return cursor.fetchall()
+
+
 def build(count: int):
+    """The template invoices and users, then `count` invoices and their history in SQL."""
     from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
     from django.db import connection, transaction
 
+    from b2bportal.network.models import InboundMessage, OutboundMessage
     from b2bportal.parties.gstin import make_gstin
     from b2bportal.parties.models import Business, Counterparty
     from invoices import services
@@ -111,105 +153,309 @@ def build(count: int):
     }
     template = services.create_invoice(businesses[0], data)
     version = template.current_version
+    invoice_type = ContentType.objects.get_for_model(Invoice)
+    link = {"document_type": invoice_type, "document_id": template.pk}
+    outbound = OutboundMessage.objects.create(
+        message_type="req-confirm-invoice",
+        path="/api/v0/invoice/req-confirm-invoice",
+        body={},
+        state=OutboundMessage.State.SENT,
+        **link,
+    )
+    inbound = InboundMessage.objects.create(
+        method="POST", path="/api/v0/invoice/req-send-invoice", body=b"{}", **link
+    )
     business_ids = ",".join(str(b.pk) for b in businesses)
     first_cp = Counterparty.objects.order_by("id").first().pk
     statuses = ",".join(f"'{s}'" for s in STATUSES)
+    # Ids are computed (template id + g), so every reference is written with its row.
+    inv, ver, out = template.pk, version.pk, outbound.pk
     with transaction.atomic(), connection.cursor() as cursor:
+        # The server's own switches for a bulk load: no foreign-key triggers (the rows
+        # are made consistent), no index upkeep per row (built once at the end).
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        indexes = secondary_indexes(cursor)
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
         copy_rows(
             cursor,
             Invoice,
-            f"t.id = {template.pk}",
+            f"t.id = {inv}",
             f"generate_series(1, {count}) g",
             {
+                "id": f"{inv} + g",
                 "object_id": "'INV' || lpad(g::text, 32, '0')",
                 "role": "CASE WHEN g % 4 = 0 THEN 'supplier' ELSE 'buyer' END",
                 "business_id": f"(ARRAY[{business_ids}])[g % 3 + 1]",
                 "counterparty_id": f"{first_cp} + g % 300",
                 "status": f"(ARRAY[{statuses}])[g % {len(STATUSES)} + 1]",
+                "version": "CASE WHEN g % 5 = 0 THEN 2 ELSE 1 END",
+                "current_version_id": f"{ver} + 2 * g - CASE WHEN g % 5 = 0 THEN 0 ELSE 1 END",
                 "supplier_invoice_number": "'SUP/26-27/' || g",
                 "supplier_b2b_id": "'SUPPLIER.B2B.' || lpad((g % 300)::text, 4, '0')",
+                "supplier_gstin": "'27AAFCS' || lpad((g % 300)::text, 4, '0') || 'Q1Z' || g % 10",
                 "invoice_date": "date '2026-01-01' + (g % 320)",
                 "due_date": "date '2026-01-31' + (g % 320)",
                 "total_value": "1000 + (g % 50000) * 7.31",
                 "finding_count": "CASE WHEN g % 10 = 0 THEN 1 ELSE 0 END",
+                "pending_message_id": f"CASE WHEN g % 500 = 0 THEN {out} + g / 500 END",
+                "last_error_code": "CASE WHEN g % 997 = 0 THEN 'E_REFUSED' ELSE '' END",
                 "updated_at": "now() - g * interval '1 minute'",
-                "current_version_id": "NULL",
+                "created_at": "now() - g * interval '1 minute' - interval '1 day'",
             },
         )
+        # Version 1 of every invoice, and version 2 of every fifth.
         copy_rows(
             cursor,
             InvoiceVersion,
-            f"t.id = {version.pk} AND i.id <> {template.pk}",
-            "invoices_invoice i",
+            f"t.id = {ver} AND i.id <> {inv}",
+            "invoices_invoice i, generate_series(1, i.version) n",
             {
+                "id": f"{ver} + 2 * (i.id - {inv}) - 2 + n",
                 "invoice_id": "i.id",
+                "number": "n",
                 "supplier_invoice_number": "i.supplier_invoice_number",
                 "total_value": "i.total_value",
+                "created_at": "i.created_at + (n - 1) * interval '1 hour'",
             },
-        )
-        cursor.execute(
-            "UPDATE invoices_invoice i SET current_version_id = v.id FROM invoices_invoiceversion v "
-            "WHERE v.invoice_id = i.id AND i.current_version_id IS NULL"
         )
         copy_rows(
             cursor,
             InvoiceItem,
-            f"t.version_id = {version.pk} AND v.id <> {version.pk}",
+            f"t.version_id = {ver} AND v.id <> {ver}",
             "invoices_invoiceversion v",
             {"version_id": "v.id"},
         )
+        # Received as sent to the buyer, then (unless still waiting) the decision.
         copy_rows(
             cursor,
             StatusChange,
-            f"t.invoice_id = {template.pk} AND i.id <> {template.pk}",
-            "invoices_invoice i",
-            {"invoice_id": "i.id", "to_status": "i.status"},
+            f"t.invoice_id = {inv} AND i.id <> {inv}",
+            "invoices_invoice i, generate_series(1, CASE WHEN i.status = 'SENT_TO_BUYER' "
+            "THEN 1 ELSE 2 END) n",
+            {
+                "invoice_id": "i.id",
+                "action": "CASE n WHEN 1 THEN 'receive' ELSE 'confirm:ACCEPT' END",
+                "source": "CASE n WHEN 1 THEN 'network' ELSE 'staff' END",
+                "from_status": "CASE n WHEN 1 THEN '' ELSE 'SENT_TO_BUYER' END",
+                "to_status": "CASE n WHEN 1 THEN 'SENT_TO_BUYER' ELSE i.status END",
+                "at": "i.created_at + (n - 1) * interval '1 hour'",
+            },
         )
         cursor.execute(
-            "INSERT INTO invoices_finding (version_id, code, field, message) "
+            "INSERT INTO invoices_finding (version_id, code, field, message) "  # noqa: S608
             "SELECT current_version_id, 'TOTALS', 'valueDetails.totalInvoiceValue', "
             "'Total differs from the sum of the lines' FROM invoices_invoice "
-            "WHERE finding_count = 1"
+            f"WHERE finding_count = 1 AND id <> {inv}"
         )
-        cursor.execute("ANALYZE")
+        copy_rows(
+            cursor,
+            OutboundMessage,
+            f"t.id = {out} AND i.id <> {inv} AND i.pending_message_id IS NOT NULL",
+            "invoices_invoice i",
+            {
+                "id": "i.pending_message_id",
+                "document_id": "i.id",
+                "object_id": "i.object_id",
+                "req_msg_id": "md5(i.object_id)",
+                "state": f"CASE WHEN (i.id - {inv}) % 1000 = 0 THEN 'failed' ELSE 'sent' END",
+                "created_at": "now() - interval '2 hours'",
+                "sent_at": "now() - interval '2 hours'",
+            },
+        )
+        copy_rows(
+            cursor,
+            InboundMessage,
+            f"t.id = {inbound.pk} AND i.id <> {inv} AND (i.id - {inv}) % 10 = 0",
+            "invoices_invoice i",
+            {
+                "document_id": "i.id",
+                "object_id": "i.object_id",
+                "error_code": f"CASE WHEN (i.id - {inv}) % 1000 = 0 "
+                "THEN 'VERSION_CONFLICT' ELSE '' END",
+                "received_at": "i.updated_at + interval '1 minute'",
+            },
+        )
+        for table in LOADED_TABLES:
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"(SELECT max(id) FROM {table}))"
+            )
+        loaded = time.perf_counter()
+        for _, statement in indexes:
+            cursor.execute(statement)
+        indexed = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
     # one invoice with 20 lines: the detail page must cost the same as with 2
-    big = services.create_invoice(
+    services.create_invoice(
         businesses[1], {**data, "supplier_invoice_number": "BIG/1", "items": lines * 10}
     )
     user_model = get_user_model()
     admin = user_model.objects.create_superuser("bench-admin", "bench@example.in", "x")
-    elapsed = time.perf_counter() - started
     print(
-        f"created {Invoice.objects.count():,} invoices, "
-        f"{InvoiceVersion.objects.count():,} versions, {InvoiceItem.objects.count():,} lines, "
-        f"{StatusChange.objects.count():,} history rows, {Finding.objects.count():,} findings "
-        f"in {elapsed:.1f} s"
+        f"loaded in {loaded - started:.1f} s, {len(indexes)} indexes built in "
+        f"{indexed - loaded:.1f} s, VACUUM ANALYZE in {time.perf_counter() - indexed:.1f} s"
     )
-    return template, big, admin
+    print(
+        f"{Invoice.objects.count():,} invoices, {InvoiceVersion.objects.count():,} versions, "
+        f"{InvoiceItem.objects.count():,} lines, {StatusChange.objects.count():,} history rows, "
+        f"{Finding.objects.count():,} findings, {OutboundMessage.objects.count():,} outbound "
+        f"and {InboundMessage.objects.count():,} inbound messages"
+    )
+    return admin
 
 
-def measure(client, url: str, runs: int) -> tuple[int, float, int]:
-    """(queries, median ms, HTTP status) of GET url."""
+def count_kind(queries: list[dict]) -> tuple[str, str]:
+    """(how the page's count was made, whether a large table was counted in full)."""
+    kinds, scan = [], "no"
+    for query in queries:
+        sql = query["sql"]
+        if sql.startswith("EXPLAIN"):
+            kinds.append("estimate")
+        elif re.search(r"\bCOUNT\(", sql, re.IGNORECASE):
+            if re.search(r"\bLIMIT \d+\) subquery", sql):  # a bounded count, not an EXISTS
+                kinds.append("bounded")
+            else:
+                kinds.append("exact")
+                if any(f'FROM "{table}"' in sql for table in LARGE_TABLES):
+                    scan = "YES"
+    return "+".join(dict.fromkeys(kinds)) or "none", scan
+
+
+def list_query(queries: list[dict]) -> str | None:
+    """The page's own list query: the longest SELECT with a LIMIT that is not a count."""
+    candidates = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith("SELECT") and " LIMIT " in q["sql"] and "COUNT(" not in q["sql"]
+    ]
+    return max(candidates, key=len, default=None)
+
+
+def measure(client, url: str, runs: int, warmups: int = 2) -> dict:
+    """Queries, median ms, HTTP status, count made and count scan of GET url."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(2):
+    for _ in range(warmups):
         client.get(url)
-    times, queries, status = [], 0, 0
+    times, sql_times = [], []
     for _ in range(runs):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(url)
             times.append((time.perf_counter() - started) * 1000)
-        queries, status = len(captured), response.status_code
-    return queries, statistics.median(times), status
+        sql_times.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+    kind, scan = count_kind(captured.captured_queries)
+    return {
+        "queries": len(captured),
+        "ms": statistics.median(times),
+        "sql_ms": statistics.median(sql_times),
+        "status": response.status_code,
+        "count": kind,
+        "scan": scan,
+        "list_sql": list_query(captured.captured_queries),
+    }
+
+
+def explain(sql: str) -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def pages(ids: dict) -> list[tuple[str, str, bool]]:
+    """(label, URL, sized) of every page measured; a sized list is measured at 50 and 200."""
+    invoice_lists = [
+        ("", ""),
+        ("status", "status__exact=SENT_TO_BUYER"),
+        ("role", "role__exact=supplier"),
+        ("business", f"business__id__exact={ids['business']}"),
+        ("counterparty", f"counterparty__id__exact={ids['counterparty']}"),
+        ("invoice date", "invoice_date_from=01/03/2026&invoice_date_to=07/03/2026"),
+        ("due date", "due_date_from=01/03/2026&due_date_to=07/03/2026"),
+        ("total", "total_value_from=5000&total_value_to=5100"),
+        ("overdue", "overdue=yes"),
+        ("has findings", "has_findings=yes"),
+        ("pending", "pending=yes"),
+        ("attention any", "attention=any"),
+        ("attention failed", "attention=failed"),
+        ("attention overdue", "attention=overdue"),
+        ("attention conflict", "attention=conflict"),
+        ("outstanding", "outstanding=yes"),
+        ("3 filters", "status__exact=SENT_TO_BUYER&role__exact=buyer&has_findings=no"),
+        ("search number", "q=SUP/26-27/777777"),
+        ("search GSTIN", "q=27AAFCS0042Q1Z2"),
+        ("search counterparty", "q=Supplier 0042"),
+    ]
+    history_lists = [
+        ("", ""),
+        ("invoice", f"invoice__id__exact={ids['invoice']}"),
+        ("source", "source__exact=staff"),
+        ("kind", "kind__exact=applied"),
+        ("to status", "to_status__exact=REJECTED"),
+        ("at", "at_from=01/03/2026&at_to=07/03/2026"),
+        ("search objectId", f"q={ids['object_id']}"),
+    ]
+    api_lists = [
+        ("", ""),
+        ("status", "status=ACCEPTED"),
+        ("role", "role=supplier"),
+        ("business", "business=OURBIZ.B2B.2"),
+        ("counterparty", "counterparty=SUPPLIER.B2B.0042"),
+        ("updated after", "updated_after=2020-01-01T00:00:00Z"),
+        ("invoice date", "invoice_date_from=2026-03-01&invoice_date_to=2026-03-07"),
+        ("total", "min_total=5000&max_total=5100"),
+        ("has findings", "has_findings=true"),
+        ("pending", "pending=true"),
+        ("overdue", "overdue=true"),
+        ("object_id", f"object_id={ids['object_id']}"),
+        ("supplier GSTIN", "supplier_gstin=27AAFCS0042Q1Z2"),
+        ("3 filters", "status=ACCEPTED&role=buyer&updated_after=2020-01-01T00:00:00Z"),
+    ]
+    detail = f"/admin/invoices/invoice/{ids['invoice']}/change/"
+    return [
+        *[(f"admin list {label}".strip(), f"/admin/invoices/invoice/?{q}", True)
+          for label, q in invoice_lists],
+        *[(f"history list {label}".strip(), f"/admin/invoices/statuschange/?{q}", True)
+          for label, q in history_lists],
+        ("admin detail, 2 lines", detail, False),
+        ("admin detail, 20 lines", f"/admin/invoices/invoice/{ids['big']}/change/", False),
+        ("admin detail + diff", detail + f"?from={ids['v1']}&to={ids['v2']}", False),
+        *[(f"API list {label}".strip(), f"/api/invoices/?{q}", True) for label, q in api_lists],
+        ("API detail", f"/api/invoices/{ids['invoice']}/", False),
+        ("API history", f"/api/invoices/{ids['invoice']}/history/", False),
+    ]  # fmt: skip
+
+
+def sized(url: str, size: int, admin_sizes: dict) -> str:
+    """`url` for a page of `size` rows (the API's ?limit=, the admin's list_per_page)."""
+    if url.startswith("/api/"):
+        return f"{url}&limit={size}"
+    for model_admin in admin_sizes.values():
+        model_admin.list_per_page = size
+    return url
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--invoices", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--invoices", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--warmups", type=int, default=2, help="requests before the runs")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse a kept database (implies --keep)"
+    )
+    parser.add_argument(
+        "--estimated-admin-counts",
+        action="store_true",
+        help="measure the admin lists with EstimatedCountPaginator and no full result count",
+    )
+    parser.add_argument("--no-explain", action="store_true", help="leave out the EXPLAINs")
     args = parser.parse_args()
 
     import django
@@ -221,70 +467,70 @@ def main():
     settings.DEBUG = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from django.contrib import admin
+    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
 
-    from invoices.models import Invoice
+    from b2bportal.paginators import EstimatedCountPaginator
+    from invoices.models import Invoice, StatusChange
 
     original_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    started = time.perf_counter()
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.reuse)
+    print(f"database created and migrated in {time.perf_counter() - started:.1f} s")
     try:
-        template, big, user = build(args.invoices)
+        if args.reuse and Invoice.objects.exists():
+            user = get_user_model().objects.get(username="bench-admin")
+            print(f"reusing {Invoice.objects.count():,} invoices")
+        else:
+            user = build(args.invoices)
         client = Client()
         client.force_login(user)
-        invoice_admin = admin.site._registry[Invoice]
-        some = Invoice.objects.filter(role="buyer").order_by("id")[500]
-        v1 = some.current_version_id
-        rows = []
-        for size in (50, 200):
-            invoice_admin.list_per_page = size
-            rows.append((f"admin list, {size} rows", "/admin/invoices/invoice/"))
-            rows.append(
-                (
-                    f"admin list filtered, {size} rows",
-                    "/admin/invoices/invoice/?status=SENT_TO_BUYER&role__exact=buyer"
-                    "&has_findings=no",
-                )
-            )
-            results = [(label, *measure(client, url, args.runs)) for label, url in rows[-2:]]
-            rows[-2:] = results
-        detail = "/admin/invoices/invoice/{}/change/"
-        rows.append(("admin detail, 2 lines", *measure(client, detail.format(some.pk), args.runs)))
-        rows.append(("admin detail, 20 lines", *measure(client, detail.format(big.pk), args.runs)))
-        rows.append(
-            (
-                "admin detail + diff",
-                *measure(client, detail.format(some.pk) + f"?from={v1}&to={v1}", args.runs),
-            )
+        admins = {model: admin.site._registry[model] for model in (Invoice, StatusChange)}
+        if args.estimated_admin_counts:
+            for model_admin in admins.values():
+                model_admin.paginator = EstimatedCountPaginator
+                model_admin.show_full_result_count = False
+        print(
+            "admin paginators: "
+            + ", ".join(f"{m.__name__} {a.paginator.__name__}" for m, a in admins.items())
         )
-        for size in (50, 200):
-            rows.append(
-                (
-                    f"API list, {size} rows",
-                    *measure(client, f"/api/invoices/?limit={size}", args.runs),
-                )
-            )
-            rows.append(
-                (
-                    f"API list filtered, {size} rows",
-                    *measure(
-                        client,
-                        f"/api/invoices/?limit={size}&status=ACCEPTED&role=buyer"
-                        "&updated_after=2020-01-01T00:00:00Z",
-                        args.runs,
-                    ),
-                )
-            )
-        rows.append(("API detail", *measure(client, f"/api/invoices/{some.pk}/", args.runs)))
-        rows.append(
-            ("API history", *measure(client, f"/api/invoices/{some.pk}/history/", args.runs))
+        some = list(Invoice.objects.filter(role="buyer", version=2).order_by("id")[:501])[-1]
+        v1, v2 = some.versions.order_by("number").values_list("id", flat=True)
+        ids = {
+            "invoice": some.pk,
+            "object_id": some.object_id,
+            "v1": v1,
+            "v2": v2,
+            "big": Invoice.objects.get(supplier_invoice_number="BIG/1").pk,
+            "business": some.business_id,
+            "counterparty": some.counterparty_id,
+        }
+        print(
+            f"\n{'page':44} {'queries':>7} {'median ms':>10} {'SQL ms':>7} {'status':>6} "
+            f"{'count':>16} {'count scan':>10}"
         )
-        print(f"\n{'page':36} {'queries':>8} {'median ms':>10} {'status':>7}")
-        for label, queries, ms, status in rows:
-            flag = "" if ms < 300 and status == 200 else "  <-- over target"
-            print(f"{label:36} {queries:8d} {ms:10.1f} {status:7d}{flag}")
+        plans = []
+        for label, url, is_list in pages(ids):
+            for size in (50, 200) if is_list else (None,):
+                page = sized(url, size, admins) if size else url
+                r = measure(client, page, args.runs, args.warmups)
+                over = r["ms"] >= 300 or r["status"] != 200 or r["scan"] != "no"
+                print(
+                    f"{f'{label}, {size} rows' if size else label:44} {r['queries']:7d} "
+                    f"{r['ms']:10.1f} {r['sql_ms']:7.1f} {r['status']:6d} {r['count']:>16} "
+                    f"{r['scan']:>10}"
+                    f"{'  <-- over target' if over else ''}",
+                    flush=True,
+                )
+                if size == 50 and "?" in url and not url.endswith("?") and r["list_sql"]:
+                    plans.append((label, r["list_sql"]))
+        if not args.no_explain:
+            for label, sql in plans:
+                print(f"\n-- {label}: EXPLAIN (ANALYZE, BUFFERS) of its list query")
+                print("\n".join(f"   {line}" for line in explain(sql)))
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             connection.creation.destroy_test_db(original_name, verbosity=0)
 
 

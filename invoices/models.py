@@ -82,7 +82,16 @@ class Invoice(InvoiceContent, Document):
             ("decide_invoice", "Can accept, reject or return invoices"),
             ("export_invoice", "Can export invoices"),
         ]
-        indexes = [models.Index(fields=["supplier_b2b_id", "supplier_invoice_number"])]
+        indexes = [
+            models.Index(fields=["supplier_b2b_id", "supplier_invoice_number"]),
+            # Every list's order, and the status and counterparty filters in that order
+            # (a page is the first rows of an index, not a sort of every match).
+            models.Index(fields=["updated_at", "id"], name="invoice_updated_id"),
+            models.Index(fields=["status", "updated_at", "id"], name="invoice_status_updated"),
+            models.Index(
+                fields=["counterparty", "updated_at", "id"], name="invoice_cparty_updated"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.supplier_invoice_number} ({self.object_id})"
@@ -186,6 +195,8 @@ class StatusChange(DocumentStatusChange):
         verbose_name = "status change"
         verbose_name_plural = "status changes"
         permissions = [("export_statuschange", "Can export the status history")]
+        # The history list's order (newest first) and its date filter.
+        indexes = [models.Index(fields=["at", "id"], name="statuschange_at_id")]
 
 
 class ParkedAction(DocumentParkedAction):
