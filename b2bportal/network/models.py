@@ -223,6 +223,12 @@ class OutboundMessage(DocumentLink):
         return f"{self.message_type} {self.req_msg_id}"
 
     @property
+    def can_be_retried(self) -> bool:
+        """Staff may "retry now" only a failed call made for no document: a document's
+        failed call has already returned the document, whose page decides again."""
+        return self.state == self.State.FAILED and self.document_id is None
+
+    @property
     def is_overdue(self) -> bool:
         """True when the network took this request and its result is late (see `overdue`)."""
         if self.state != self.State.SENT or self.sent_at is None:
@@ -255,7 +261,8 @@ class DeliveryAttempt(models.Model):
         ordering = ["started_at", "id"]
 
     def __str__(self):
-        return f"attempt {self.pk} of {self.message_id}: {self.outcome}"
+        # Not "attempt <id> of <message id>": both are table ids and read as a count.
+        return f"message #{self.message_id}, call at {self.started_at:%H:%M:%S} UTC: {self.outcome}"
 
     @property
     def outcome(self) -> str:

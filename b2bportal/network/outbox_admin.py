@@ -187,7 +187,14 @@ class OutboundMessageAdmin(WireRecordAdmin):
     ]  # fmt: skip
 
     def has_retry_permission(self, request, obj=None):
-        return request.user.has_perm("network.retry_outboundmessage")
+        """The permission, and on a message's page (`obj` is its id) a message that can
+        be retried: "Retry now" is not offered on one sent, answered or waiting."""
+        if not request.user.has_perm("network.retry_outboundmessage"):
+            return False
+        if obj is None:
+            return True
+        message = self.get_object(request, str(obj))
+        return message is not None and message.can_be_retried
 
     @display(description="body sent")
     def body_shown(self, obj):

@@ -74,3 +74,28 @@ def test_retry_now_leaves_a_sent_message_alone(admin_client, enkash, decide):
     message.refresh_from_db()
     assert message.state == OutboundMessage.State.SENT
     assert len(enkash.received) == 1
+
+
+def test_retry_now_is_offered_only_on_a_message_that_can_be_retried(admin_client, enkash, decide):
+    sent = decide(confirmation_body("INV" + "S" * 32))
+    deliver(sent.pk)
+    failed = decide(confirmation_body("INV" + "F" * 32))
+    enkash.faults.refuse_next(1, code="BUSY", detail="Try later")
+    deliver(failed.pk)
+    retry_url = reverse("admin:network_outboundmessage_retry_this", args=[failed.pk])
+
+    def page(message):
+        url = reverse("admin:network_outboundmessage_change", args=[message.pk])
+        return admin_client.get(url).content.decode()
+
+    assert "Retry now" not in page(sent)
+    assert "Retry now" in page(failed) and retry_url in page(failed)
+
+
+def test_an_attempt_names_its_message_not_two_ids_read_as_a_count(enkash, decide):
+    message = decide()
+    deliver(message.pk)
+    attempt = message.attempts.get()
+    assert str(attempt) == (
+        f"message #{message.pk}, call at {attempt.started_at:%H:%M:%S} UTC: {attempt.outcome}"
+    )
