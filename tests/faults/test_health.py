@@ -124,18 +124,19 @@ def test_deep_health_says_why_delivery_stalled(client):
     ]
 
 
-def test_the_admin_index_shows_a_banner_only_when_delivery_stalled(
-    client, django_user_model, settings
+@pytest.mark.parametrize("page_url", ["/admin/", "/"])
+def test_the_admin_index_and_home_show_a_banner_only_when_delivery_stalled(
+    client, django_user_model, settings, page_url
 ):
     admin = django_user_model.objects.create_superuser("boss", "boss@example.in", "pw-long-enough")
     client.force_login(admin)
     worker_beating(seconds_ago=1)
 
-    calm = client.get("/admin/").content.decode()
+    calm = client.get(page_url).content.decode()
     assert "Delivery to EnKash has stalled" not in calm
 
     undelivered_since(seconds_ago=1000)
-    page = client.get("/admin/")
+    page = client.get(page_url)
     assert page.status_code == 200
     html = page.content.decode()
     assert "Delivery to EnKash has stalled" in html
