@@ -456,6 +456,7 @@ def main():
         help="measure the admin lists with EstimatedCountPaginator and no full result count",
     )
     parser.add_argument("--no-explain", action="store_true", help="leave out the EXPLAINs")
+    parser.add_argument("--pages", default="", help="measure only pages whose label matches")
     args = parser.parse_args()
 
     import django
@@ -512,6 +513,8 @@ def main():
         )
         plans = []
         for label, url, is_list in pages(ids):
+            if not re.search(args.pages, label):
+                continue
             for size in (50, 200) if is_list else (None,):
                 page = sized(url, size, admins) if size else url
                 r = measure(client, page, args.runs, args.warmups)
