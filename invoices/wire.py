@@ -934,9 +934,14 @@ def content_hash(content: dict) -> str:
 # -- outbound: a version of ours as the network invoice ----------------------------
 
 
-def _amount(value) -> float:
-    # The network's JSON carries numbers; two-decimal amounts survive float exactly enough.
-    return float(value)
+def _amount(value) -> Decimal:
+    """Money for the wire: a `Decimal` in paise, written out as an exact JSON number."""
+    return _money(value)
+
+
+def _figure(value) -> Decimal:
+    """A quantity or rate for the wire: the stored `Decimal` as it is (a float would not be)."""
+    return ZERO if value is None else Decimal(value)
 
 
 def network_block(version, *, status_from: str, status_to: str, current_version: int) -> dict:
@@ -949,7 +954,7 @@ def network_block(version, *, status_from: str, status_to: str, current_version:
             if getattr(item, f"{t}_amount")
         ]
         rates = [
-            {"type": t.upper(), "value": _amount(getattr(item, f"{t}_rate"))}
+            {"type": t.upper(), "value": _figure(getattr(item, f"{t}_rate"))}
             for t in ("cgst", "sgst", "igst")
             if getattr(item, f"{t}_rate")
         ]
@@ -959,12 +964,12 @@ def network_block(version, *, status_from: str, status_to: str, current_version:
                 "productDescription": item.description,
                 "isService": "Y" if item.is_service else "N",
                 "hsnCode": item.hsn_code,
-                "quantity": _amount(item.quantity),
+                "quantity": _figure(item.quantity),
                 "unit": item.unit,
-                "unitPrice": _amount(item.unit_price),
+                "unitPrice": _figure(item.unit_price),
                 "totalAmt": _amount(item.gross_amount),
                 "assessmentAmount": _amount(item.assessable_amount),
-                "gstRate": _amount(item.gst_rate),
+                "gstRate": _figure(item.gst_rate),
                 "totalItemValue": _amount(item.total_item_value),
                 "itemValueDetails": details,
                 "rates": rates,

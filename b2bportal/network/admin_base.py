@@ -14,6 +14,8 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import DropdownFilter
 from unfold.decorators import display
 
+from b2bportal.network.jsonnumbers import ExactJSONEncoder
+
 
 def pre(text: str, max_height: str = "40em"):
     """`text` as a wrapped, scrollable preformatted block."""
@@ -24,7 +26,7 @@ def pre(text: str, max_height: str = "40em"):
 
 def as_json(value) -> str:
     """A JSON value indented, non-ASCII characters kept as they are."""
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    return json.dumps(value, indent=2, ensure_ascii=False, cls=ExactJSONEncoder)
 
 
 class ExactFilter(DropdownFilter):

@@ -36,6 +36,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from b2bportal.network import jsonnumbers
+
 DEFAULT_TOKEN_LIFETIME = 15 * 60  # seconds, when the token endpoint names none
 TOKEN_RENEW_MARGIN = 30  # seconds before expiry a token is renewed
 MASK = "****"
@@ -176,7 +178,7 @@ class ClientConfig:
                 "X-Request-Id": req_msg_id,
                 "Authorization": f"Bearer {MASK}",
             },
-            "request_body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            "request_body": jsonnumbers.dumps(body),
         }
 
     @property

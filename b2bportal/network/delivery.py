@@ -40,7 +40,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import envelope, registry
+from . import envelope, jsonnumbers, registry
 from .client import ClientConfig, Exchange, envelope_refusal, get_client
 from .handling import Inbound, Rejected
 from .jobs import DELIVER_TASK, defer_delivery, delivery_lock
@@ -160,7 +160,7 @@ def _claim(message_id: int, now) -> tuple[OutboundMessage | None, bool]:
     if row is None:
         return None, False
     path, body, req_msg_id, state_before = row
-    body = json.loads(body) if isinstance(body, str) else body
+    body = jsonnumbers.loads(body) if isinstance(body, str) else body  # money stays Decimal
     message = OutboundMessage(pk=message_id, path=path, body=body, req_msg_id=req_msg_id)
     return message, state_before == State.SENDING
 

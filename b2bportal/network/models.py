@@ -9,6 +9,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from b2bportal.network.jsonnumbers import ExactJSONDecoder, ExactJSONEncoder
+
 
 def new_req_msg_id() -> str:
     """A reqMsgId for one outbound request: 32 hex characters, kept across retries."""
@@ -182,7 +184,8 @@ class OutboundMessage(DocumentLink):
     updated_at = models.DateTimeField(auto_now=True)
     message_type = models.CharField(max_length=64, db_index=True)
     path = models.CharField(max_length=255)
-    body = models.JSONField()
+    # Money in the body stays Decimal: written and read back as exact JSON numbers.
+    body = models.JSONField(encoder=ExactJSONEncoder, decoder=ExactJSONDecoder)
     req_msg_id = models.CharField(
         "reqMsgId", max_length=32, unique=True, default=new_req_msg_id, editable=False
     )
