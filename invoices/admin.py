@@ -37,6 +37,7 @@ from b2bportal.documents.admin import (
 )
 from b2bportal.exports import FormulaSafeModelResource
 from b2bportal.network.handling import Rejected
+from b2bportal.paginators import EstimatedCountPaginator
 
 from . import services
 from .choices import BuyerResponse, ChangeKind, Role, Source, Status, allowed
@@ -414,6 +415,9 @@ class StatusChangeAdmin(ExportActionMixin, ModelAdmin):
     """Every transition of every invoice, newest first: the auditor's trail, read-only."""
 
     resource_classes = [StatusChangeResource]
+    # The history is the largest table: never counted in full to draw a page.
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     export_form_class = ExportForm
     list_display = [
         "at",

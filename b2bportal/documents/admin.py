@@ -33,10 +33,12 @@ from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
 from b2bportal.desk.filters import AttentionColumnMixin
+from b2bportal.documents.errors import refusal_message
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import InboundMessage, OutboundMessage
 from b2bportal.network.outbox_admin import document_filter_url
 from b2bportal.numbers import whole_number
+from b2bportal.paginators import EstimatedCountPaginator
 
 # The list's querystring travels with the detail page under this name (Django's own).
 LIST_FILTERS = "_changelist_filters"
@@ -131,6 +133,7 @@ class DocumentAdmin(AttentionColumnMixin, ExportActionMixin, ModelAdmin):
     list_filter_submit = True
     list_per_page = 50
     show_full_result_count = False  # one COUNT less on a large table
+    paginator = EstimatedCountPaginator  # and the page count estimated where counting scans
     actions = ["accept_selected", "reject_selected", "return_selected"]
     ordering = ["-updated_at", "-id"]
 
@@ -539,8 +542,7 @@ class DocumentAdmin(AttentionColumnMixin, ExportActionMixin, ModelAdmin):
             act(document)
             messages.success(request, done)
         except Rejected as refused:
-            where = f"{refused.field}: " if refused.field else ""
-            messages.error(request, f"Nothing done. {where}{refused.detail}")
+            messages.error(request, f"Nothing done. {refusal_message(refused)}")
         return HttpResponseRedirect(self._detail_url(pk, request.POST.get(LIST_FILTERS, "")))
 
     def send_again_view(self, request, pk):

@@ -15,18 +15,15 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from b2bportal.documents.errors import http_status, refusal_body
 from b2bportal.network.handling import Rejected
 from b2bportal.parties.api.permissions import ModelPermissionsWithView
 
-# Refusal codes a client can cure by reloading: 409; anything else is bad input: 400.
-CONFLICT_CODES = {"STALE_VERSION", "ACTION_PENDING", "INVALID_TRANSITION", "VERSION_CONFLICT"}
-
 
 def refusal(rejected: Rejected) -> Response:
-    """A service's refusal as an API answer naming the failing field."""
-    code = status.HTTP_409_CONFLICT if rejected.code in CONFLICT_CODES else 400
-    body = {"code": rejected.code, "detail": rejected.detail, "field": rejected.field}
-    return Response(body, status=code)
+    """A service's refusal as an API answer naming the failing field, with the status the
+    envelope's catalogue gives its code (the same on the webhooks)."""
+    return Response(refusal_body(rejected), status=http_status(rejected))
 
 
 def document_schema(*, noun: str, confirm, confirmed, refused, history):
