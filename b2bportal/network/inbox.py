@@ -58,9 +58,9 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from . import auth, envelope, outbox, registry
-from .handling import Inbound, Rejected
+from .handling import Inbound, Rejected, Reply
 from .messages import RESULT, ROUTES, Route
-from .models import InboundMessage, InboundRejection
+from .models import InboundMessage, InboundRejection, OutboundMessage
 from .wire import ObjectVersionSerializer, carried_req_msg_id
 
 logger = logging.getLogger(__name__)
@@ -529,3 +529,43 @@ def _close(
             "buyer_b2b_id", "supplier_b2b_id",
         ]
     )  # fmt: skip
+
+
+class AttachRefused(Exception):
+    """An inbound message that cannot be attached to that request (wrong kind or type)."""
+
+
+def attach_result(record: InboundMessage, message: OutboundMessage, *, actor=None):
+    """Staff attach an unmatched result to the request of ours it answers, and apply it.
+
+    The result goes through the same handler and `record_result` as one the inbox
+    matched itself. The inbound row then answers `message` and is processed (or a
+    duplicate, when the request no longer waited for a result), a line in its history
+    saying who attached it. A document's `Rejected` undoes everything and propagates.
+    """
+    route = ROUTES[record.path]
+    if route.kind != RESULT or route.action.name != message.message_type:
+        raise AttachRefused(f"{record} is not a result of a {message.message_type} request")
+    with transaction.atomic():
+        record = InboundMessage.objects.select_for_update().get(pk=record.pk)
+        if record.outcome != InboundMessage.Outcome.UNMATCHED:
+            raise AttachRefused(f"{record} is {record.outcome}: only unmatched results attach")
+        body = parse(route, record.headers, bytes(record.body))
+        handler = registry.handler_for(route.message_type)
+        reply = Reply()
+        if handler is not None:
+            reply = handler(Inbound(record=record, route=route, body=body, answers=message))
+        outbox.record_result(message, body["resp"])
+        record.answers = message
+        if reply.document is not None:
+            record.document = reply.document
+        Outcome = InboundMessage.Outcome
+        record.outcome = Outcome.DUPLICATE if reply.duplicate else Outcome.PROCESSED
+        record.processed_at = timezone.now()
+        record.history = [*record.history, {
+            "at": record.processed_at.isoformat(), "via": "attach", "outcome": record.outcome,
+            "answers": message.pk, "by": str(actor or ""),
+        }]  # fmt: skip
+        record.save(update_fields=["answers", "document_type", "document_id", "outcome",
+                                   "processed_at", "history"])  # fmt: skip
+    return record

@@ -21,7 +21,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from . import inbox, outbox
+from . import inbox
 from .admin_base import ExactFilter, WireRecordAdmin, as_json, pre
 from .handling import Rejected
 from .messages import MESSAGE_TYPES, ROUTES
@@ -178,8 +178,8 @@ class InboundMessageAdmin(WireRecordAdmin):
         if request.method == "POST" and form.is_valid():
             chosen = form.cleaned_data["request"]
             try:
-                outbox.attach_result(record, chosen, actor=request.user)
-            except (outbox.AttachRefused, Rejected) as refused:
+                inbox.attach_result(record, chosen, actor=request.user)
+            except (inbox.AttachRefused, Rejected) as refused:
                 self.message_user(request, f"Not attached: {refused}", messages.ERROR)
                 return back
             self.log_change(request, record, f"Attached to outbound message #{chosen.pk}")

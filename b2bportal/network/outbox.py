@@ -10,12 +10,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import registry
 from .auth import header
-from .handling import Inbound, Reply
 from .jobs import defer_delivery
-from .messages import ACTIONS_BY_NAME, RESULT, ROUTES
-from .models import InboundMessage, OutboundMessage, new_req_msg_id
+from .messages import ACTIONS_BY_NAME
+from .models import OutboundMessage, new_req_msg_id
 from .wire import carried_req_msg_id
 
 
@@ -109,48 +107,6 @@ def _whole_number(value) -> int | None:
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value)  # ASCII only: "²" is a digit to Python, not a version
     return None
-
-
-class AttachRefused(Exception):
-    """An inbound message that cannot be attached to that request (wrong kind or type)."""
-
-
-def attach_result(record: InboundMessage, message: OutboundMessage, *, actor=None):
-    """Staff attach an unmatched result to the request of ours it answers, and apply it.
-
-    The result goes through the same handler and `record_result` as one the inbox
-    matched itself. The inbound row then answers `message` and is processed (or a
-    duplicate, when the request no longer waited for a result), a line in its history
-    saying who attached it. A document's `Rejected` undoes everything and propagates.
-    """
-    from . import inbox  # the inbox imports this module
-
-    route = ROUTES[record.path]
-    if route.kind != RESULT or route.action.name != message.message_type:
-        raise AttachRefused(f"{record} is not a result of a {message.message_type} request")
-    with transaction.atomic():
-        record = InboundMessage.objects.select_for_update().get(pk=record.pk)
-        if record.outcome != InboundMessage.Outcome.UNMATCHED:
-            raise AttachRefused(f"{record} is {record.outcome}: only unmatched results attach")
-        body = inbox.parse(route, record.headers, bytes(record.body))
-        handler = registry.handler_for(route.message_type)
-        reply = Reply()
-        if handler is not None:
-            reply = handler(Inbound(record=record, route=route, body=body, answers=message))
-        record_result(message, body["resp"])
-        record.answers = message
-        if reply.document is not None:
-            record.document = reply.document
-        Outcome = InboundMessage.Outcome
-        record.outcome = Outcome.DUPLICATE if reply.duplicate else Outcome.PROCESSED
-        record.processed_at = timezone.now()
-        record.history = [*record.history, {
-            "at": record.processed_at.isoformat(), "via": "attach", "outcome": record.outcome,
-            "answers": message.pk, "by": str(actor or ""),
-        }]  # fmt: skip
-        record.save(update_fields=["answers", "document_type", "document_id", "outcome",
-                                   "processed_at", "history"])  # fmt: skip
-    return record
 
 
 def give_up(message: OutboundMessage, reason: str, *, actor=None) -> OutboundMessage:
