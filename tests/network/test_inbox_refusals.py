@@ -39,7 +39,8 @@ def test_a_flood_of_unauthenticated_2_mib_posts_adds_one_small_row(post_webhook,
     assert bytes(refusal.last_first_bytes) == raw[:200]
     assert refusal.first_seen <= refusal.last_seen
     # Nothing of the 80 MiB reached the database: no TOAST growth anywhere.
-    assert table_bytes("network_inboundmessage") == inbound_before
+    # no growth (autovacuum may shrink it meanwhile: not "equal")
+    assert table_bytes("network_inboundmessage") <= inbound_before
     # Its pages and indexes (40 updates leave dead row versions until vacuumed), not 80 MiB.
     assert table_bytes("network_inboundrejection") < 256 * 1024
 
