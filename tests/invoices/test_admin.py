@@ -215,7 +215,8 @@ def test_bulk_decision(received, webhook, login):
     assert other.pending_message is None
 
 
-@pytest.mark.parametrize("version", ["x", "", "1.0"])
+# Unicode digits too: int() would read "²" or "١", and they are no version.
+@pytest.mark.parametrize("version", ["x", "", "1.0", "²", "¹", "١", "-1", "1 "])
 def test_bulk_decision_with_a_garbled_version_is_refused(received, login, version):
     reviewer = login("reviewer")
     listing = reviewer.get(LIST)
@@ -233,8 +234,9 @@ def test_bulk_decision_with_a_garbled_version_is_refused(received, login, versio
         follow=True,
     )
     assert page.status_code == 200
-    assert "not sent. The invoice changed" in page.content.decode()
+    assert "SGST/26-27/0458: not sent. The invoice changed" in page.content.decode()
     assert decision_state(received) == before
+    assert not OutboundMessage.objects.exists()
 
 
 def test_bulk_decision_needs_remarks(received, login):

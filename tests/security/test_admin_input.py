@@ -16,29 +16,6 @@ def test_an_invoice_page_for_an_id_that_is_not_one_is_a_404(received, login, obj
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("version", ["²", "¹", "١", "-1", "1 "])
-def test_a_bulk_decision_with_a_version_int_cannot_read_is_refused(received, login, version):
-    reviewer = login("reviewer")
-    listing = reviewer.get(LIST)
-    before = decision_state(received)
-    page = reviewer.post(
-        LIST,
-        {
-            "csrfmiddlewaretoken": csrf_of(listing),
-            "action": "accept_selected",
-            "apply": "1",
-            "_selected_action": [received.pk],
-            "remarks": "Checked",
-            f"version_{received.pk}": version,
-        },
-        follow=True,
-    )
-    assert page.status_code == 200
-    assert "SGST/26-27/0458: not sent. The invoice changed" in page.content.decode()
-    assert decision_state(received) == before
-    assert not OutboundMessage.objects.exists()
-
-
 @pytest.mark.parametrize("selected", ["abc", "²", "99999999999999999999999"])
 def test_a_bulk_decision_naming_no_invoice_sends_nothing(received, login, selected):
     reviewer = login("reviewer")
