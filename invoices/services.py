@@ -288,10 +288,6 @@ def _lock_for_decision(invoice, action: str, expected_version) -> Invoice:
     )
 
 
-def _b2b_ids(invoice) -> dict:
-    return documents.b2b_ids(invoice)
-
-
 def _action_block(invoice, target: str, **decision) -> dict:
     return documents.action_block(SPEC, invoice, target, **decision)
 
@@ -313,7 +309,7 @@ def confirm(
         invoice = _lock_for_decision(invoice, "confirm", expected_version)
         target = RESPONSE_STATUS[response]
         body = {
-            "b2bIds": _b2b_ids(invoice),
+            "b2bIds": documents.b2b_ids(invoice),
             "invoiceConfirmation": _action_block(
                 invoice, target, buyerResponse=response, buyerRemarks=remarks
             ),
@@ -448,7 +444,7 @@ def send_invoice(invoice, *, actor=None, expected_version=None, source=Source.ST
             status_to=Status.SENT_TO_BUYER,
             current_version=0,
         )
-        body = {"b2bIds": _b2b_ids(invoice), "invoice": block}
+        body = {"b2bIds": documents.b2b_ids(invoice), "invoice": block}
         return _request(
             invoice,
             "invoice.send",
@@ -478,7 +474,7 @@ def edit_invoice(invoice, data: dict, *, actor=None, expected_version=None, sour
             status_to=invoice.status,
             current_version=invoice.version,
         )
-        body = {"b2bIds": _b2b_ids(invoice), "invoice": block}
+        body = {"b2bIds": documents.b2b_ids(invoice), "invoice": block}
         return _request(
             invoice,
             "invoice.edit",
@@ -505,7 +501,7 @@ def cancel_invoice(
         invoice = _lock_for_decision(invoice, "cancel", expected_version)
         target = ACTION_STATUS[action]
         body = {
-            "b2bIds": _b2b_ids(invoice),
+            "b2bIds": documents.b2b_ids(invoice),
             "invoiceStatus": _action_block(
                 invoice, target, supplierAction=action, supplierRemarks=remarks
             ),
