@@ -6,7 +6,6 @@ process. Tests are transactional, so the processes see their writes; each test
 starts its own app server and worker (see `e2e`), the sandbox lives for the module.
 """
 
-import os
 import re
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from b2bportal.sandbox.enkash import OfflineEnKash
 from b2bportal.sandbox.faults import FaultPlan
 from b2bportal.sandbox.scenarios import wait_until_healthy
 from b2bportal.staff.services import DEMO_PASSWORD
-from tests.live import database_url
+from tests.live import app_process_env, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_TOKEN = "e2e-webhook-token-41aa"
@@ -72,27 +71,15 @@ def process_env(enkash_url: str) -> dict:
 
     # Never point the processes at a real database (only a test run's own).
     assert connection.settings_dict["NAME"].startswith("test_"), "no test database"
-    return {
-        **os.environ,
-        "DEBUG": "1",
-        "B2BPORTAL_TESTING": "1",
-        "DATABASE_URL": database_url(),
-        "DB_CONN_MAX_AGE": "0",
-        "ENKASH_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
-        "ENKASH_WEBHOOK_SIGNING_SECRET": SIGNING_SECRET,
-        "ENKASH_WEBHOOK_ALLOWED_IPS": "",
-        "ENKASH_BASE_URL": enkash_url,
-        "ENKASH_CLIENT_ID": CLIENT_ID,
-        "ENKASH_CLIENT_SECRET": CLIENT_SECRET,
-        "ENKASH_ENCRYPTION_KEY": "",
-        "ENKASH_CONNECT_TIMEOUT": "0.5",
-        "ENKASH_READ_TIMEOUT": "2",
-        "ENKASH_RETRY_BASE_SECONDS": "0.3",
-        "ENKASH_RETRY_MAX_DELAY_SECONDS": "1",
-        "ENKASH_STALLED_AFTER_SECONDS": "3",
-        "ENKASH_RECOVERY_CRON": "* * * * * *",
-        "PROCRASTINATE_HEARTBEAT_SECONDS": "0.5",
-    }
+    return app_process_env(
+        database_url(),
+        enkash_url,
+        webhook_token=WEBHOOK_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        DB_CONN_MAX_AGE="0",
+    )
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import pytest
 
 from b2bportal import localdb
 from b2bportal.processes import stop_processes
+from tests.live import app_process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_TOKEN = "faults-webhook-token-7c1e"
@@ -86,28 +87,16 @@ def private_postgres():
 
 def process_env(database_url: str, enkash_url: str = "") -> dict:
     """The environment of the app's processes: the private database, quick timings."""
-    return {
-        **os.environ,
-        "DEBUG": "1",
-        "B2BPORTAL_TESTING": "1",
-        "DATABASE_URL": database_url,
-        "ENKASH_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
-        "ENKASH_WEBHOOK_SIGNING_SECRET": "",
-        "ENKASH_WEBHOOK_ALLOWED_IPS": "",
-        "ENKASH_BASE_URL": enkash_url,
-        "ENKASH_CLIENT_ID": CLIENT_ID,
-        "ENKASH_CLIENT_SECRET": CLIENT_SECRET,
-        "ENKASH_ENCRYPTION_KEY": "",
-        "ENKASH_CONNECT_TIMEOUT": "0.5",
-        "ENKASH_READ_TIMEOUT": "2",
-        "ENKASH_RETRY_BASE_SECONDS": "0.3",
-        "ENKASH_RETRY_MAX_DELAY_SECONDS": "1",
-        "ENKASH_STALLED_AFTER_SECONDS": "3",
-        "ENKASH_RECOVERY_CRON": "* * * * * *",
-        "PROCRASTINATE_HEARTBEAT_SECONDS": "0.5",
-        "WORKER_RESTART_BASE_SECONDS": "0.5",
-        "WORKER_RESTART_MAX_SECONDS": "2",
-    }
+    return app_process_env(
+        database_url,
+        enkash_url,
+        webhook_token=WEBHOOK_TOKEN,
+        signing_secret="",
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        WORKER_RESTART_BASE_SECONDS="0.5",
+        WORKER_RESTART_MAX_SECONDS="2",
+    )
 
 
 @pytest.fixture

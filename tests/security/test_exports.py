@@ -4,6 +4,7 @@ import csv
 import io
 import re
 
+import openpyxl
 import pytest
 
 from invoices.models import Invoice, StatusChange
@@ -85,7 +86,6 @@ def test_numbers_and_text_not_starting_a_formula_are_unchanged(hostile_invoice, 
 
 
 def test_a_formula_comes_out_as_text_in_xlsx(hostile_invoice, login):
-    openpyxl = pytest.importorskip("openpyxl")
     content = export(login("auditor"), "/admin/invoices/invoice/", "xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     header = [cell.value for cell in sheet[1]]
