@@ -20,6 +20,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from b2bportal.api_errors import API_PREFIX
 from b2bportal.network import envelope
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,6 @@ DATABASE_AWAY = (OperationalError, InterfaceError)
 MESSAGE = "Service unavailable: nothing was lost, try again in a moment."
 RETRY_AFTER_SECONDS = 10
 WEBHOOK_PREFIX = "/api/v0/"
-API_PREFIX = "/api/"
 
 
 class DatabaseUnavailableMiddleware:

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from b2bportal.numbers import whole_number
+
 from .auth import header
 from .jobs import defer_delivery
 from .messages import ACTIONS_BY_NAME
@@ -104,8 +106,8 @@ def _whole_number(value) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value)  # ASCII only: "²" is a digit to Python, not a version
+    if isinstance(value, str):
+        return whole_number(value.strip())
     return None
 
 

@@ -14,16 +14,23 @@ from . import delivery, retention
 from .jobs import DELIVER_TASK, PRUNE_TASK, QUEUE, RECOVER_TASK
 
 
+def _in_worker(work, *args) -> None:
+    """Run `work(*args)` from a worker thread between two `close_old_connections`.
+
+    A worker thread lives longer than a request: drop a connection the database closed
+    (restart, failover) before and after, as Django does around requests.
+    """
+    close_old_connections()
+    try:
+        work(*args)
+    finally:
+        close_old_connections()
+
+
 @app.task(name=DELIVER_TASK, queue=QUEUE)
 def deliver_outbound(message_id: int) -> None:
     """Deliver one OutboundMessage to EnKash (see network.delivery)."""
-    # A worker thread lives longer than a request: drop a connection the database
-    # closed (restart, failover) before and after, as Django does around requests.
-    close_old_connections()
-    try:
-        delivery.deliver(message_id)
-    finally:
-        close_old_connections()
+    _in_worker(delivery.deliver, message_id)
 
 
 @app.periodic(cron=settings.ENKASH_RECOVERY_CRON, periodic_id="outbound")
@@ -40,23 +47,11 @@ async def recover_outbound(context, timestamp: int) -> None:
         seconds_since_heartbeat=settings.ENKASH_STALLED_AFTER_SECONDS
     ):
         await jobs.retry_job(job)
-    await sync_to_async(_requeue, thread_sensitive=False)()
-
-
-def _requeue() -> None:
-    close_old_connections()
-    try:
-        delivery.requeue_stranded()
-    finally:
-        close_old_connections()
+    await sync_to_async(_in_worker, thread_sensitive=False)(delivery.requeue_stranded)
 
 
 @app.periodic(cron=settings.ENKASH_INBOUND_PRUNE_CRON, periodic_id="prune-inbound")
 @app.task(name=PRUNE_TASK, queue=QUEUE, queueing_lock=PRUNE_TASK)
 def prune_inbound(timestamp: int) -> None:
     """Daily: clear old bodies of answered inbound messages (ENKASH_INBOUND_RETENTION_DAYS)."""
-    close_old_connections()
-    try:
-        retention.prune_inbound()
-    finally:
-        close_old_connections()
+    _in_worker(retention.prune_inbound)
