@@ -8,6 +8,7 @@ for the rounding GST invoices legitimately carry (one rupee on totals).
 import re
 from decimal import Decimal
 
+from b2bportal.documents.hooks import version_checks
 from b2bportal.parties import gstin as gstin_rules
 from b2bportal.parties.models import Business
 
@@ -257,6 +258,8 @@ def check_version(invoice, version, items=None, arrival=()) -> list:
         *duplicate_checks(invoice, version),
         *date_checks(version),
         *bank_checks(invoice, version),
+        # Checks other apps add (the match against the purchase order named).
+        *version_checks("invoice", invoice, version, items),
     ]
     return Finding.objects.bulk_create(
         Finding(version=version, code=code, field=field, message=message[:300])
