@@ -65,7 +65,8 @@ def counts(invoice: Invoice) -> bool:
 def find_order(version) -> tuple[PurchaseOrder | None, list[dict]]:
     """(the order an invoice version names, or None; the references it names).
 
-    One query, none when it names no order. An objectId we hold wins; else the PO
+    One query (inside the caller's transaction), none when it names no order. An
+    objectId we hold wins; else the PO
     number between the version's buyer and supplier (the newest order, should the
     buyer have used a number twice). The first reference that finds an order wins.
     """
@@ -79,10 +80,12 @@ def find_order(version) -> tuple[PurchaseOrder | None, list[dict]]:
         buyer_b2b_id=version.buyer_b2b_id,
         supplier_b2b_id=version.supplier_b2b_id,
     )
+    # Locked for the rest of the caller's transaction: two invoices against one order
+    # arriving together are matched one after the other, each seeing what the other took.
     held = list(
-        PurchaseOrder.objects.filter(Q(object_id__in=object_ids) | same_parties).order_by(
-            "-updated_at", "-id"
-        )
+        PurchaseOrder.objects.select_for_update()
+        .filter(Q(object_id__in=object_ids) | same_parties)
+        .order_by("-updated_at", "-id")
     )
     by_id = {po.object_id: po for po in held}
     parties = (version.buyer_b2b_id, version.supplier_b2b_id)

@@ -4,10 +4,11 @@ link, and the order's book (ordered, invoiced, remaining) over several invoices.
 Invoices arrive through the real webhook; the order is ours as buyer (tests.fixtures.orders).
 """
 
+import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from invoices.models import Invoice
@@ -343,3 +344,50 @@ def test_the_order_book_costs_three_queries_whatever_its_size(business, webhook)
         book = order_book(po)
         assert sum(len(line.invoiced_by) for line in book.lines) == 6
     assert len(captured) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_invoices_against_one_order_at_once_are_matched_one_after_the_other():
+    """The second waits for the first's lock on the order, then sees what it took."""
+    from b2bportal.parties.models import Business
+    from invoices import services
+
+    ours = Business.objects.create(
+        b2b_id=data.BUYER_B2B_ID, gstin=data.BUYER_GSTIN, legal_name="Kaveri", state_code="29"
+    )
+    make_order(ours, order_lines(*ORDERED))
+    # An earlier invoice naming no order: our business and the supplier are known as the
+    # two invoices describe them, so nothing but the order is locked by both.
+    services.receive_invoice(invoice_against([(1, 1, 68.40)], n=9, po_number=""))
+    matched = threading.Event()
+    release_first = threading.Event()
+    errors = []
+
+    def deliver(n, hold=False):
+        try:
+            with transaction.atomic():
+                services.receive_invoice(invoice_against([(1, 600, 68.40)], n=n))
+                if hold:
+                    matched.set()
+                    release_first.wait(10)  # keep the order locked, the invoice uncommitted
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    one = threading.Thread(target=deliver, args=(1, True))
+    one.start()
+    assert matched.wait(10)
+    two = threading.Thread(target=deliver, args=(2,))
+    two.start()
+    two.join(0.5)
+    assert two.is_alive()  # waiting on the order the first one locked
+    release_first.set()
+    one.join(10)
+    two.join(10)
+
+    assert errors == []
+    first, second = Invoice.objects.filter(purchase_order__isnull=False).order_by("object_id")
+    assert findings(first) == []
+    assert [f[:2] for f in findings(second)] == [("PO_QUANTITY", "itemLists[0].quantity")]
+    assert "beyond the 400 remaining" in findings(second)[0][2]
