@@ -12,8 +12,14 @@ class PurchaseOrdersConfig(AppConfig):
         from invoices.models import Invoice
 
         from . import matching
+        from .models import PurchaseOrder
 
         hooks.add_version_check("invoice", matching.match_version)
         hooks.version_applied.connect(
             matching.link_order, sender=Invoice, dispatch_uid="purchase_orders.link_order"
+        )
+        hooks.version_applied.connect(
+            matching.link_waiting_invoices,
+            sender=PurchaseOrder,
+            dispatch_uid="purchase_orders.link_waiting_invoices",
         )

@@ -11,7 +11,9 @@ reaches it through the document layer's hooks (`b2bportal.documents.hooks`), whi
   against its order (unknown order, order not accepted, parties, lines, prices,
   quantities and value beyond what remains);
 - `link_order`, on an invoice's applied version: `Invoice.purchase_order` follows the
-  version applied (an edit may change or drop it).
+  version applied (an edit may change or drop it);
+- `link_waiting_invoices`, on an order's applied version: invoices that named it before
+  we held it are linked and matched anew.
 
 `order_book(po)` gives, per line of the order's applied version, what was ordered,
 invoiced and remains (quantity and value) and the invoice lines against it, in three
@@ -26,10 +28,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils import timezone
 
-from invoices.choices import FindingCode
+from invoices.choices import ORDER_FINDINGS, FindingCode
 from invoices.choices import Status as InvoiceStatus
-from invoices.models import Invoice, InvoiceItem
+from invoices.models import Finding, Invoice, InvoiceItem
 from invoices.wire import order_references
 
 from .choices import Status
@@ -245,6 +248,11 @@ def match_version(invoice: Invoice, version, items) -> list[tuple]:
             for r in references
         ]
     where = next(r["field"] for r in references if r.get("found"))
+    return _against(po, invoice, version, items, where)
+
+
+def _against(po: PurchaseOrder, invoice: Invoice, version, items, where: str) -> list[tuple]:
+    """The findings of an invoice version against `po` (`where`: the reference's field)."""
     found = []
     if po.status not in INVOICEABLE:
         found.append(
@@ -345,3 +353,49 @@ def link_order(sender, document: Invoice, version, **kwargs) -> None:
         document.purchase_order = version.order_found
     else:
         document.purchase_order = find_order(version)[0]
+
+
+def link_waiting_invoices(sender, document: PurchaseOrder, version, **kwargs) -> None:
+    """Invoices that named this order before we held it are linked to it now.
+
+    An invoice can arrive before its order (or before an edit gives the order the
+    number it names). Those between the order's buyer and supplier, linked to no order,
+    whose applied version names it are linked, and their match is made anew: their
+    PO_UNKNOWN gives way to the findings against the order. An invoice locked by a
+    delivery of its own right now is left to that delivery, which matches it itself.
+    The order is the one being applied (its columns set, not yet saved).
+    """
+    waiting = (
+        Invoice.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(
+            purchase_order=None,
+            current_version__isnull=False,
+            buyer_b2b_id=document.buyer_b2b_id,
+            supplier_b2b_id=document.supplier_b2b_id,
+        )
+        .select_related("current_version")
+    )
+    for invoice in waiting:
+        named = [
+            r
+            for r in order_references(invoice.current_version)
+            if (r["object_id"] and r["object_id"] == document.object_id)
+            or (r["po_number"] and r["po_number"] == document.po_number)
+        ]
+        if named:
+            _rematch(document, invoice, named[0]["field"])
+
+
+def _rematch(po: PurchaseOrder, invoice: Invoice, where: str) -> None:
+    version = invoice.current_version
+    earlier = version.findings.filter(code__in=ORDER_FINDINGS)
+    removed, _ = earlier.delete()
+    found = _against(po, invoice, version, list(version.items.all()), where)
+    Finding.objects.bulk_create(
+        Finding(version=version, code=code, field=field, message=message[:300])
+        for code, field, message in found
+    )
+    invoice.purchase_order = po
+    invoice.finding_count += len(found) - removed
+    invoice.updated_at = timezone.now()
+    invoice.save(update_fields=["purchase_order", "finding_count", "updated_at"])

@@ -335,6 +335,29 @@ def test_the_link_follows_the_applied_version(business, webhook):  # noqa: F811
     assert (invoice.version, invoice.purchase_order) == (3, po)
 
 
+def test_an_invoice_before_its_order_is_linked_when_it_comes(business, webhook):  # noqa: F811
+    early = receive(webhook, invoice_against([(1, 250, 68.40), (2, 5, 4500)], n=1))
+    other = receive(webhook, invoice_against([(1, 10, 68.40)], n=2, po_number="4500099999"))
+    assert [f[0] for f in findings(early)] == ["PO_UNKNOWN"]
+    assert early.purchase_order is None
+    po = make_order(business, order_lines(*ORDERED))
+    early.refresh_from_db()
+    assert early.purchase_order == po
+    # Matched anew: its PO_UNKNOWN gives way to what is wrong against the order.
+    assert findings(early) == [
+        (
+            "PO_QUANTITY",
+            "itemLists[1].quantity",
+            "Line 2: quantity 5 beyond the 4 remaining of PO 4500012345 line 2 "
+            "(ordered 4, invoiced before 0)",
+        )
+    ]
+    assert early.finding_count == 1
+    other.refresh_from_db()
+    assert (other.purchase_order, other.finding_count) == (None, 1)
+    assert [line.invoiced_quantity for line in order_book(po).lines] == [250, 5]
+
+
 def test_the_order_book_costs_three_queries_whatever_its_size(business, webhook):  # noqa: F811
     po = make_order(business, order_lines(*ORDERED))
     for n in range(1, 4):
