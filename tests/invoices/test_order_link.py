@@ -37,6 +37,13 @@ def order_link(po) -> str:
     return f'<a class="underline" href="{url}">{PO_NUMBER}</a>'
 
 
+def order_section(client, invoice) -> str:
+    """The order section of the invoice's page."""
+    html = client.get(detail(invoice)).content.decode()
+    part = html[html.index('<div id="order"') :]
+    return part[: part.index("</div>")]
+
+
 def test_the_api_names_the_order_and_its_findings(business, webhook, api):
     po = make_order(business, order_lines(*ORDERED))
     invoice = receive(webhook, invoice_against([(1, 250, 70.00)]))
@@ -72,9 +79,7 @@ def test_the_api_says_null_without_an_order_and_keeps_the_unknown_one(business, 
 def test_the_page_says_the_invoice_matches_its_order(business, webhook, login):
     po = make_order(business, order_lines(*ORDERED))
     invoice = receive(webhook, invoice_against([(1, 250, 68.40), (2, 1, 4500)]))
-    html = login("reviewer").get(detail(invoice)).content.decode()
-    part = html[html.index('<div id="order"') :]
-    part = part[: part.index("</div>")]
+    part = order_section(login("reviewer"), invoice)
     assert f"Matches PO {order_link(po)} (Accepted)" in part
     assert "order-mismatch" not in part
 
@@ -82,9 +87,7 @@ def test_the_page_says_the_invoice_matches_its_order(business, webhook, login):
 def test_the_page_names_the_line_that_does_not_match(business, webhook, login):
     po = make_order(business, order_lines(*ORDERED))
     invoice = receive(webhook, invoice_against([(1, 250, 68.40), (2, 5, 4500)]))
-    html = login("reviewer").get(detail(invoice)).content.decode()
-    part = html[html.index('<div id="order"') :]
-    part = part[: part.index("</div>")]
+    part = order_section(login("reviewer"), invoice)
     assert f"Against PO {order_link(po)} (Accepted), but:" in part
     assert (
         '<li data-code="PO_QUANTITY" data-field="itemLists[1].quantity">Line 2: quantity 5 '
@@ -94,9 +97,7 @@ def test_the_page_names_the_line_that_does_not_match(business, webhook, login):
 
 def test_the_page_shows_an_order_we_do_not_hold(webhook, login):
     invoice = receive(webhook, invoice_against([(1, 250, 68.40)], po_number="4500099999"))
-    html = login("reviewer").get(detail(invoice)).content.decode()
-    part = html[html.index('<div id="order"') :]
-    part = part[: part.index("</div>")]
+    part = order_section(login("reviewer"), invoice)
     assert "Matches" not in part and "Against" not in part
     assert "Purchase order 4500099999 is not one we hold" in part
 
