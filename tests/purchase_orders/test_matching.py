@@ -23,7 +23,7 @@ from tests.fixtures.orders import (
     make_order,
     order_lines,
 )
-from tests.invoices.conftest import EDIT, SEND, STATUS, business, webhook  # noqa: F401
+from tests.invoices.conftest import EDIT, SEND, STATUS
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 ORDERED = ((1000, 68.40), (4, 4500))
 
 
-def receive(webhook, body) -> Invoice:  # noqa: F811
+def receive(webhook, body) -> Invoice:
     response = webhook(SEND, body)
     assert response.status_code == 200, response.content
     block = body["invoice"]
@@ -57,7 +57,7 @@ def figures(book) -> list[tuple]:
     ]
 
 
-def test_an_invoice_within_its_order_is_linked_and_has_no_findings(business, webhook):  # noqa: F811
+def test_an_invoice_within_its_order_is_linked_and_has_no_findings(business, webhook):
     po = make_order(business, order_lines(*ORDERED))
     assert po.total_value == Decimal("101952.00")
     invoice = receive(webhook, invoice_against([(1, 250, 68.40), (2, 1, 4500)]))
@@ -67,7 +67,7 @@ def test_an_invoice_within_its_order_is_linked_and_has_no_findings(business, web
     assert list(po.invoices.all()) == [invoice]
 
 
-def test_an_unknown_order_is_accepted_with_the_finding(business, webhook):  # noqa: F811
+def test_an_unknown_order_is_accepted_with_the_finding(business, webhook):
     invoice = receive(webhook, invoice_against([(1, 250, 68.40)], po_number="4500099999"))
     assert invoice.status == "SENT_TO_BUYER"
     assert invoice.purchase_order is None
@@ -77,7 +77,7 @@ def test_an_unknown_order_is_accepted_with_the_finding(business, webhook):  # no
     assert invoice.finding_count == 1
 
 
-def test_an_unknown_objectid_names_both_ids(business, webhook):  # noqa: F811
+def test_an_unknown_objectid_names_both_ids(business, webhook):
     body = invoice_against([(1, 250, 68.40)], po_number="4500099999", po_object_id="POR" + "1" * 32)
     invoice = receive(webhook, body)
     assert findings(invoice) == [
@@ -89,14 +89,14 @@ def test_an_unknown_objectid_names_both_ids(business, webhook):  # noqa: F811
     ]
 
 
-def test_the_same_number_between_other_parties_is_not_the_order(business, webhook):  # noqa: F811
+def test_the_same_number_between_other_parties_is_not_the_order(business, webhook):
     make_order(business, order_lines(*ORDERED), supplier_b2b_id="OTHER.B2B.0001")
     invoice = receive(webhook, invoice_against([(1, 250, 68.40)]))
     assert invoice.purchase_order is None
     assert [f[0] for f in findings(invoice)] == ["PO_UNKNOWN"]
 
 
-def test_an_order_not_accepted(business, webhook):  # noqa: F811
+def test_an_order_not_accepted(business, webhook):
     po = make_order(business, order_lines(*ORDERED), status=Status.SENT_TO_SUPPLIER)
     invoice = receive(webhook, invoice_against([(1, 250, 68.40)]))
     assert invoice.purchase_order == po
@@ -105,13 +105,13 @@ def test_an_order_not_accepted(business, webhook):  # noqa: F811
     ]
 
 
-def test_a_partly_invoiced_order_may_be_invoiced(business, webhook):  # noqa: F811
+def test_a_partly_invoiced_order_may_be_invoiced(business, webhook):
     make_order(business, order_lines(*ORDERED), status=Status.PARTIALLY_INVOICED)
     invoice = receive(webhook, invoice_against([(1, 250, 68.40)]))
     assert findings(invoice) == []
 
 
-def test_a_price_above_the_orders(business, webhook):  # noqa: F811
+def test_a_price_above_the_orders(business, webhook):
     make_order(business, order_lines(*ORDERED))
     invoice = receive(webhook, invoice_against([(1, 250, 70.00), (2, 1, 4500)]))
     assert findings(invoice) == [
@@ -123,7 +123,7 @@ def test_a_price_above_the_orders(business, webhook):  # noqa: F811
     ]
 
 
-def test_a_quantity_beyond_the_order_line(business, webhook):  # noqa: F811
+def test_a_quantity_beyond_the_order_line(business, webhook):
     make_order(business, order_lines(*ORDERED))
     invoice = receive(webhook, invoice_against([(1, 250, 68.40), (2, 5, 4500)]))
     assert findings(invoice) == [
@@ -136,7 +136,7 @@ def test_a_quantity_beyond_the_order_line(business, webhook):  # noqa: F811
     ]
 
 
-def test_two_lines_of_one_invoice_on_one_order_line_add_up(business, webhook):  # noqa: F811
+def test_two_lines_of_one_invoice_on_one_order_line_add_up(business, webhook):
     make_order(business, order_lines(*ORDERED))
     invoice = receive(webhook, invoice_against([(2, 3, 4500), (2, 2, 4500)]))
     assert findings(invoice) == [
@@ -149,7 +149,7 @@ def test_two_lines_of_one_invoice_on_one_order_line_add_up(business, webhook):  
     ]
 
 
-def test_a_total_beyond_the_orders_remaining_value(business, webhook):  # noqa: F811
+def test_a_total_beyond_the_orders_remaining_value(business, webhook):
     # Lines within the order, but freight the order never mentioned.
     make_order(business, order_lines((250, 68.40), (1, 4500)))
     invoice = receive(webhook, invoice_against([(1, 250, 68.40), (2, 1, 4500)], freight=500))
@@ -164,7 +164,7 @@ def test_a_total_beyond_the_orders_remaining_value(business, webhook):  # noqa: 
     ]
 
 
-def test_a_line_on_no_order_line(business, webhook):  # noqa: F811
+def test_a_line_on_no_order_line(business, webhook):
     make_order(business, order_lines((1000, 68.40)))  # plate only
     invoice = receive(webhook, invoice_against([(1, 250, 68.40), (2, 1, 4500)]))
     assert findings(invoice) == [
@@ -176,7 +176,7 @@ def test_a_line_on_no_order_line(business, webhook):  # noqa: F811
     ]
 
 
-def test_parties_differing_from_the_orders(business, webhook):  # noqa: F811
+def test_parties_differing_from_the_orders(business, webhook):
     other_gstin = data.make_gstin("27", "AAFCS9999Z")
     po = make_order(business, order_lines(*ORDERED), supplier_gstin=other_gstin,
                     supplier_b2b_id="SHREEGANESH.B2B.0099")  # fmt: skip
@@ -199,7 +199,7 @@ def test_parties_differing_from_the_orders(business, webhook):  # noqa: F811
     ]
 
 
-def test_the_objectid_wins_over_the_number(business, webhook):  # noqa: F811
+def test_the_objectid_wins_over_the_number(business, webhook):
     make_order(business, order_lines(*ORDERED))
     named = make_order(
         business, order_lines(*ORDERED), number="4500054321", object_id="POR" + "2" * 32
@@ -208,7 +208,7 @@ def test_the_objectid_wins_over_the_number(business, webhook):  # noqa: F811
     assert receive(webhook, body).purchase_order == named
 
 
-def test_the_internal_shape_names_its_order_by_ponumber(business, webhook):  # noqa: F811
+def test_the_internal_shape_names_its_order_by_ponumber(business, webhook):
     po = make_order(business, order_lines((250, 68.40), (1, 4500)))
     # Its lines name no order line: they pair by HSN and description.
     invoice = receive(webhook, data.internal_invoice(po_number=PO_NUMBER))
@@ -224,7 +224,7 @@ def test_the_internal_shape_names_its_order_by_ponumber(business, webhook):  # n
     ]
 
 
-def test_partial_invoicing_over_three_invoices(business, webhook):  # noqa: F811
+def test_partial_invoicing_over_three_invoices(business, webhook):
     po = make_order(business, order_lines(*ORDERED))
     assert figures(order_book(po)) == [
         (Decimal("1000"), 0, Decimal("1000"), Decimal("80712.00"), 0, Decimal("80712.00")),
@@ -283,7 +283,7 @@ def test_partial_invoicing_over_three_invoices(business, webhook):  # noqa: F811
     ]
 
 
-def test_a_cancelled_invoice_no_longer_takes_from_the_order(business, webhook):  # noqa: F811
+def test_a_cancelled_invoice_no_longer_takes_from_the_order(business, webhook):
     po = make_order(business, order_lines(*ORDERED))
     first = receive(webhook, invoice_against([(1, 400, 68.40)], n=1))
     cancel = data.status_change(object_id=first.object_id)
@@ -296,7 +296,7 @@ def test_a_cancelled_invoice_no_longer_takes_from_the_order(business, webhook): 
     assert book.invoices == [first]  # still shown against the order, with its status
 
 
-def test_an_edit_of_the_order_after_partial_invoicing_recomputes_what_remains(business, webhook):  # noqa: F811
+def test_an_edit_of_the_order_after_partial_invoicing_recomputes_what_remains(business, webhook):
     po = make_order(business, order_lines(*ORDERED))
     receive(webhook, invoice_against([(1, 400, 68.40), (2, 1, 4500)], n=1))
     # The buyer cuts the plate to 800 kg and adds a fifth laser job.
@@ -317,7 +317,7 @@ def test_an_edit_of_the_order_after_partial_invoicing_recomputes_what_remains(bu
     assert "beyond the 400 remaining" in findings(late)[0][2]
 
 
-def test_the_link_follows_the_applied_version(business, webhook):  # noqa: F811
+def test_the_link_follows_the_applied_version(business, webhook):
     po = make_order(business, order_lines(*ORDERED))
     body = invoice_against([(1, 250, 68.40)])
     invoice = receive(webhook, body)
@@ -335,7 +335,7 @@ def test_the_link_follows_the_applied_version(business, webhook):  # noqa: F811
     assert (invoice.version, invoice.purchase_order) == (3, po)
 
 
-def test_an_invoice_before_its_order_is_linked_when_it_comes(business, webhook):  # noqa: F811
+def test_an_invoice_before_its_order_is_linked_when_it_comes(business, webhook):
     early = receive(webhook, invoice_against([(1, 250, 68.40), (2, 5, 4500)], n=1))
     other = receive(webhook, invoice_against([(1, 10, 68.40)], n=2, po_number="4500099999"))
     assert [f[0] for f in findings(early)] == ["PO_UNKNOWN"]
@@ -358,7 +358,7 @@ def test_an_invoice_before_its_order_is_linked_when_it_comes(business, webhook):
     assert [line.invoiced_quantity for line in order_book(po).lines] == [250, 5]
 
 
-def test_the_order_book_costs_three_queries_whatever_its_size(business, webhook):  # noqa: F811
+def test_the_order_book_costs_three_queries_whatever_its_size(business, webhook):
     po = make_order(business, order_lines(*ORDERED))
     for n in range(1, 4):
         receive(webhook, invoice_against([(1, 10, 68.40), (2, 1, 4500)], n=n))
