@@ -57,6 +57,11 @@ def money(value: Decimal) -> str:
     return str(Decimal(value).quantize(CENT))
 
 
+def what_remains(remaining: Decimal, shown) -> str:
+    """ "the 250 remaining", or "what remains (nothing)" once invoices took it all or more."""
+    return f"the {shown(remaining)} remaining" if remaining > 0 else "what remains (nothing)"
+
+
 def counts(invoice: Invoice) -> bool:
     """True when the invoice still claims what it invoices of its order."""
     return invoice.status not in NOT_INVOICING
@@ -270,8 +275,9 @@ def _against(po: PurchaseOrder, invoice: Invoice, version, items, where: str) ->
             (
                 FindingCode.PO_VALUE,
                 "valueDetails.totalInvoiceValue",
-                f"Total {money(version.total_value)} beyond the {money(book.remaining_value)} "
-                f"remaining of PO {po.po_number} (ordered {money(book.ordered_value)}, "
+                f"Total {money(version.total_value)} beyond "
+                f"{what_remains(book.remaining_value, money)} of PO {po.po_number} (ordered "
+                f"{money(book.ordered_value)}, "
                 f"invoiced before {money(book.invoiced_value)})",
             )
         )
@@ -330,8 +336,8 @@ def _line_findings(po: PurchaseOrder, book: OrderBook, items) -> list[tuple]:
                 (
                     FindingCode.PO_QUANTITY,
                     f"{where}.quantity",
-                    f"Line {item.position}: quantity {figure(item.quantity)} beyond the "
-                    f"{figure(remaining)} remaining of {named} (ordered "
+                    f"Line {item.position}: quantity {figure(item.quantity)} beyond "
+                    f"{what_remains(remaining, figure)} of {named} (ordered "
                     f"{figure(book_line.ordered_quantity)}, invoiced before "
                     f"{figure(book_line.invoiced_quantity + taken[line.pk])})",
                 )

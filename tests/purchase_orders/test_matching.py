@@ -414,3 +414,58 @@ def test_two_invoices_against_one_order_at_once_are_matched_one_after_the_other(
     assert findings(first) == []
     assert [f[:2] for f in findings(second)] == [("PO_QUANTITY", "itemLists[0].quantity")]
     assert "beyond the 400 remaining" in findings(second)[0][2]
+
+
+def test_our_order_through_the_network_then_invoiced(business, staff, webhook):
+    """Our order made, sent and accepted through the services and webhooks; invoices
+    against it matched; the order edited through the network, what remains recomputed."""
+    from purchase_orders import services
+
+    from . import data as po_data
+    from .conftest import CONFIRM, EDIT_RESULT, SEND_RESULT
+
+    supplier = {
+        "b2b_id": data.SUPPLIER_B2B_ID,
+        "gstin": data.SUPPLIER_GSTIN,
+        "legal_name": "Shree Ganesh Steel Traders Pvt Ltd",
+        "state_code": "27",
+    }
+    items = [
+        {"description": "MS plate 10mm IS 2062 E250", "hsn_code": "72085110",
+         "quantity": "1000", "unit": "KGS", "unit_price": "68.40", "gst_rate": "18"},
+        {"description": "Laser cutting and bending charges", "hsn_code": "998898",
+         "is_service": True, "quantity": "4", "unit": "NOS", "unit_price": "4500",
+         "gst_rate": "18"},
+    ]  # fmt: skip
+    order = po_data.order_data(supplier=supplier, po_number=PO_NUMBER, items=items)
+    po = services.create_purchase_order(business, order, actor=staff["admin"])
+    message = services.send_purchase_order(po, actor=staff["admin"])
+    assert webhook(SEND_RESULT, po_data.result(message.req_msg_id)).status_code == 200
+    po.refresh_from_db()
+    assert webhook(CONFIRM, po_data.confirmation(po, "ACCEPT")).status_code == 200
+    po.refresh_from_db()
+    assert (po.status, po.total_value) == ("ACCEPTED", Decimal("101952.00"))
+
+    body = invoice_against([(1, 400, 68.40), (2, 1, 4500)], po_object_id=po.object_id)
+    first = receive(webhook, body)
+    assert (first.purchase_order, findings(first)) == (po, [])
+
+    items[0]["quantity"] = "300"  # the buyer cuts the plate below what was invoiced
+    edit = services.edit_purchase_order(po, order | {"items": items}, actor=staff["admin"])
+    assert webhook(EDIT_RESULT, po_data.result(edit.req_msg_id)).status_code == 200
+    po.refresh_from_db()
+    book = order_book(po)
+    assert (po.version, po.status) == (2, "ACCEPTED")
+    assert [(line.ordered_quantity, line.remaining_quantity) for line in book.lines] == [
+        (Decimal("300"), Decimal("-100")),
+        (Decimal("4"), Decimal("3")),
+    ]
+    second = receive(webhook, invoice_against([(1, 10, 68.40)], n=2))
+    assert findings(second) == [
+        (
+            "PO_QUANTITY",
+            "itemLists[0].quantity",
+            "Line 1: quantity 10 beyond what remains (nothing) of PO 4500012345 line 1 "
+            "(ordered 300, invoiced before 400)",
+        )
+    ]
