@@ -33,7 +33,7 @@ from django.utils import timezone
 from invoices.choices import ORDER_FINDINGS, FindingCode
 from invoices.choices import Status as InvoiceStatus
 from invoices.models import Finding, Invoice, InvoiceItem
-from invoices.wire import order_references
+from invoices.wire import INTERNAL_PO_NUMBERS, order_references
 
 from .choices import Status
 from .models import PurchaseOrder, PurchaseOrderLine
@@ -374,8 +374,8 @@ def link_waiting_invoices(sender, document: PurchaseOrder, version, **kwargs) ->
     waiting = (
         Invoice.objects.select_for_update(of=("self",), skip_locked=True)
         .filter(
+            _names_order(document),
             purchase_order=None,
-            current_version__isnull=False,
             buyer_b2b_id=document.buyer_b2b_id,
             supplier_b2b_id=document.supplier_b2b_id,
         )
@@ -390,6 +390,20 @@ def link_waiting_invoices(sender, document: PurchaseOrder, version, **kwargs) ->
         ]
         if named:
             _rematch(document, invoice, named[0]["field"])
+
+
+def _names_order(po: PurchaseOrder) -> Q:
+    """Invoices whose applied version may name `po` (`order_references` decides): read in
+    the database, so only they are loaded, not every invoice of the two parties."""
+    sections, details = "current_version__sections__poDetails", "current_version__enkash_details"
+    names = Q(pk__in=[])
+    if po.object_id:
+        names |= Q(**{f"{sections}__contains": [{"poObjId": po.object_id}]})
+    if po.po_number:
+        names |= Q(**{f"{sections}__contains": [{"buyerPoId": po.po_number}]})
+        for name in INTERNAL_PO_NUMBERS:
+            names |= Q(**{f"{details}__{name}": po.po_number})
+    return names
 
 
 def _rematch(po: PurchaseOrder, invoice: Invoice, where: str) -> None:

@@ -358,6 +358,14 @@ def test_an_invoice_before_its_order_is_linked_when_it_comes(business, webhook):
     assert [line.invoiced_quantity for line in order_book(po).lines] == [250, 5]
 
 
+def test_an_internal_invoice_before_its_order_is_linked_by_ponumber(business, webhook):
+    invoice = receive(webhook, data.internal_invoice(po_number=PO_NUMBER))
+    assert (invoice.purchase_order, [f[0] for f in findings(invoice)]) == (None, ["PO_UNKNOWN"])
+    po = make_order(business, order_lines((250, 68.40), (1, 4500)))
+    invoice.refresh_from_db()
+    assert (invoice.purchase_order, findings(invoice), invoice.finding_count) == (po, [], 0)
+
+
 def test_the_order_book_costs_three_queries_whatever_its_size(business, webhook):
     po = make_order(business, order_lines(*ORDERED))
     for n in range(1, 4):
