@@ -477,3 +477,18 @@ def test_our_order_through_the_network_then_invoiced(business, staff, webhook):
             "(ordered 300, invoiced before 400)",
         )
     ]
+
+
+def test_matching_costs_the_same_queries_whatever_was_invoiced_before(business, webhook):
+    make_order(business, order_lines(*ORDERED))
+
+    def cost(n: int) -> int:
+        body = invoice_against([(1, 10, 68.40), (2, 0.1, 4500)], n=n)
+        with CaptureQueriesContext(connection) as captured:
+            assert webhook(SEND, body).status_code == 200
+        return len(captured)
+
+    cost(1)  # the first one meets a new counterparty
+    assert cost(2) == cost(3) == cost(6)
+    invoice = Invoice.objects.get(object_id=f"INV{6:032d}")
+    assert findings(invoice) == []
