@@ -54,11 +54,13 @@ def figure(value: Decimal) -> str:
 
 
 def money(value: Decimal) -> str:
+    """An amount in rupees and paise: 25488.00."""
     return str(Decimal(value).quantize(CENT))
 
 
 def what_remains(remaining: Decimal, shown) -> str:
-    """ "the 250 remaining", or "what remains (nothing)" once invoices took it all or more."""
+    """Says what remains: "the 250 remaining", or "what remains (nothing)" once invoices
+    took it all or more (a negative figure would read as nonsense)."""
     return f"the {shown(remaining)} remaining" if remaining > 0 else "what remains (nothing)"
 
 
@@ -74,9 +76,9 @@ def find_order(version) -> tuple[PurchaseOrder | None, list[dict]]:
     """(the order an invoice version names, or None; the references it names).
 
     One query (inside the caller's transaction), none when it names no order. An
-    objectId we hold wins; else the PO
-    number between the version's buyer and supplier (the newest order, should the
-    buyer have used a number twice). The first reference that finds an order wins.
+    objectId we hold wins; else the PO number between the version's buyer and supplier
+    (the newest order, should the buyer have used a number twice). The first reference
+    that finds an order wins.
     """
     references = order_references(version)
     if not references:
@@ -153,7 +155,7 @@ class BookLine:
     line: PurchaseOrderLine
     invoiced_quantity: Decimal = ZERO
     invoiced_value: Decimal = ZERO
-    # (invoice, invoice line) of every invoice that counts, in the book's invoice order
+    # (invoice, invoice line) of every invoice that counts, oldest version first
     invoiced_by: list = field(default_factory=list)
 
     @property
