@@ -103,3 +103,15 @@ class FindingCode(models.TextChoices):
     LINE_UNREADABLE = "LINE_UNREADABLE", "A line could not be read"
     TAX_MISSING = "TAX_MISSING", "A line's tax is not stated"
     ROUNDING = "ROUNDING", "Rounding to paise changed a total"
+    # The match against the purchase order the invoice names (purchase_orders.matching)
+    PO_UNKNOWN = "PO_UNKNOWN", "Purchase order named is not one we hold"
+    PO_NOT_ACCEPTED = "PO_NOT_ACCEPTED", "Purchase order is not accepted"
+    PO_PARTY = "PO_PARTY", "Party differs from the purchase order's"
+    PO_LINE = "PO_LINE", "Line is on no line of the purchase order"
+    PO_PRICE = "PO_PRICE", "Unit price above the purchase order's"
+    PO_QUANTITY = "PO_QUANTITY", "Quantity beyond what remains on the order line"
+    PO_VALUE = "PO_VALUE", "Total beyond the purchase order's remaining value"
+
+
+# The findings of the match against the purchase order (shown as the invoice's order).
+ORDER_FINDINGS = frozenset(code for code in FindingCode if code.name.startswith("PO_"))

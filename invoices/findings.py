@@ -8,6 +8,7 @@ a confirmation's contradicting status) are the document layer's (`documents.find
 import re
 
 from b2bportal.documents import findings as shared
+from b2bportal.documents.hooks import version_checks
 from b2bportal.parties.models import Business
 
 from .choices import FindingCode, Role
@@ -135,6 +136,8 @@ def check_version(invoice, version, items=None, arrival=()) -> list:
         *duplicate_checks(invoice, version),
         *date_checks(version),
         *bank_checks(invoice, version),
+        # Checks other apps add (the match against the purchase order named).
+        *version_checks("invoice", invoice, version, items),
     ]
     return Finding.objects.bulk_create(
         Finding(version=version, code=code, field=field, message=message[:300])

@@ -20,7 +20,7 @@ from b2bportal.documents.models import (
     status_field,
 )
 
-from .choices import FindingCode, Shape, Status
+from .choices import ORDER_FINDINGS, FindingCode, Shape, Status
 
 
 class InvoiceContent(models.Model):
@@ -75,6 +75,16 @@ class Invoice(InvoiceContent, Document):
         "InvoiceVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     pending_status = status_field(Status, blank=True)
+    # The purchase order the applied version names, when we hold it. Set by the match
+    # (purchase_orders.matching, through documents.hooks.version_applied), never by hand:
+    # an edit naming another order, or none, moves or drops it.
+    purchase_order = models.ForeignKey(
+        "purchase_orders.PurchaseOrder",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invoices",
+    )
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -95,6 +105,13 @@ class Invoice(InvoiceContent, Document):
 
     def __str__(self):
         return f"{self.supplier_invoice_number} ({self.object_id})"
+
+    @property
+    def order_findings(self) -> list:
+        """The applied version's findings about its purchase order (the match's)."""
+        if self.current_version is None:
+            return []
+        return [f for f in self.current_version.findings.all() if f.code in ORDER_FINDINGS]
 
     @property
     def is_overdue(self) -> bool:

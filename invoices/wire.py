@@ -9,7 +9,8 @@ invoice; replies carry the network invoice. Both are read into one canonical
     (the less-used blocks as validated), items (InvoiceItem field values), raw;
     besides them: wire_paths (where each number came from, to name a field too large
     for its column), arrival_findings (lines unreadable, taxes not stated, totals
-    changed by rounding) and, for the internal shape, enkash_id and enkash_details.
+    changed by rounding), order_references (the purchase orders it names,
+    `order_references`) and, for the internal shape, enkash_id and enkash_details.
 
 Internal -> canonical: nbblInvoiceId (else `ENKASH-<id>` until the network numbers
 it) -> objectId, supplierInvoiceNo (or invoiceNumber, ...) -> supplierInvoiceNumber,
@@ -353,6 +354,42 @@ def enkash_details(block: dict) -> dict:
     return {name: block[name] for name, _, _ in ENKASH_FIELDS if block.get(name) is not None}
 
 
+# The internal shape's names for the buyer's PO number, in the order they are believed.
+INTERNAL_PO_NUMBERS = ("ponumber", "purchaseNo")
+
+
+def order_references(source) -> list[dict]:
+    """The purchase orders an invoice names, from content or a stored version: each
+    {object_id, po_number, po_date, field} ("" when not given; `field` is the wire
+    path, for findings). The network shape names them in `poDetails[] {poObjId,
+    buyerPoId, poDate}`; the internal one by number only (`ponumber`, else
+    `purchaseNo`). Entries naming nothing are skipped; nothing here is refused."""
+
+    def get(name):
+        return source.get(name) if isinstance(source, dict) else getattr(source, name)
+
+    found = []
+    for n, entry in enumerate((get("sections") or {}).get("poDetails") or []):
+        if not isinstance(entry, dict):
+            continue
+        reference = {
+            "object_id": str(entry.get("poObjId") or "").strip(),
+            "po_number": str(entry.get("buyerPoId") or "").strip(),
+            "po_date": str(entry.get("poDate") or "").strip(),
+            "field": f"poDetails[{n}]",
+        }
+        if reference["object_id"] or reference["po_number"]:
+            found.append(reference)
+    if found:
+        return found
+    details = get("enkash_details") or {}
+    for name in INTERNAL_PO_NUMBERS:
+        number = str(details.get(name) or "").strip()
+        if number:
+            return [{"object_id": "", "po_number": number, "po_date": "", "field": name}]
+    return []
+
+
 def is_internal(block: dict) -> bool:
     """True when an `invoice` block is EnKash's internal shape rather than the network's."""
     return "objectId" not in block and (
@@ -456,6 +493,7 @@ def network_content(validated: dict, raw: dict, at: str = "invoice") -> dict:
     content.update(columns)
     content.update(_party_columns("supplier", supplier))
     content.update(_party_columns("buyer", buyer))
+    content["order_references"] = order_references(content)
     return content
 
 
@@ -543,6 +581,7 @@ def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
     content = _internal_content(validated, raw, b2b_ids)
     content["enkash_id"] = validated.get("id")
     content["enkash_details"] = _jsonable(enkash_details(raw))
+    content["order_references"] = order_references(content)
     return content
 
 

@@ -38,6 +38,7 @@ from b2bportal.parties.services import refresh_business, resolve_sides, upsert_c
 
 from .choices import ChangeKind, Role, Source, VersionState
 from .errors import DocumentError
+from .hooks import version_applied
 from .spec import FamilySpec
 from .values import ReceivedDecision
 
@@ -230,7 +231,10 @@ def write_lines(spec: FamilySpec, version, items: list[dict]) -> list:
 
 
 def make_current(spec: FamilySpec, document, version) -> None:
-    """Make `version` the document's applied content (the caller saves the document)."""
+    """Make `version` the document's applied content (the caller saves the document).
+
+    Other apps hear of it through `hooks.version_applied` (e.g. an invoice's link to
+    the purchase order its applied version names)."""
     if version.state != VersionState.APPLIED:
         version.state = VersionState.APPLIED
         version.save(update_fields=["state"])
@@ -241,6 +245,7 @@ def make_current(spec: FamilySpec, document, version) -> None:
     # A version the family's snapshot just wrote knows how many findings it got.
     stored = getattr(version, "findings_stored", None)
     document.finding_count = version.findings.count() if stored is None else stored
+    version_applied.send(sender=spec.document_model, document=document, version=version)
 
 
 @dataclass(frozen=True)

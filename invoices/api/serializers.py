@@ -117,8 +117,22 @@ class InvoiceVersionSerializer(_ContentMixin, serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class OrderLinkSerializer(serializers.Serializer):
+    """The purchase order an invoice's applied version names, when we hold it."""
+
+    id = serializers.IntegerField()
+    object_id = serializers.CharField()
+    po_number = serializers.CharField()
+
+
 class InvoiceDetailSerializer(InvoiceSerializer):
-    """An invoice with its lines, findings, sections and every version."""
+    """An invoice with its lines, findings (the match against its purchase order among
+    them), sections, its purchase order and every version."""
+
+    purchase_order = serializers.SerializerMethodField(
+        help_text="The purchase order the applied version names, when we hold it; null "
+        "otherwise (an order we do not hold is a PO_UNKNOWN finding)."
+    )
 
     items = InvoiceItemSerializer(source="current_version.items", many=True, read_only=True)
     findings = FindingSerializer(source="current_version.findings", many=True, read_only=True)
@@ -131,10 +145,17 @@ class InvoiceDetailSerializer(InvoiceSerializer):
 
     class Meta(InvoiceSerializer.Meta):
         fields = [
-            *InvoiceSerializer.Meta.fields, "items", "findings", "sections", "enkash_details",
-            "versions",
+            *InvoiceSerializer.Meta.fields, "purchase_order", "items", "findings", "sections",
+            "enkash_details", "versions",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(OrderLinkSerializer(allow_null=True))
+    def get_purchase_order(self, obj) -> dict | None:
+        po = obj.purchase_order
+        if po is None:
+            return None
+        return {"id": po.pk, "object_id": po.object_id, "po_number": po.po_number}
 
     @extend_schema_field(serializers.DictField())
     def get_enkash_details(self, obj) -> dict:

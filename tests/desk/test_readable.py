@@ -15,7 +15,9 @@ def _fields(block) -> dict:
     return {field.label: field.text for field in block.fields}
 
 
-def test_sections_read_as_labelled_fields(received):
+def test_sections_read_as_labelled_fields(webhook):
+    webhook(SEND, data.network_invoice(po_number="KEW-2026-0193"))
+    received = Invoice.objects.get(object_id=data.OBJECT_ID)
     blocks = {block.key: block for block in sections(received.current_version.sections)}
     assert list(blocks)[:4] == [
         "supplierBankAccountDetails",
@@ -60,7 +62,9 @@ def test_sections_read_as_labelled_fields(received):
     assert _fields(blocks["ewayBillDetail"])["Transport document date"] == "18/11/2026"
 
 
-def test_the_page_shows_no_python_dicts(received, login):
+def test_the_page_shows_no_python_dicts(webhook, login):
+    webhook(SEND, data.network_invoice(po_number="KEW-2026-0193"))
+    received = Invoice.objects.get(object_id=data.OBJECT_ID)
     html = login("reviewer").get(detail(received)).content.decode()
     assert "Payment, references and delivery" in html and "Other sections" not in html
     assert '<dd data-field="ifsc" style="overflow-wrap: anywhere">HDFC0000123</dd>' in html
