@@ -218,6 +218,10 @@ CATALOGUE: dict[str, tuple[int, ...]] = {
     "B2B09GANGA00006": (5, 6),
     "B2B36GOLCONDA07": (7,),
     "B2B19HOOGHLY008": (6, 13),
+    # Our own units sell too: the orders buyers place with them are for these.
+    "B2B27SARASWATI01": (0, 3),
+    "B2B29SARASWATI02": (3, 4),
+    "B2B33SARASWATI03": (1, 3),
 }
 
 
