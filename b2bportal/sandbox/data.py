@@ -228,3 +228,8 @@ CATALOGUE: dict[str, tuple[int, ...]] = {
 def products_of(supplier: Business) -> tuple[Product, ...]:
     """The products a supplier sells."""
     return tuple(PRODUCTS[index] for index in CATALOGUE.get(supplier.b2b_id, (0,)))
+
+
+def business_by_b2b_id(b2b_id: str) -> Business | None:
+    """The sandbox's business (ours or a counterparty) with `b2b_id`, or None."""
+    return next((b for b in OUR_BUSINESSES + COUNTERPARTIES if b.b2b_id == b2b_id), None)

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from . import payloads
-from .data import Business
+from .data import Business, Product
 from .payloads import (
     BAD_GSTIN_CHECK,
     IGST_INTRA_STATE,
@@ -232,30 +232,78 @@ def po_confirmation_body(
     }
 
 
+def lines_of_block(order: dict, intra_state: bool, share: Decimal) -> list[Line]:
+    """The order's lines (its `itemLists`) at `share` of each ordered quantity, whole
+    units, at least one; prices, HSN and GST rates as ordered."""
+    lines = []
+    for serial, item in enumerate(order.get("itemLists") or [], start=1):
+        product = Product(
+            description=str(item.get("productDescription") or "Item"),
+            hsn_code=str(item.get("hsnCode") or ""),
+            unit=str(item.get("unit") or "NOS"),
+            unit_price=Decimal(str(item.get("unitPrice") or 0)),
+            gst_rate=Decimal(str(item.get("gstRate") or 0)),
+            is_service=item.get("isService") == "Y",
+        )
+        ordered = Decimal(str(item.get("quantity") or 1))
+        quantity = max((ordered * share).to_integral_value(), Decimal("1"))
+        lines.append(make_line(serial, product, quantity, intra_state))
+    return lines
+
+
 def invoice_against(
     rng: random.Random,
-    order: PurchaseOrderDraft,
+    order: dict,
+    supplier: Business,
+    buyer: Business,
     *,
     today: date,
     sequence: int,
     share: Decimal = Decimal("1"),
 ) -> InvoiceDraft:
-    """The supplier's invoice against `order`: every line at `share` of its ordered
-    quantity (below 1 within the order, above 1 beyond it), at the order's prices,
-    naming the order in `poDetails` (network shape) or `ponumber` (internal shape)."""
-    invoice = payloads.draw_invoice(
-        rng, order.supplier, order.buyer, today=today, sequence=sequence
-    )
-    invoice.place_of_supply = order.place_of_supply
-    invoice.lines = [
-        make_line(
-            line.serial,
-            line.product,
-            (line.quantity * share).to_integral_value() or Decimal("1"),
-            order.intra_state,
-        )
-        for line in order.lines
-    ]
-    invoice.purchase_order = (order.object_id, order.number, order.order_date)
-    invoice.remarks = f"Supply against PO {order.number}"
+    """The supplier's invoice against `order` (a `purchaseOrder` block): every line at
+    `share` of its ordered quantity (below 1 within the order, above 1 beyond it), at the
+    order's prices, naming the order in `poDetails` (network shape) or `ponumber`
+    (internal shape)."""
+    invoice = payloads.draw_invoice(rng, supplier, buyer, today=today, sequence=sequence)
+    place = (order.get("buyerDetails") or {}).get("placeOfSupply") or buyer.state_code
+    invoice.place_of_supply = place
+    invoice.lines = lines_of_block(order, supplier.state_code == place, share)
+    order_date = date.fromisoformat(order.get("orderDate") or today.isoformat())
+    invoice.purchase_order = (order["objectId"], order["buyerPONumber"], order_date)
+    invoice.remarks = f"Supply against PO {order['buyerPONumber']}"
     return invoice
+
+
+def order_data(draft: PurchaseOrderDraft) -> dict:
+    """`draft` as our staff would place it (`POST /api/purchase-orders/`, and, with the
+    business looked up, `purchase_orders.services.create_purchase_order`)."""
+    supplier = draft.supplier
+    return {
+        "business": draft.buyer.b2b_id,
+        "supplier": {
+            "b2b_id": supplier.b2b_id,
+            "gstin": supplier.gstin,
+            "legal_name": supplier.legal_name,
+            "trade_name": supplier.trade_name,
+            "state_code": supplier.state_code,
+            "address": {},
+        },
+        "po_number": draft.number,
+        "order_date": draft.order_date,
+        "delivery_date": draft.delivery_date,
+        "subject": draft.subject,
+        "place_of_supply": draft.place_of_supply,
+        "items": [
+            {
+                "description": line.product.description,
+                "hsn_code": line.product.hsn_code,
+                "quantity": line.quantity,
+                "unit": line.product.unit,
+                "unit_price": line.product.unit_price,
+                "gst_rate": line.product.gst_rate,
+                "is_service": line.product.is_service,
+            }
+            for line in draft.lines
+        ],
+    }

@@ -18,10 +18,14 @@ ROLES: dict[str, list[str]] = {
         "invoices.view_statuschange",
         "invoices.export_invoice",
         "invoices.export_statuschange",
+        "purchase_orders.view_purchaseorder",
+        "purchase_orders.view_purchaseorderversion",
+        "purchase_orders.view_purchaseorderstatuschange",
+        "purchase_orders.export_purchaseorder",
         "desk.view_note",
         "desk.view_assignment",
     ],
-    # Reviews invoices and decides them (accept, reject, return).
+    # Reviews invoices and buyers' purchase orders and decides them (accept, reject, return).
     "Reviewer": [
         "network.view_inboundmessage",
         "network.view_outboundmessage",
@@ -32,6 +36,10 @@ ROLES: dict[str, list[str]] = {
         "invoices.view_invoiceversion",
         "invoices.view_statuschange",
         "invoices.decide_invoice",
+        "purchase_orders.view_purchaseorder",
+        "purchase_orders.view_purchaseorderversion",
+        "purchase_orders.view_purchaseorderstatuschange",
+        "purchase_orders.decide_purchaseorder",
         "desk.view_note",
         "desk.view_assignment",
         "desk.add_note",
