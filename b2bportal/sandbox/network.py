@@ -59,8 +59,11 @@ PO_CONFIRMABLE = {"SENT_TO_SUPPLIER", "UNDER_REVIEW"}
 PO_EDITABLE_FROM = {
     "CREATED", "SENT_TO_SUPPLIER", "ACCEPTED", "REJECTED", "UNDER_REVIEW", "PARTIALLY_INVOICED",
 }  # fmt: skip
-# Cancel from before invoicing, close once accepted: either from any of these.
-PO_STATUS_CHANGEABLE_FROM = PO_EDITABLE_FROM | {"FULLY_INVOICED"}
+# A buyer cancels an order before it is invoiced, and closes it once accepted.
+PO_STATUS_CHANGEABLE_FROM = {
+    "CANCEL": {"CREATED", "SENT_TO_SUPPLIER", "ACCEPTED", "REJECTED", "UNDER_REVIEW"},
+    "CLOSE": {"ACCEPTED", "PARTIALLY_INVOICED", "FULLY_INVOICED"},
+}
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,13 @@ class BlockRule:
     moves: dict[str, str]
     remarks: str
     side: str
-    allowed_from: set[str]
+    allowed_from: set[str] | dict[str, set[str]]  # the statuses, or by choice
     family: Family = INVOICES
+
+    def allowed(self, choice: str) -> set[str]:
+        if isinstance(self.allowed_from, dict):
+            return self.allowed_from[choice]
+        return self.allowed_from
 
 
 CONFIRM = BlockRule(
@@ -337,7 +345,7 @@ class Network:
         def apply(entry: LedgerEntry):
             self._check_party(entry, body, rule.side)
             self._check_version(entry, version, name)
-            self._check_status(entry, rule.allowed_from, name)
+            self._check_status(entry, rule.allowed(choice), name)
             return entry.move(rule.moves[choice])
 
         self._decide(action, body, req_msg_id, object_id, block, apply)
