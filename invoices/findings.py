@@ -1,155 +1,33 @@
 """Checks on every received version: arithmetic, taxes, GSTINs, parties, dates.
 
 Each check returns (code, field, message) tuples; `check_version` stores them as
-`Finding` rows. Amounts are compared after rounding to paise, with a tolerance
-for the rounding GST invoices legitimately carry (one rupee on totals).
+`Finding` rows. The checks every family shares (arithmetic, totals, tax type, GSTINs,
+a confirmation's contradicting status) are the document layer's (`documents.findings`).
 """
 
 import re
-from decimal import Decimal
 
-from b2bportal.parties import gstin as gstin_rules
+from b2bportal.documents import findings as shared
 from b2bportal.parties.models import Business
 
 from .choices import FindingCode, Role
 from .models import Finding, Invoice
 
-LINE_TOLERANCE = Decimal("0.01")
-TOTAL_TOLERANCE = Decimal("1.00")
-CENT = Decimal("0.01")
-
-
-def _off(a: Decimal, b: Decimal, tolerance: Decimal) -> bool:
-    return abs(Decimal(a).quantize(CENT) - Decimal(b).quantize(CENT)) > tolerance
-
-
-def line_checks(items, untaxed=frozenset()) -> list[tuple]:
-    """Quantity x unit price = line amount; each tax = its rate x assessable value.
-
-    `untaxed`: positions of lines whose tax was not stated at all: their finding says
-    so (TAX_MISSING), rather than that 0 was charged.
-    """
-    found = []
-    for item in items:
-        where = f"itemLists[{item.position - 1}]"
-        expected = item.quantity * item.unit_price
-        if _off(expected, item.gross_amount, LINE_TOLERANCE):
-            found.append(
-                (
-                    FindingCode.LINE_AMOUNT,
-                    where,
-                    f"Line {item.position}: {item.quantity} x {item.unit_price} = "
-                    f"{expected.quantize(CENT)}, not {item.gross_amount}",
-                )
-            )
-        taxed = item.cgst_amount + item.sgst_amount + item.igst_amount
-        expected_tax = item.assessable_amount * item.gst_rate / 100
-        if item.position not in untaxed and _off(expected_tax, taxed, LINE_TOLERANCE):
-            found.append(
-                (
-                    FindingCode.LINE_TAX,
-                    where,
-                    f"Line {item.position}: {item.gst_rate}% of {item.assessable_amount} = "
-                    f"{expected_tax.quantize(CENT)}, taxes charged {taxed}",
-                )
-            )
-    return found
+# The checks every family shares (`documents.findings`), with the invoice's block names.
+line_checks = shared.line_checks
+gstin_checks = shared.gstin_checks
 
 
 def total_checks(version, items) -> list[tuple]:
     """Invoice totals equal the sums of the lines."""
-    found = []
-    sums = {
-        "assessable_value": sum((i.assessable_amount for i in items), Decimal(0)),
-        "cgst_amount": sum((i.cgst_amount for i in items), Decimal(0)),
-        "sgst_amount": sum((i.sgst_amount for i in items), Decimal(0)),
-        "igst_amount": sum((i.igst_amount for i in items), Decimal(0)),
-    }
-    for name, summed in sums.items():
-        if _off(summed, getattr(version, name), TOTAL_TOLERANCE):
-            found.append(
-                (
-                    FindingCode.TOTALS,
-                    f"valueDetails.{name}",
-                    f"{name.replace('_', ' ')} {getattr(version, name)} but lines sum "
-                    f"to {summed.quantize(CENT)}",
-                )
-            )
-    expected_total = sum(sums.values(), Decimal(0)) + version.cess_amount + version.other_charges
-    if _off(expected_total, version.total_value, TOTAL_TOLERANCE):
-        found.append(
-            (
-                FindingCode.TOTALS,
-                "valueDetails.totalInvoiceValue",
-                f"Total {version.total_value} but lines, taxes and charges sum to "
-                f"{expected_total.quantize(CENT)}",
-            )
-        )
-    return found
+    return shared.total_checks(
+        version, items, values_block="valueDetails", total_name="totalInvoiceValue"
+    )
 
 
 def tax_type_checks(version) -> list[tuple]:
     """CGST+SGST within one state, IGST between states (supplier state vs place of supply)."""
-    supplier_state = version.supplier_state_code or gstin_rules.state_code(version.supplier_gstin)
-    place = version.place_of_supply or version.buyer_state_code
-    if not supplier_state or not place:
-        return []
-    intra = supplier_state == place
-    if intra and version.igst_amount:
-        return [
-            (
-                FindingCode.TAX_TYPE,
-                "valueDetails",
-                f"IGST charged on an intra-state supply (state {place})",
-            )
-        ]
-    if not intra and (version.cgst_amount or version.sgst_amount):
-        return [
-            (
-                FindingCode.TAX_TYPE,
-                "valueDetails",
-                f"CGST/SGST on an inter-state supply ({supplier_state} to {place})",
-            )
-        ]
-    return []
-
-
-def gstin_checks(version) -> list[tuple]:
-    """Each GSTIN well formed, its check digit right, its state prefix its party's state."""
-    found = []
-    for side, path in (("supplier", "supplierDetails"), ("buyer", "buyerDetails")):
-        value = getattr(version, f"{side}_gstin")
-        state = getattr(version, f"{side}_state_code")
-        if not value:
-            continue
-        if not gstin_rules.is_well_formed(value):
-            found.append(
-                (
-                    FindingCode.GSTIN_FORMAT,
-                    f"{path}.gstin",
-                    f"{side.title()} GSTIN {value} is malformed",
-                )
-            )
-            continue
-        if not gstin_rules.has_valid_check_digit(value):
-            found.append(
-                (
-                    FindingCode.GSTIN_CHECK_DIGIT,
-                    f"{path}.gstin",
-                    f"{side.title()} GSTIN {value}: check digit should be "
-                    f"{gstin_rules.check_character(value[:14])}",
-                )
-            )
-        if state and gstin_rules.state_code(value) != state:
-            found.append(
-                (
-                    FindingCode.GSTIN_STATE,
-                    f"{path}.stateCode",
-                    f"{side.title()} GSTIN {value} is from state "
-                    f"{gstin_rules.state_code(value)}, state code says {state}",
-                )
-            )
-    return found
+    return shared.tax_type_checks(version, values_block="valueDetails")
 
 
 def _our_business(invoice, b2b_id: str):
@@ -262,21 +140,3 @@ def check_version(invoice, version, items=None, arrival=()) -> list:
         Finding(version=version, code=code, field=field, message=message[:300])
         for code, field, message in found
     )
-
-
-def transition_checks(block: dict, decided: str) -> list[tuple]:
-    """A confirmation whose carried `newStatus` is not the status its response means.
-
-    The response decides (PROTOCOL.md §4); the contradiction is kept for staff.
-    """
-    carried = (block.get("statusTransition") or {}).get("newStatus")
-    if not carried or carried == decided:
-        return []
-    return [
-        (
-            FindingCode.TRANSITION,
-            "invoiceConfirmation.statusTransition.newStatus",
-            f"buyerResponse {block['buyerResponse']} means {decided}, "
-            f"but the message carries newStatus {carried}",
-        )
-    ]

@@ -6,10 +6,10 @@ confirmation; the results of our own requests apply through `apply_network_resul
 
 from rest_framework import serializers
 
-from b2bportal.documents.handlers import Envelope, ResultSerializer, plain, with_b2b_ids
+from b2bportal.documents.handlers import Envelope, ResultSerializer, read_decision, with_b2b_ids
 from b2bportal.documents.handlers import handle_result as handle_any_result
 from b2bportal.network.handling import Inbound, Reply
-from b2bportal.network.wire import ObjectVersionSerializer, additional_infos, parse, wire_text
+from b2bportal.network.wire import ObjectVersionSerializer, additional_infos, wire_text
 
 from . import services
 from .choices import BuyerResponse, SupplierAction
@@ -87,19 +87,15 @@ def handle_edit(message: Inbound) -> Reply:
 
 def handle_confirmation(message: Inbound) -> Reply:
     """The buyer accepts, rejects or returns an invoice we supplied."""
-    body = with_b2b_ids(message)
-    block = parse(
-        InvoiceConfirmationSerializer, body.get("invoiceConfirmation"), "invoiceConfirmation"
-    )
-    received = services.receive_confirmation(body, plain(block), inbound=message.record)
+    decision = read_decision(SPEC, message, InvoiceConfirmationSerializer)
+    received = services.receive_confirmation(decision, inbound=message.record)
     return _reply(received, message)
 
 
 def handle_status_change(message: Inbound) -> Reply:
     """The supplier cancels or deletes an invoice we received."""
-    body = with_b2b_ids(message)
-    block = parse(InvoiceStatusSerializer, body.get("invoiceStatus"), "invoiceStatus")
-    received = services.receive_status_change(body, plain(block), inbound=message.record)
+    decision = read_decision(SPEC, message, InvoiceStatusSerializer)
+    received = services.receive_status_change(decision, inbound=message.record)
     return _reply(received, message)
 
 

@@ -19,6 +19,8 @@ from django.db import transaction
 
 from b2bportal.documents import services as documents
 from b2bportal.documents.errors import DocumentError
+from b2bportal.documents.local import local_content
+from b2bportal.documents.values import ReceivedDecision
 from b2bportal.network.models import OutboundMessage
 from b2bportal.network.wire import parse
 from b2bportal.parties.models import Business, Counterparty
@@ -260,17 +262,14 @@ def receive_edit(body: dict, *, inbound=None) -> Received:
     return _receive(body, inbound=inbound, edit=True)
 
 
-def receive_confirmation(body: dict, block: dict, *, inbound=None) -> Received:
+def receive_confirmation(decision: ReceivedDecision, *, inbound=None) -> Received:
     """The buyer's ACCEPT/REJECT/RETURN of an invoice we supplied (`req-confirm-invoice`)."""
-    return _received(
-        documents.receive_action(SPEC, "invoice.confirm", body, block, inbound=inbound)
-    )
+    return _received(documents.receive_action(SPEC, decision, inbound=inbound))
 
 
-def receive_status_change(body: dict, block: dict, *, inbound=None) -> Received:
+def receive_status_change(decision: ReceivedDecision, *, inbound=None) -> Received:
     """The supplier cancels or deletes an invoice we received (`req-status-change-invoice`)."""
-    outcome = documents.receive_action(SPEC, "invoice.status_change", body, block, inbound=inbound)
-    return _received(outcome)
+    return _received(documents.receive_action(SPEC, decision, inbound=inbound))
 
 
 # -- our decisions -----------------------------------------------------------------------
@@ -330,75 +329,25 @@ def confirm(
 
 
 def _local_content(business: Business, data: dict) -> dict:
-    """Canonical content of an invoice staff write: taxes worked out from the place of supply.
+    """Canonical content of an invoice staff write: taxes worked out from the place of
+    supply (`documents.local`).
 
     `data`: buyer (dict of party fields incl. b2b_id), supplier_invoice_number,
     invoice_date, due_date, place_of_supply, items [{description, hsn_code, quantity,
     unit, unit_price, gst_rate, is_service}].
     """
-    buyer = data["buyer"]
-    place = data.get("place_of_supply") or buyer.get("state_code") or ""
-    intra = place == business.state_code
-    items = []
-    for position, line in enumerate(data["items"], start=1):
-        quantity, price = Decimal(line["quantity"]), Decimal(line["unit_price"])
-        rate = Decimal(line.get("gst_rate") or 0)
-        amount = (quantity * price).quantize(CENT)
-        tax = (amount * rate / 100).quantize(CENT)
-        half = (tax / 2).quantize(CENT)
-        items.append(
-            {
-                "position": position,
-                "serial_no": str(position),
-                "description": line.get("description", ""),
-                "hsn_code": line.get("hsn_code", ""),
-                "is_service": bool(line.get("is_service")),
-                "quantity": quantity,
-                "unit": line.get("unit", ""),
-                "unit_price": price,
-                "gross_amount": amount,
-                "assessable_amount": amount,
-                "gst_rate": rate,
-                "cgst_rate": rate / 2 if intra else 0,
-                "sgst_rate": rate / 2 if intra else 0,
-                "igst_rate": 0 if intra else rate,
-                "cgst_amount": half if intra else 0,
-                "sgst_amount": half if intra else 0,
-                "igst_amount": 0 if intra else tax,
-                "total_item_value": amount + (2 * half if intra else tax),
-            }
-        )
-    sums = {
-        key: sum((Decimal(i[key]) for i in items), Decimal(0))
-        for key in ("assessable_amount", "cgst_amount", "sgst_amount", "igst_amount")
-    }
-    return {
+    content = local_content(
+        business,
+        data["buyer"],
+        data["items"],
+        our_side=Role.SUPPLIER,
+        place=data.get("place_of_supply"),
+    )
+    return content | {
         "shape": Shape.LOCAL,
         "supplier_invoice_number": data["supplier_invoice_number"],
         "invoice_date": data.get("invoice_date"),
         "due_date": data.get("due_date"),
-        "currency": "INR",
-        "supplier_b2b_id": business.b2b_id,
-        "supplier_gstin": business.gstin,
-        "supplier_legal_name": business.legal_name,
-        "supplier_trade_name": business.trade_name,
-        "supplier_state_code": business.state_code,
-        "supplier_address": business.address,
-        "buyer_b2b_id": buyer["b2b_id"],
-        "buyer_gstin": buyer.get("gstin", ""),
-        "buyer_legal_name": buyer.get("legal_name", ""),
-        "buyer_trade_name": buyer.get("trade_name", ""),
-        "buyer_state_code": buyer.get("state_code", ""),
-        "buyer_address": buyer.get("address") or {},
-        "place_of_supply": place,
-        "assessable_value": sums["assessable_amount"],
-        "cgst_amount": sums["cgst_amount"],
-        "sgst_amount": sums["sgst_amount"],
-        "igst_amount": sums["igst_amount"],
-        "cess_amount": Decimal(0),
-        "other_charges": Decimal(0),
-        "total_value": sum(sums.values(), Decimal(0)),
-        "items": items,
         "sections": data.get("sections") or {},
         "raw": {},
     }

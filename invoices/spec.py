@@ -1,10 +1,10 @@
 """The invoice family as the document layer sees it (`documents.spec.FamilySpec`)."""
 
+from b2bportal.documents.findings import transition_checks
 from b2bportal.documents.spec import FamilySpec, ReceivedAction
 from b2bportal.network.messages import ACTIONS, RESULT_SUFFIX
 
 from .choices import ACTION_STATUS, ALLOWED_FROM, RESPONSE_STATUS, Role, Status
-from .findings import transition_checks
 from .models import (
     CONTENT_FIELDS,
     Finding,

@@ -28,28 +28,39 @@ the due date is the last payment milestone's date, else invoice date +
 """
 
 import datetime
-import hashlib
-import json
 import re
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import Decimal
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import DecimalField
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from b2bportal.documents import wire as shared
+from b2bportal.documents.wire import (
+    LINE_TAXES,
+    NETWORK_ITEM_NAMES,
+    ZERO,
+    AmountOtherTaxSerializer,
+    AmountTypeValueSerializer,
+    LineSerializer,
+    any_amount,
+    line_taxes,
+    read_date,
+    rounding_checks,
+    state_code,
+    tax_missing,
+)
+from b2bportal.documents.wire import jsonable as _jsonable
+from b2bportal.documents.wire import money as _money
+from b2bportal.documents.wire import party_columns as _party_columns
+from b2bportal.documents.wire import party_values as _side
+from b2bportal.documents.wire import wire_amount as _amount
 from b2bportal.network.handling import Rejected
 from b2bportal.network.wire import (
     OBJECT_ID_PATTERN,
-    ItemSerializer,
     ObjectVersionSerializer,
-    OtherTaxSerializer,
     PartyDetailsSerializer,
     QuickSerializer,
     StatusTransitionSerializer,
-    TypeValueSerializer,
     _first_error,
     optional_text,
     parse,
@@ -60,9 +71,6 @@ from b2bportal.network.wire import (
 
 from .choices import FindingCode, Shape, Status
 from .models import InvoiceItem, InvoiceVersion
-
-ZERO = Decimal("0")
-CENT = Decimal("0.01")
 
 
 def validate_object_id(value: str) -> str:
@@ -86,47 +94,9 @@ class TransitionSerializer(StatusTransitionSerializer):
     newStatus = serializers.CharField(max_length=64, validators=[validate_status])
 
 
-# Larger than any column holds (check_columns names the field), small enough to compute.
-AMOUNT_LIMIT = Decimal(10) ** 18
-
-
-def any_amount() -> serializers.DecimalField:
-    """An amount of any precision (0.30000000000000004), as a number or a string.
-
-    Rounding to paise is ours (`_money`); a rounding that changes a total is a finding.
-    """
-    return serializers.DecimalField(
-        max_digits=None,
-        decimal_places=None,
-        required=False,
-        allow_null=True,
-        coerce_to_string=False,
-        validators=[MaxValueValidator(AMOUNT_LIMIT), MinValueValidator(-AMOUNT_LIMIT)],
-    )
-
-
-class AmountTypeValueSerializer(TypeValueSerializer):
-    value = any_amount()
-
-
-class AmountOtherTaxSerializer(OtherTaxSerializer):
-    rate = any_amount()
-    amount = any_amount()
-
-
-class InvoiceItemSerializer(ItemSerializer):
-    """One line of `itemLists` with amounts of any precision (the shared item's names)."""
-
-    quantity = any_amount()
-    freeQuantity = any_amount()
-    unitPrice = any_amount()
-    totalAmt = any_amount()
-    assessmentAmount = any_amount()
-    gstRate = any_amount()
-    totalItemValue = any_amount()
-    itemValueDetails = AmountTypeValueSerializer(many=True, required=False)
-    rates = AmountTypeValueSerializer(many=True, required=False)
-    otherTaxes = AmountOtherTaxSerializer(many=True, required=False)
+# Amounts, lines, dates and parties are read as every family reads them
+# (`documents.wire`); the invoice's names for them are kept.
+InvoiceItemSerializer = LineSerializer
 
 
 class ValueDetailsSerializer(serializers.Serializer):
@@ -390,71 +360,7 @@ def is_internal(block: dict) -> bool:
     )
 
 
-# Wide enough for any amount the serializers let through: a too-large one is then
-# refused by check_columns with its field named, not by an arithmetic error.
-WIDE = Context(prec=200)
-
-
-def _money(value) -> Decimal:
-    """An amount rounded to paise, half up (our rounding, whatever precision was sent)."""
-    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP, context=WIDE)
-
-
-def _by_type(entries, wanted: str) -> Decimal | None:
-    """The sum of the `{type, value}` entries whose type is `wanted`, None when none."""
-    values = [
-        Decimal(e.get("value") or 0)
-        for e in entries or []
-        if str(e.get("type", "")).upper() in TYPE_ALIASES.get(wanted, (wanted,))
-    ]
-    return sum(values, ZERO) if values else None
-
-
-TYPE_ALIASES = {"SGST": ("SGST", "UTGST"), "CESS": ("CESS", "CESS_AMOUNT")}
 TAX_NAMES = ("cgst", "sgst", "igst")  # the internal invoice's tax members
-TAX_TYPES = ("CGST", "SGST", "UTGST", "IGST", "CESS", "CESS_AMOUNT")
-
-
-# The date forms EnKash's messages use: ISO (with or without a time), day first with
-# slashes or dashes, or epoch milliseconds (a number, or digits in a string).
-ISO_DATE = re.compile(r"^(\d{1,6})-(\d{1,2})-(\d{1,2})$")
-DAY_FIRST = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{1,6})$")
-EPOCH_MS = re.compile(r"^-?\d{9,}$")
-
-
-def read_date(value, path: str) -> datetime.date | None:
-    """A wire date as a date (Asia/Kolkata for moments), None when absent.
-
-    A value that is not a date, or names one Python or PostgreSQL cannot hold (year 0,
-    year 10000, epoch milliseconds out of range), is the sender's mistake: 400 naming
-    `path`.
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise Rejected("INVALID_FIELD", "A date must be a string or a number", path)
-    text = str(value).strip()
-    try:
-        if isinstance(value, int | float) or EPOCH_MS.match(text):
-            moment = datetime.datetime.fromtimestamp(int(float(text)) / 1000, tz=datetime.UTC)
-            return timezone.localtime(moment).date()
-        if match := ISO_DATE.match(text):
-            year, month, day = match.groups()
-        elif match := DAY_FIRST.match(text):
-            day, month, year = match.groups()
-        else:
-            moment = parse_datetime(text)
-            if moment is None:
-                raise ValueError
-            return moment.date() if timezone.is_naive(moment) else timezone.localtime(moment).date()
-        return datetime.date(int(year), int(month), int(day))
-    except (ValueError, OverflowError, OSError):
-        raise Rejected(
-            "INVALID_FIELD",
-            f"{text[:40]!r} is not a date between 0001-01-01 and 9999-12-31 (yyyy-mm-dd, "
-            "dd/mm/yyyy, dd-mm-yyyy or epoch milliseconds)",
-            path,
-        ) from None
 
 
 def read_count(value, path: str) -> int | None:
@@ -487,90 +393,6 @@ def add_days(start: datetime.date, days: int, *, start_path: str, days_path: str
         ) from None
 
 
-LINE_TAXES = ("CGST", "SGST", "IGST", "CESS")
-
-
-def _by_name(taxes, wanted: str, key: str) -> Decimal | None:
-    """The sum of `otherTaxes` entries named `wanted` (their `amount` or `rate`), None when none."""
-    values = [
-        Decimal(t.get(key) or 0)
-        for t in taxes or []
-        if str(t.get("name", "")).upper() in TYPE_ALIASES.get(wanted, (wanted,))
-        and t.get(key) is not None
-    ]
-    return sum(values, ZERO) if values else None
-
-
-def line_taxes(item: dict) -> dict[str, Decimal] | None:
-    """A line's GST amounts by tax, read from `itemValueDetails` (by type) or else from
-    `otherTaxes` (by name); None when neither states any (not the same as 0 charged)."""
-    found = {}
-    for tax in LINE_TAXES:
-        amount = _by_type(item.get("itemValueDetails"), tax)
-        if amount is None:
-            amount = _by_name(item.get("otherTaxes"), tax, "amount")
-        if amount is not None:
-            found[tax] = amount
-    return found or None
-
-
-def _line_rate(item: dict, tax: str) -> Decimal:
-    rate = _by_type(item.get("rates"), tax)
-    return rate if rate is not None else (_by_name(item.get("otherTaxes"), tax, "rate") or ZERO)
-
-
-def tax_missing(position: int, where: str, rate) -> tuple:
-    """The finding for a line whose GST rate is stated but whose tax is not."""
-    return (
-        FindingCode.TAX_MISSING,
-        where,
-        f"Line {position}: tax not stated (no CGST, SGST, IGST or CESS in itemValueDetails "
-        f"or otherTaxes) for a {rate}% GST rate",
-    )
-
-
-def network_item(item: dict, position: int) -> dict:
-    """A validated `itemLists` entry as InvoiceItem field values."""
-    taxes = line_taxes(item) or {}
-    gross = item.get("totalAmt")
-    if gross is None:
-        gross = Decimal(item.get("quantity") or 0) * Decimal(item.get("unitPrice") or 0)
-    assessable = item.get("assessmentAmount")
-    return {
-        "position": position,
-        "serial_no": item.get("serialno") or str(position),
-        "description": item.get("productDescription") or "",
-        "is_service": str(item.get("isService") or "").strip().upper() in ("Y", "YES", "TRUE", "1"),
-        "hsn_code": item.get("hsnCode") or "",
-        "bar_code": item.get("barCode") or "",
-        "quantity": Decimal(item.get("quantity") or 0),
-        "free_quantity": Decimal(item.get("freeQuantity") or 0),
-        "unit": item.get("unit") or "",
-        "unit_price": Decimal(item.get("unitPrice") or 0),
-        "gross_amount": _money(gross),
-        "assessable_amount": _money(gross if assessable is None else assessable),
-        "gst_rate": Decimal(item.get("gstRate") or 0),
-        "cgst_rate": _line_rate(item, "CGST"),
-        "sgst_rate": _line_rate(item, "SGST"),
-        "igst_rate": _line_rate(item, "IGST"),
-        "cgst_amount": _money(taxes.get("CGST")),
-        "sgst_amount": _money(taxes.get("SGST")),
-        "igst_amount": _money(taxes.get("IGST")),
-        "cess_amount": _money(taxes.get("CESS")),
-        "total_item_value": _money(item.get("totalItemValue")),
-        "order_line_reference": item.get("orderLineReference") or "",
-        "origin_country": item.get("originCountry") or "",
-        "product_serial_number": item.get("productSerialNumber") or "",
-        "extra": _jsonable(
-            {k: item[k] for k in ("batchDetails", "attributeDetails", "otherTaxes") if item.get(k)}
-        ),
-    }
-
-
-def _jsonable(value):
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
-
-
 def _dates(validated: dict, at: str) -> tuple[datetime.date | None, datetime.date | None]:
     """(invoice date, due date) of a network invoice at JSON path `at` (module docstring)."""
     refs = validated.get("invoiceReferenceDetails") or {}
@@ -599,19 +421,12 @@ def network_content(validated: dict, raw: dict, at: str = "invoice") -> dict:
     """A validated network invoice (at JSON path `at`) as canonical content."""
     supplier = party_fields(validated["supplierDetails"])
     buyer = party_fields(validated["buyerDetails"])
-    items = [network_item(item, n) for n, item in enumerate(validated["itemLists"], start=1)]
-    arrival = [
-        tax_missing(n, f"itemLists[{n - 1}]", item.get("gstRate"))
-        for n, item in enumerate(validated["itemLists"], start=1)
-        if item.get("gstRate") and line_taxes(item) is None
-    ]
+    items, arrival = shared.network_lines(validated["itemLists"])
     values = validated.get("valueDetails") or {}
-    arrival += rounding_checks(
-        {
-            "valueDetails.assessmentValue": values.get("assessmentValue"),
-            "valueDetails.totalInvoiceValue": values.get("totalInvoiceValue"),
-        }
+    columns, rounded = shared.value_columns(
+        values, items, values_key="valueDetails", total_key="totalInvoiceValue"
     )
+    arrival += rounded
     others = values.get("otherValues") or []
     invoice_date, due_date = _dates(validated, at)
     content = {
@@ -625,22 +440,6 @@ def network_content(validated: dict, raw: dict, at: str = "invoice") -> dict:
         "due_date": due_date,
         "currency": "INR",
         "place_of_supply": state_code(validated["buyerDetails"].get("placeOfSupply")),
-        "assessable_value": _money(
-            values.get("assessmentValue")
-            if values.get("assessmentValue") is not None
-            else sum((i["assessable_amount"] for i in items), ZERO)
-        ),
-        "total_value": _money(values.get("totalInvoiceValue")),
-        "other_charges": _money(
-            sum(
-                (
-                    Decimal(o.get("value") or 0)
-                    for o in others
-                    if str(o.get("type", "")).upper() not in TAX_TYPES
-                ),
-                ZERO,
-            )
-        ),  # fmt: skip
         "items": items,
         "wire_paths": {**NETWORK_PATHS, "items": (f"{at}.itemLists", NETWORK_ITEM_NAMES)},
         "arrival_findings": arrival,
@@ -654,45 +453,10 @@ def network_content(validated: dict, raw: dict, at: str = "invoice") -> dict:
         ),
         "raw": raw,
     }
-    for tax in ("CGST", "SGST", "IGST", "CESS"):
-        given = _by_type(others, tax)
-        summed = sum((i[f"{tax.lower()}_amount"] for i in items), ZERO)
-        content[f"{tax.lower()}_amount"] = _money(summed if given is None else given)
+    content.update(columns)
     content.update(_party_columns("supplier", supplier))
     content.update(_party_columns("buyer", buyer))
     return content
-
-
-# GST state codes by the letters vehicle registrations and e-way bills use: a sender may
-# write "MH" where the network's field means "27".
-STATE_LETTERS = {
-    "JK": "01", "HP": "02", "PB": "03", "CH": "04", "UK": "05", "UT": "05", "HR": "06",
-    "DL": "07", "RJ": "08", "UP": "09", "BR": "10", "SK": "11", "AR": "12", "NL": "13",
-    "MN": "14", "MZ": "15", "TR": "16", "ML": "17", "AS": "18", "WB": "19", "JH": "20",
-    "OR": "21", "OD": "21", "CG": "22", "CT": "22", "MP": "23", "GJ": "24", "DD": "26",
-    "DN": "26", "MH": "27", "KA": "29", "GA": "30", "LD": "31", "KL": "32", "TN": "33",
-    "PY": "34", "AN": "35", "TS": "36", "TG": "36", "AP": "37", "LA": "38",
-}  # fmt: skip
-
-
-def state_code(value: str | None) -> str:
-    """A state as its two-digit GST code ("27" or "MH" both give "27"; "7" gives "07")."""
-    text = (value or "").strip().upper()
-    if text.isdigit():
-        return text.zfill(2)
-    return STATE_LETTERS.get(text, text)
-
-
-def _party_columns(side: str, fields: dict) -> dict:
-    return {
-        f"{side}_b2b_id": fields["b2b_id"],
-        f"{side}_gstin": fields["gstin"],
-        f"{side}_legal_name": fields["legal_name"],
-        f"{side}_trade_name": fields["trade_name"],
-        f"{side}_state_code": state_code(fields["state_code"]),
-        f"{side}_address": fields["address"],
-        f"{side}_contact": {k: fields[k] for k in ("email", "phone") if fields[k]},
-    }
 
 
 def internal_item(item: dict, position: int) -> dict:
@@ -754,21 +518,6 @@ def internal_lines(entries) -> tuple[list[dict], list[tuple]]:
         if line.get("gstRate") and not _internal_taxes_stated(line):
             found.append(tax_missing(position, where, line["gstRate"]))
     return items, found
-
-
-def rounding_checks(totals: dict) -> list[tuple]:
-    """Totals sent finer than paise whose rounding to paise changed them."""
-    found = []
-    for where, value in totals.items():
-        if value is not None and _money(value) != Decimal(value):
-            found.append(
-                (
-                    FindingCode.ROUNDING,
-                    where,
-                    f"{where.split('.')[-1]} {value} rounded to {_money(value)}",
-                )
-            )
-    return found
 
 
 PROVISIONAL_PREFIX = "ENKASH-"
@@ -862,14 +611,6 @@ INTERNAL_PATHS = {
     "total_value": "invoice.totalAmount",
     **{f"{t}_amount": f"invoice.{t}" for t in ("cgst", "sgst", "igst")},
 }
-NETWORK_ITEM_NAMES = {
-    "quantity": "quantity", "free_quantity": "freeQuantity", "unit_price": "unitPrice",
-    "gross_amount": "totalAmt", "assessable_amount": "assessmentAmount", "gst_rate": "gstRate",
-    "cgst_rate": "rates", "sgst_rate": "rates", "igst_rate": "rates",
-    "cgst_amount": "itemValueDetails", "sgst_amount": "itemValueDetails",
-    "igst_amount": "itemValueDetails", "cess_amount": "itemValueDetails",
-    "total_item_value": "totalItemValue",
-}  # fmt: skip
 INTERNAL_ITEM_NAMES = {
     "quantity": "quantity", "unit_price": "unitPrice", "gross_amount": "amount",
     "assessable_amount": "amount", "gst_rate": "gstRate", "cgst_rate": "gstRate",
@@ -879,28 +620,9 @@ INTERNAL_ITEM_NAMES = {
 INTERNAL_PATHS["items"] = ("invoice.nbblInvoiceItems", INTERNAL_ITEM_NAMES)
 
 
-def _too_big(field, value) -> bool:
-    """True when `value`, rounded to the column's places, has more digits than it holds."""
-    if value is None:
-        return False
-    whole_digits = field.max_digits - field.decimal_places
-    return abs(Decimal(value)) >= Decimal(10) ** whole_digits
-
-
 def check_columns(content: dict) -> None:
-    """Refuse content whose numbers do not fit their columns (the sender's mistake, 400
-    naming the JSON path it came from) before anything is written."""
-    paths = content.get("wire_paths") or {}
-    for field in InvoiceVersion._meta.concrete_fields:
-        if isinstance(field, DecimalField) and _too_big(field, content.get(field.name)):
-            path = paths.get(field.name, "invoice")
-            raise Rejected("INVALID_FIELD", f"{content[field.name]} is too large", path)
-    lines_at, names = paths.get("items", ("invoice.itemLists", NETWORK_ITEM_NAMES))
-    for index, item in enumerate(content.get("items") or []):
-        for field in InvoiceItem._meta.concrete_fields:
-            if isinstance(field, DecimalField) and _too_big(field, item.get(field.name)):
-                path = f"{lines_at}[{index}].{names.get(field.name, field.name)}"
-                raise Rejected("INVALID_FIELD", f"{item[field.name]} is too large", path)
+    """Refuse content whose numbers do not fit their columns (400 naming the field)."""
+    shared.check_columns(content, InvoiceVersion, InvoiceItem, block="invoice")
 
 
 # What identifies a version's content: everything but the status and the raw body.
@@ -916,70 +638,16 @@ HASHED = (
 
 def content_hash(content: dict) -> str:
     """A digest of the content that makes two deliveries 'the same version content'."""
-
-    def norm(value):
-        if isinstance(value, Decimal):
-            return format(value.normalize(), "f")
-        if isinstance(value, dict):
-            return {k: norm(v) for k, v in sorted(value.items())}
-        if isinstance(value, list):
-            return [norm(v) for v in value]
-        return value
-
-    data = {k: norm(content.get(k)) for k in HASHED}
-    encoded = json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder).encode()
-    return hashlib.sha256(encoded).hexdigest()
+    return shared.content_digest(content, HASHED)
 
 
 # -- outbound: a version of ours as the network invoice ----------------------------
 
 
-def _amount(value) -> Decimal:
-    """Money for the wire: a `Decimal` in paise, written out as an exact JSON number."""
-    return _money(value)
-
-
-def _figure(value) -> Decimal:
-    """A quantity or rate for the wire: the stored `Decimal` as it is (a float would not be)."""
-    return ZERO if value is None else Decimal(value)
-
-
 def network_block(version, *, status_from: str, status_to: str, current_version: int) -> dict:
     """The network `invoice` block for one of our versions (send and edit requests)."""
-    items = []
-    for item in version.items.all():
-        details = [
-            {"type": t.upper(), "value": _amount(getattr(item, f"{t}_amount"))}
-            for t in ("cgst", "sgst", "igst", "cess")
-            if getattr(item, f"{t}_amount")
-        ]
-        rates = [
-            {"type": t.upper(), "value": _figure(getattr(item, f"{t}_rate"))}
-            for t in ("cgst", "sgst", "igst")
-            if getattr(item, f"{t}_rate")
-        ]
-        items.append(
-            {
-                "serialno": item.serial_no,
-                "productDescription": item.description,
-                "isService": "Y" if item.is_service else "N",
-                "hsnCode": item.hsn_code,
-                "quantity": _figure(item.quantity),
-                "unit": item.unit,
-                "unitPrice": _figure(item.unit_price),
-                "totalAmt": _amount(item.gross_amount),
-                "assessmentAmount": _amount(item.assessable_amount),
-                "gstRate": _figure(item.gst_rate),
-                "totalItemValue": _amount(item.total_item_value),
-                "itemValueDetails": details,
-                "rates": rates,
-            }
-        )
-    other_values = [
-        {"type": t.upper(), "value": _amount(getattr(version, f"{t}_amount"))}
-        for t in ("cgst", "sgst", "igst", "cess")
-        if getattr(version, f"{t}_amount")
-    ]
+    items = shared.line_blocks(version)
+    other_values = shared.tax_values(version)
     buyer = party_block(_side(version, "buyer"))
     buyer["placeOfSupply"] = version.place_of_supply
     block = {
@@ -1009,14 +677,3 @@ def network_block(version, *, status_from: str, status_to: str, current_version:
     for key, value in (version.sections or {}).items():
         block.setdefault(key, value)
     return block
-
-
-def _side(version, side: str) -> dict:
-    return {
-        "b2b_id": getattr(version, f"{side}_b2b_id"),
-        "gstin": getattr(version, f"{side}_gstin"),
-        "legal_name": getattr(version, f"{side}_legal_name"),
-        "trade_name": getattr(version, f"{side}_trade_name"),
-        "state_code": getattr(version, f"{side}_state_code"),
-        "address": getattr(version, f"{side}_address"),
-    }

@@ -1,5 +1,6 @@
 """The purchase-order family as the document layer sees it (`documents.spec.FamilySpec`)."""
 
+from b2bportal.documents.findings import transition_checks
 from b2bportal.documents.spec import FamilySpec, ReceivedAction
 from b2bportal.network.messages import ACTIONS, RESULT_SUFFIX
 
@@ -45,6 +46,7 @@ SPEC = FamilySpec(
             remarks_key="supplierRemarks",
             label="confirm",
             statuses=RESPONSE_STATUS,
+            checks=transition_checks,
         ),
         "purchase_order.status_change": ReceivedAction(
             message_type="purchase_order.status_change",
@@ -65,4 +67,5 @@ SPEC = FamilySpec(
     },
     message_types=tuple(_ACTIONS + [name + RESULT_SUFFIX for name in _ACTIONS]),
     decide_permission="purchase_orders.decide_purchaseorder",
+    transition_key="poStatusTransition",
 )

@@ -1,5 +1,6 @@
 """What every family's `handlers.py` shares: the request envelope, the result
-serializer, reading `b2bIds`, and the handler of the network's results.
+serializer, reading `b2bIds`, reading a counterparty's decision into its typed value
+(`read_decision`), and the handler of the network's results.
 
 Not a handlers module itself (the network app collects only apps' `handlers.py`, and
 this package is no app): a family builds its handlers from these.
@@ -19,6 +20,7 @@ from b2bportal.network.wire import (
 from . import services
 from .errors import DocumentError
 from .spec import FamilySpec
+from .values import ReceivedDecision
 
 
 class Envelope(serializers.Serializer):
@@ -53,6 +55,16 @@ def plain(value):
     if isinstance(value, list):
         return [plain(v) for v in value]
     return value
+
+
+def read_decision(spec: FamilySpec, message: Inbound, serializer) -> ReceivedDecision:
+    """The counterparty's confirmation or status change in `message`, validated with the
+    family's block `serializer` and read into a typed decision (the services' input)."""
+    message_type = message.route.message_type
+    block_name = spec.received_actions[message_type].block
+    body = with_b2b_ids(message)
+    block = plain(parse(serializer, body.get(block_name), block_name))
+    return ReceivedDecision.read(spec, message_type, block, body["b2bIds"])
 
 
 def handle_result(spec: FamilySpec, message: Inbound) -> Reply:

@@ -39,6 +39,7 @@ from b2bportal.parties.services import refresh_business, resolve_sides, upsert_c
 from .choices import ChangeKind, Role, Source, VersionState
 from .errors import DocumentError
 from .spec import FamilySpec
+from .values import ReceivedDecision
 
 REMARKS_MAX = 100
 OBJECT_ID_ALPHABET = string.ascii_uppercase + string.digits
@@ -228,6 +229,79 @@ class VersionSteps:
     apply: Callable
 
 
+def apply_received_version(
+    spec: FamilySpec, document, version, *, first_status, edit, learned=False
+):
+    """Make a received version the document's content and take the status it carries
+    (else the document's, else `first_status`), with its history row.
+
+    `learned`: the counterparty was just upserted from these same details.
+    """
+    status = version.status or document.status or first_status
+    make_current(spec, document, version)
+    learn_parties(document, version, counterparty=not learned)
+    history(
+        spec,
+        document,
+        status,
+        action="edit" if edit else "send",
+        source=Source.NETWORK,
+        inbound=version.inbound_message,
+    )
+    document.status = status
+    save(document)
+
+
+def create_received(spec: FamilySpec, content: dict, sides, *, snapshot: Callable, apply: Callable):
+    """The document a counterparty's first version makes, that version applied.
+
+    `sides` is who we are on the message (`parties.services.Sides`); `snapshot` and
+    `apply` are the family's `VersionSteps` ones (`apply` takes `learned=True`).
+    """
+    theirs = Role.SUPPLIER if spec.receiver_role == Role.BUYER else Role.BUYER
+    counterparty = upsert_counterparty(sides.counterparty_b2b_id, party_details(content, theirs))
+    document = spec.document_model.objects.create(
+        object_id=content["object_id"],
+        role=spec.receiver_role,
+        business=sides.business,
+        counterparty=counterparty,
+        status="",
+        # The network's numbers are kept as they are: 0 is a first version like any other.
+        version=1 if content["version"] is None else content["version"],
+        **{name: content[name] for name in spec.content_fields if name in content},
+    )
+    version = snapshot(document, content, document.version, VersionState.APPLIED)
+    apply(document, version, edit=False, learned=True)
+    return document
+
+
+def create_local(spec: FamilySpec, business, content: dict, *, role, status, snapshot, actor):
+    """A new document of ours, written here (not sent yet): version 1, applied, with a
+    "create" history row. `content` names the counterparty by `<their side>_b2b_id`."""
+    theirs = Role.BUYER if role == Role.SUPPLIER else Role.SUPPLIER
+    with transaction.atomic():
+        counterparty = upsert_counterparty(
+            content[f"{theirs}_b2b_id"], party_details(content, theirs)
+        )
+        document = spec.document_model.objects.create(
+            object_id=new_object_id(spec),
+            role=role,
+            business=business,
+            counterparty=counterparty,
+            status=status,
+            version=1,
+            **{name: content[name] for name in spec.content_fields},
+        )
+        version = snapshot(document, content, 1, VersionState.APPLIED)
+        make_current(spec, document, version)
+        history(
+            spec, document, status, from_status="", action="create", source=Source.STAFF,
+            actor=actor,
+        )  # fmt: skip
+        save(document)
+        return document
+
+
 def receive_version(spec: FamilySpec, content: dict, steps: VersionSteps, *, edit: bool):
     """A version of a document reaches us: new, duplicate, conflicting, stale, ahead or late.
 
@@ -324,9 +398,8 @@ def drain(spec: FamilySpec, document, apply_version: Callable) -> None:
         ).first()
         actions = list(document.parked_actions.filter(version=document.version, applied_at=None))
         for action in actions:
-            _apply_action(
-                spec, document, action.message_type, action.block, inbound=action.inbound_message
-            )
+            decision = ReceivedDecision.read(spec, action.message_type, action.block)
+            _apply_action(spec, document, decision, inbound=action.inbound_message)
             action.applied_at = timezone.now()
             action.save(update_fields=["applied_at"])
         if parked is None:
@@ -337,70 +410,71 @@ def drain(spec: FamilySpec, document, apply_version: Callable) -> None:
 # -- the counterparty's actions --------------------------------------------------------------
 
 
-def _action_target(spec: FamilySpec, message_type: str, block: dict) -> tuple[str, str, str]:
-    """(new status, history action label, remarks) a received action carries."""
-    received = spec.received_actions[message_type]
-    choice = block[received.choice_key]
-    status = received.statuses[choice]
+def _action_target(spec: FamilySpec, decision: ReceivedDecision) -> tuple[str, str]:
+    """(new status, history action label) a received decision makes."""
+    received = spec.received_actions[decision.message_type]
+    status = received.statuses[decision.choice]
     if received.carried_wins:
-        status = (block.get("statusTransition") or {}).get("newStatus") or status
-    return status, f"{received.label}:{choice}", block[received.remarks_key]
+        status = decision.carried_status or status
+    return status, f"{received.label}:{decision.choice}"
 
 
-def _apply_action(spec: FamilySpec, document, message_type, block, *, inbound, seen_as=""):
-    status, label, remarks = _action_target(spec, message_type, block)
-    checks = spec.received_actions[message_type].checks
+def _apply_action(spec: FamilySpec, document, decision: ReceivedDecision, *, inbound, seen_as=""):
+    status, label = _action_target(spec, decision)
+    checks = spec.received_actions[decision.message_type].checks
     if checks is not None:
-        add_findings(spec, document, checks(block, status))
+        add_findings(spec, document, checks(spec, decision, status))
     history(
         spec,
         document,
         status,
         action=label,
         source=Source.NETWORK,
-        remarks=remarks,
+        remarks=decision.remarks,
         inbound=inbound,
-        fingerprint=seen_as or fingerprint(message_type, block),
+        fingerprint=seen_as or fingerprint(decision.message_type, decision.block),
     )
     document.status = status
-    document.version = max(document.version, block["objectVersion"]["newVersion"])
+    document.version = max(document.version, decision.new_version)
     save(document)
 
 
-def receive_action(spec: FamilySpec, message_type: str, body: dict, block: dict, *, inbound):
+def receive_action(spec: FamilySpec, decision: ReceivedDecision, *, inbound):
     """The counterparty's confirmation or status change about a document we hold.
 
     A repeat (same block) is a duplicate; one naming a version ahead of ours is parked
     until we hold it; one naming a version behind ours is refused as stale.
     """
+    message_type = decision.message_type
     received = spec.received_actions[message_type]
     path, our_role = received.block, received.our_role
-    b2b_ids = body["b2bIds"]
-    resolve_sides(b2b_ids["buyerB2BId"], b2b_ids["supplierB2BId"])  # one of them is ours
+    resolve_sides(decision.buyer_b2b_id, decision.supplier_b2b_id)  # one of them is ours
     # The side this message is addressed to (both may be ours when our businesses trade).
-    ours = f"{our_role}B2BId"
+    addressed_to = decision.buyer_b2b_id if our_role == Role.BUYER else decision.supplier_b2b_id
     with transaction.atomic():
-        document = locked(spec, block["objectId"], f"{path}.objectId")
-        if document.role != our_role or document.business.b2b_id != b2b_ids[ours]:
+        document = locked(spec, decision.object_id, f"{path}.objectId")
+        if document.role != our_role or document.business.b2b_id != addressed_to:
             raise DocumentError(
                 "INVALID_FIELD",
                 f"This message is for the {our_role} of the {spec.label}; we are not",
-                f"b2bIds.{ours}",
+                f"b2bIds.{our_role}B2BId",
                 document=document,
             )
-        seen_as = fingerprint(message_type, block)
+        seen_as = fingerprint(message_type, decision.block)
         if (
             document.status_changes.filter(fingerprint=seen_as).exists()
-            or document.parked_actions.filter(message_type=message_type, block=block).exists()
+            or document.parked_actions.filter(
+                message_type=message_type, block=decision.block
+            ).exists()
         ):
             return Received(document, duplicate=True)
-        acts_on = block["objectVersion"]["currentVersion"]
+        acts_on = decision.acts_on
         if acts_on > document.version:
             spec.parked_model.objects.create(
                 **{spec.parent_field: document},
                 version=acts_on,
                 message_type=message_type,
-                block=block,
+                block=decision.block,
                 inbound_message=inbound,
             )
             return Received(document)
@@ -411,7 +485,7 @@ def receive_action(spec: FamilySpec, message_type: str, body: dict, block: dict,
                 f"{path}.objectVersion.currentVersion",
                 document=document,
             )
-        _apply_action(spec, document, message_type, block, inbound=inbound, seen_as=seen_as)
+        _apply_action(spec, document, decision, inbound=inbound, seen_as=seen_as)
         return Received(document)
 
 
@@ -470,7 +544,7 @@ def action_block(spec: FamilySpec, document, target: str, **decision) -> dict:
         spec.number_wire_name: getattr(document, spec.number_field),
         "objectVersion": {"currentVersion": document.version, "newVersion": document.version},
         **decision,
-        "statusTransition": {"currentStatus": document.status, "newStatus": target},
+        spec.transition_key: {"currentStatus": document.status, "newStatus": target},
     }
 
 
@@ -507,6 +581,44 @@ def request(
     return message
 
 
+def request_action(
+    spec: FamilySpec,
+    document,
+    action: str,
+    message_type: str,
+    *,
+    make_body: Callable,
+    target,
+    label: str,
+    actor,
+    expected_version,
+    source,
+    remarks="",
+    refuse=None,
+) -> OutboundMessage:
+    """One request of ours, whole: the document locked and checked (`lock_for_decision`
+    with `action`), the body made (`make_body(document, target)` -> the blocks beside
+    `b2bIds`), the request written to the outbox (`request`), in one transaction.
+
+    `target` is the status asked for, or a function of the locked document giving it.
+    """
+    with transaction.atomic():
+        document = lock_for_decision(spec, document, action, expected_version, refuse)
+        target = target(document) if callable(target) else target
+        body = {"b2bIds": b2b_ids(document), **make_body(document, target)}
+        return request(
+            spec,
+            document,
+            message_type,
+            body,
+            target=target,
+            label=label,
+            actor=actor,
+            source=source,
+            remarks=remarks,
+        )
+
+
 def _label(spec: FamilySpec, outbound: OutboundMessage) -> str:
     return outbound.message_type.removeprefix(f"{spec.name}.")
 
@@ -515,7 +627,7 @@ def apply_network_result(spec: FamilySpec, outbound: OutboundMessage, body: dict
     """Apply the `resp-*` for one of our requests: the status it carries, or its refusal.
 
     SUCCESS: the document takes the status the network carries (the result block's
-    statusTransition.newStatus, else the status our request asked for); an edit's
+    transition's newStatus, else the status our request asked for); an edit's
     proposed version becomes the applied one. Anything else: the document stays as it
     was and shows errorCd/errorDtl/errorField. A result for a request the document no
     longer waits for (already answered, failed or given up) changes nothing.
@@ -559,7 +671,7 @@ def apply_network_result(spec: FamilySpec, outbound: OutboundMessage, body: dict
             kind=ChangeKind.REQUESTED, outbound_message=outbound
         )
         block = body.get(spec.result_blocks.get(outbound.message_type, "")) or {}
-        carried = (block.get("statusTransition") or {}).get("newStatus")
+        carried = (block.get(spec.transition_key) or {}).get("newStatus")
         status = carried if carried in spec.statuses.values else document.pending_status
         if proposed is not None:
             make_current(spec, document, proposed)

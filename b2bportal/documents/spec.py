@@ -17,9 +17,10 @@ class ReceivedAction:
     (ACCEPT/REJECT/RETURN) or a status change (cancel, delete, close, ...).
 
     `statuses` maps the decision (`block[choice_key]`) to the status it makes;
-    `carried_wins`: the block's own `statusTransition.newStatus`, when it names one,
-    is the status taken (a status change); otherwise the decision decides and a
-    contradicting carried status is only a finding (`checks`, a confirmation).
+    `carried_wins`: the newStatus of the block's own transition (the family's
+    `transition_key`), when it names one, is the status taken (a status change);
+    otherwise the decision decides and a contradicting carried status is only a finding
+    (`checks`, a confirmation).
     """
 
     message_type: str  # e.g. "invoice.confirm"
@@ -30,8 +31,9 @@ class ReceivedAction:
     label: str  # history action prefix, e.g. "confirm" (-> "confirm:ACCEPT")
     statuses: Mapping[str, str]
     carried_wins: bool = False
-    # (block, decided status) -> findings [(code, field, message)] the message raises
-    checks: Callable[[dict, str], list] | None = None
+    # (spec, decision, decided status) -> findings [(code, field, message)] the message
+    # raises (the decision is a `documents.values.ReceivedDecision`)
+    checks: Callable[..., list] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,9 @@ class FamilySpec:
     result_blocks: Mapping[str, str]
     message_types: tuple[str, ...]  # every message type of the family (requests, results)
     decide_permission: str  # e.g. "invoices.decide_invoice"
+    # the key of the status transition in the family's blocks: "statusTransition" for
+    # invoices, "poStatusTransition" for purchase orders (PROTOCOL.md §3)
+    transition_key: str = "statusTransition"
 
     def allowed(self, action: str, role: str, status: str) -> bool:
         """True when the local rule table lets us take `action` as `role` from `status`."""

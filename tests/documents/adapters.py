@@ -7,9 +7,16 @@ family is tested by adding its adapter here.
 
 from dataclasses import dataclass
 
+import pytest
+from django.urls import resolve
+
+from b2bportal.api_errors import unknown_api_path
 from invoices import services as invoice_services
 from invoices.spec import SPEC as INVOICE_SPEC
+from purchase_orders import services as po_services
+from purchase_orders.spec import SPEC as PO_SPEC
 from tests.fixtures import invoices as invoice_data
+from tests.purchase_orders import data as po_data
 
 
 @dataclass(frozen=True)
@@ -18,6 +25,7 @@ class InvoiceAdapter:
 
     spec = INVOICE_SPEC
     object_id = invoice_data.OBJECT_ID
+    received_status = "SENT_TO_BUYER"
     received_action_status = "CANCELLED"
     decided_status = "ACCEPTED"
 
@@ -48,4 +56,47 @@ class InvoiceAdapter:
         return invoice_data.result(outbound.req_msg_id, ok=ok)
 
 
-ADAPTERS = {"invoice": InvoiceAdapter()}
+@dataclass(frozen=True)
+class PurchaseOrderAdapter:
+    """Purchase orders: a buyer sends us one (we are the supplier), cancels it, we accept it."""
+
+    spec = PO_SPEC
+    object_id = po_data.OBJECT_ID
+    received_status = "SENT_TO_SUPPLIER"
+    received_action_status = "CANCELLED"
+    decided_status = "ACCEPTED"
+
+    def version(self, made_from: int, number: int, *, price: float = 1850.00) -> dict:
+        """The body of a version the buyer sends: `number`, made from `made_from`."""
+        return po_data.edit_of(po_data.purchase_order(), version=(made_from, number), price=price)
+
+    def received_action(self, version: int) -> tuple[str, dict]:
+        """(message type, body) of the buyer's cancellation of the version it names."""
+        return "purchase_order.status_change", po_data.status_change(version=version)
+
+    def decide(self, document, actor):
+        """Our acceptance of a received order, through the family's service."""
+        return po_services.confirm(document, "ACCEPT", "Can deliver by the date asked",
+                                   actor=actor)  # fmt: skip
+
+    def decide_over_api(self, client, document):
+        """The same decision through the REST API (skipped where the API is not installed)."""
+        path = f"/api/purchase-orders/{document.pk}/confirm/"
+        if resolve(path).func is unknown_api_path:
+            pytest.skip("The purchase-order API is not installed in this build")
+        return client.post(
+            path,
+            {"response": "ACCEPT", "remarks": "Can deliver", "version": document.version},
+            format="json",
+        )
+
+    def result(self, outbound, *, ok: bool) -> dict:
+        """The network's result of our request: SUCCESS, or a FAILURE with an error."""
+        return po_data.result(
+            outbound.req_msg_id,
+            ok=ok,
+            error=("INVALID_GSTIN", "Buyer GSTIN not registered", "buyerDetails.gstin"),
+        )
+
+
+ADAPTERS = {"invoice": InvoiceAdapter(), "purchase_order": PurchaseOrderAdapter()}

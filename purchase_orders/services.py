@@ -1,0 +1,342 @@
+"""Every change to a purchase order: one function per action (PROTOCOL.md §4).
+
+The machinery every family shares (versions received, duplicates, conflicts, parking,
+decisions received, our requests pending in the outbox, the network's results) is the
+document layer's (`b2bportal.documents.services`), run with the order's spec
+(`purchase_orders.spec.SPEC`). What is the order's own stays here: reading the
+`purchaseOrder` block into content, its versions with their findings, the orders we
+write as buyer, and the public functions the handlers, the admin and the API call.
+
+Roles: a buyer sends, edits, cancels and closes its order; the supplier confirms it.
+A purchase order arriving from a counterparty makes us its supplier; our own are ours
+as buyer. The status is what the network's messages carry, never computed here.
+
+Refusals raise `DocumentError(code, detail, field)`.
+"""
+
+import json
+from functools import partial
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from b2bportal.documents import services as documents
+from b2bportal.documents.errors import DocumentError
+from b2bportal.documents.local import local_content
+from b2bportal.documents.values import ReceivedDecision
+from b2bportal.documents.wire import read_date
+from b2bportal.network.models import OutboundMessage
+from b2bportal.network.wire import parse
+from b2bportal.parties.models import Business
+from b2bportal.parties.services import Sides
+
+from . import wire
+from .choices import (
+    ACTION_STATUS,
+    RESPONSE_STATUS,
+    BuyerAction,
+    Role,
+    Source,
+    Status,
+    SupplierResponse,
+    VersionState,
+)
+from .findings import check_version
+from .models import CONTENT_FIELDS, PurchaseOrder, PurchaseOrderLine, PurchaseOrderVersion
+from .spec import SPEC
+
+REMARKS_MAX = documents.REMARKS_MAX
+LINE_DECIMALS = documents.line_decimals(SPEC)
+
+
+class Received(documents.Received):
+    """What a received message did to its purchase order."""
+
+    @property
+    def purchase_order(self) -> PurchaseOrder:
+        return self.document
+
+
+def _received(outcome: documents.Received) -> Received:
+    return Received(outcome.document, outcome.duplicate)
+
+
+def is_pending(purchase_order: PurchaseOrder) -> bool:
+    """True while a request of ours about this order awaits the network (or its result)."""
+    return documents.is_pending(purchase_order)
+
+
+def _snapshot(purchase_order, content: dict, number: int, state: str, *, inbound=None, actor=None):
+    """Write an immutable version with its lines and findings."""
+    version = PurchaseOrderVersion.objects.create(
+        purchase_order=purchase_order,
+        number=number,
+        state=state,
+        status=content.get("status") or "",
+        content_hash=content.get("digest") or wire.content_hash(content),
+        inbound_message=inbound,
+        created_by=actor,
+        supplier_address=content.get("supplier_address") or {},
+        buyer_address=content.get("buyer_address") or {},
+        supplier_contact=content.get("supplier_contact") or {},
+        buyer_contact=content.get("buyer_contact") or {},
+        sections=content.get("sections") or {},
+        raw=json.loads(json.dumps(content.get("raw") or {}, cls=DjangoJSONEncoder)),
+        **{name: content[name] for name in CONTENT_FIELDS if name in content},
+    )
+    lines = PurchaseOrderLine.objects.bulk_create(
+        [PurchaseOrderLine(version=version, **item) for item in content.get("items") or []]
+    )
+    for line in lines:
+        documents.as_stored(line, LINE_DECIMALS)
+    arrival = content.get("arrival_findings") or ()
+    version.findings_stored = len(check_version(purchase_order, version, lines, arrival))
+    return version
+
+
+# -- received orders (we are the supplier) ---------------------------------------------
+
+
+def _our_supplier_side(b2b_ids: dict) -> Sides:
+    """We are the supplier of a purchase order sent to us: the supplier must be ours."""
+    business = Business.objects.filter(b2b_id=b2b_ids["supplierB2BId"]).first()
+    if business is None:
+        raise DocumentError(
+            "UNKNOWN_B2B_ID",
+            f"Supplier B2B ID {b2b_ids['supplierB2BId']!r} is not one of our businesses "
+            "(purchase orders are received by their supplier)",
+            "b2bIds.supplierB2BId",
+        )
+    return Sides(Role.SUPPLIER, business, b2b_ids["buyerB2BId"])
+
+
+def _apply_received(purchase_order, version, *, edit, learned=False):
+    documents.apply_received_version(
+        SPEC,
+        purchase_order,
+        version,
+        first_status=Status.SENT_TO_SUPPLIER,
+        edit=edit,
+        learned=learned,
+    )
+
+
+def _find(content: dict) -> PurchaseOrder | None:
+    return PurchaseOrder.objects.select_for_update().filter(object_id=content["object_id"]).first()
+
+
+def _receive(body: dict, *, inbound, edit: bool) -> Received:
+    sides = _our_supplier_side(body["b2bIds"])
+    raw = body.get(wire.BLOCK)
+    validated = parse(wire.PurchaseOrderSerializer, raw, wire.BLOCK)
+    content = wire.content(validated, raw, body["b2bIds"])
+    wire.check_columns(content)
+    content["digest"] = wire.content_hash(content)
+    snapshot = partial(_snapshot, inbound=inbound)
+    steps = documents.VersionSteps(
+        find=_find,
+        create=partial(
+            documents.create_received, SPEC, sides=sides, snapshot=snapshot, apply=_apply_received
+        ),  # fmt: skip
+        snapshot=snapshot,
+        apply=_apply_received,
+    )
+    return _received(documents.receive_version(SPEC, content, steps, edit=edit))
+
+
+def receive_purchase_order(body: dict, *, inbound=None) -> Received:
+    """A buyer's purchase order reaches us (`purchase-order/req-send`); `body` has its
+    `b2bIds` validated, the `purchaseOrder` block is read here (`wire`)."""
+    return _receive(body, inbound=inbound, edit=False)
+
+
+def receive_edit(body: dict, *, inbound=None) -> Received:
+    """A buyer's new version of a purchase order reaches us (`purchase-order/req-edit`)."""
+    return _receive(body, inbound=inbound, edit=True)
+
+
+def receive_confirmation(decision: ReceivedDecision, *, inbound=None) -> Received:
+    """The supplier's ACCEPT/REJECT/RETURN of an order we sent (`req-confirm`)."""
+    return _received(documents.receive_action(SPEC, decision, inbound=inbound))
+
+
+def receive_status_change(decision: ReceivedDecision, *, inbound=None) -> Received:
+    """The buyer cancels or closes an order it sent us (`req-status-change`)."""
+    return _received(documents.receive_action(SPEC, decision, inbound=inbound))
+
+
+# -- our decisions and requests ----------------------------------------------------------
+
+
+def _decision(purchase_order, action, message_type, block_name, target, label, remarks,
+              decision, *, actor, expected_version, source):  # fmt: skip
+    """A confirm or status change of ours: the action block, sent through the outbox."""
+
+    def make_body(document, target):
+        return {block_name: documents.action_block(SPEC, document, target, **decision)}
+
+    return documents.request_action(
+        SPEC,
+        purchase_order,
+        action,
+        message_type,
+        make_body=make_body,
+        target=target,
+        label=label,
+        actor=actor,
+        expected_version=expected_version,
+        source=source,
+        remarks=remarks,
+    )
+
+
+def confirm(
+    purchase_order, response, remarks, *, actor=None, expected_version=None, source=Source.STAFF
+) -> OutboundMessage:
+    """Our decision as supplier: ACCEPT, REJECT or RETURN, sent with remarks."""
+    if response not in SupplierResponse.values:
+        raise DocumentError(
+            "INVALID_FIELD", "response must be ACCEPT, REJECT or RETURN", "response"
+        )
+    remarks = documents.validate_remarks(remarks)
+    return _decision(
+        purchase_order, "confirm", "purchase_order.confirm", "poConfirmation",
+        RESPONSE_STATUS[response], f"confirm:{response}", remarks,
+        {"supplierResponse": response, "supplierRemarks": remarks},
+        actor=actor, expected_version=expected_version, source=source,
+    )  # fmt: skip
+
+
+def _status_change(purchase_order, action: str, remarks, *, actor, expected_version, source):
+    remarks = documents.validate_remarks(remarks)
+    return _decision(
+        purchase_order, action.lower(), "purchase_order.status_change", "poStatus",
+        ACTION_STATUS[action], f"status:{action}", remarks,
+        {"buyerAction": action, "buyerRemarks": remarks},
+        actor=actor, expected_version=expected_version, source=source,
+    )  # fmt: skip
+
+
+def cancel_purchase_order(
+    purchase_order, remarks, *, actor=None, expected_version=None, source=Source.STAFF
+) -> OutboundMessage:
+    """Cancel our purchase order on the network (`poStatus` CANCEL)."""
+    return _status_change(purchase_order, BuyerAction.CANCEL, remarks, actor=actor,
+                          expected_version=expected_version, source=source)  # fmt: skip
+
+
+def close_purchase_order(
+    purchase_order, remarks, *, actor=None, expected_version=None, source=Source.STAFF
+) -> OutboundMessage:
+    """Close our purchase order on the network (`poStatus` CLOSE)."""
+    return _status_change(purchase_order, BuyerAction.CLOSE, remarks, actor=actor,
+                          expected_version=expected_version, source=source)  # fmt: skip
+
+
+# -- our own orders (we are the buyer) -------------------------------------------------------
+
+
+def _local_content(business: Business, data: dict) -> dict:
+    """Canonical content of an order staff write: taxes worked out from the place of
+    supply (`documents.local`).
+
+    `data`: supplier (party fields incl. b2b_id and address), po_number, order_date,
+    delivery_date, subject, place_of_supply, items [{description, hsn_code, quantity,
+    unit, unit_price, gst_rate, is_service}].
+    """
+    if not data.get("items"):
+        raise DocumentError("MISSING_FIELD", "A purchase order needs at least one line", "items")
+    if not (data.get("supplier") or {}).get("b2b_id"):
+        raise DocumentError("MISSING_FIELD", "The supplier's B2B ID is required", "supplier.b2b_id")
+    if not data.get("po_number"):
+        raise DocumentError("MISSING_FIELD", "The PO number is required", "po_number")
+    content = local_content(
+        business,
+        data["supplier"],
+        data["items"],
+        our_side=Role.BUYER,
+        place=data.get("place_of_supply"),
+    )
+    return content | {
+        "po_number": data["po_number"],
+        # dates or their ISO text (the API's JSON); a wrong one is refused naming it
+        "order_date": read_date(data.get("order_date"), "order_date"),
+        "delivery_date": read_date(data.get("delivery_date"), "delivery_date"),
+        "subject": data.get("subject") or "",
+        "sections": data.get("sections") or {},
+        "raw": {},
+    }
+
+
+def create_purchase_order(business: Business, data: dict, *, actor=None) -> PurchaseOrder:
+    """A new purchase order of ours as buyer, CREATED at version 1 (not sent yet)."""
+    content = _local_content(business, data)
+    return documents.create_local(
+        SPEC,
+        business,
+        content,
+        role=Role.BUYER,
+        status=Status.CREATED,
+        snapshot=partial(_snapshot, actor=actor),
+        actor=actor,
+    )
+
+
+def send_purchase_order(
+    purchase_order, *, actor=None, expected_version=None, source=Source.STAFF
+) -> OutboundMessage:
+    """Send our CREATED purchase order to the supplier (`purchase_order.send`)."""
+
+    def make_body(document, target):
+        block = wire.block(document.current_version, status_from=document.status,
+                           status_to=target, current_version=0)  # fmt: skip
+        return {wire.BLOCK: block}
+
+    return documents.request_action(
+        SPEC, purchase_order, "send", "purchase_order.send", make_body=make_body,
+        target=Status.SENT_TO_SUPPLIER, label="send", actor=actor,
+        expected_version=expected_version, source=source,
+    )  # fmt: skip
+
+
+def edit_purchase_order(
+    purchase_order, data: dict, *, actor=None, expected_version=None, source=Source.STAFF
+) -> OutboundMessage:
+    """A new version of our purchase order, proposed to the network (`purchase_order.edit`).
+
+    The version is applied when the network accepts it; refused, the order stays as it
+    was. An order already partly invoiced may still be edited (the rule table).
+    """
+
+    def make_body(document, target):
+        content = _local_content(document.business, data)
+        content["status"] = document.status
+        proposed = _snapshot(document, content, document.version + 1, VersionState.PROPOSED,
+                             actor=actor)  # fmt: skip
+        block = wire.block(proposed, status_from=document.status, status_to=target,
+                           current_version=document.version)  # fmt: skip
+        return {wire.BLOCK: block}
+
+    return documents.request_action(
+        SPEC, purchase_order, "edit", "purchase_order.edit", make_body=make_body,
+        target=lambda document: document.status, label="edit", actor=actor,
+        expected_version=expected_version, source=source,
+    )  # fmt: skip
+
+
+# -- the network's answer to a request of ours --------------------------------------------
+
+
+def apply_network_result(outbound: OutboundMessage, body: dict, *, inbound=None) -> Received:
+    """Apply the `resp-*` for one of our requests: the status it carries, or its refusal
+    (see `documents.services.apply_network_result`)."""
+    return _received(documents.apply_network_result(SPEC, outbound, body, inbound=inbound))
+
+
+def send_request_again(purchase_order, *, actor=None) -> OutboundMessage:
+    """Send the order's overdue request to the network again: same reqMsgId, same body."""
+    return documents.send_request_again(SPEC, purchase_order, actor=actor)
+
+
+def give_up_request(purchase_order, reason, *, actor=None) -> OutboundMessage:
+    """Stop waiting for the order's overdue request: back where it was, reason recorded."""
+    return documents.give_up_request(SPEC, purchase_order, reason, actor=actor)
