@@ -102,6 +102,26 @@ FAMILIES: list[Family] = [
         ),  # fmt: skip
         decision_statuses=("ACCEPTED", "REJECTED", "UNDER_REVIEW"),
     ),
+    Family(
+        key="purchase_orders",
+        label="Purchase orders",
+        model_label="purchase_orders.PurchaseOrder",
+        history_model_label="purchase_orders.PurchaseOrderStatusChange",
+        statuses_path="purchase_orders.choices.Status",
+        # A buyer's order to us awaits our confirmation, also after we returned it.
+        review_role="supplier",
+        review_status="SENT_TO_SUPPLIER",
+        review_statuses=("SENT_TO_SUPPLIER", "UNDER_REVIEW"),
+        review_filter=(("awaiting_confirmation", "yes"),),
+        # Not yet sent, refused, invoiced in full or ended: nothing more to come.
+        settled_statuses=("CREATED", "REJECTED", "FULLY_INVOICED", "CANCELLED", "CLOSED"),
+        decision_statuses=("ACCEPTED", "REJECTED", "UNDER_REVIEW"),
+        date_field="order_date",
+        due_field="delivery_date",
+        count_heading="Orders",
+        date_label="order date",
+        due_label="Delivery this week",
+    ),
 ]
 
 

@@ -102,6 +102,8 @@ def first_error(errors, prefix: str = "") -> tuple[str, str]:
         name, sub = next(iter(errors.items()))
         if name == "non_field_errors":
             return first_error(sub, prefix)
+        if isinstance(name, int):  # a list's member, by its index
+            return first_error(sub, f"{prefix}[{name}]")
         return first_error(sub, f"{prefix}.{name}" if prefix else name)
     if isinstance(errors, list):
         for index, sub in enumerate(errors):

@@ -8,7 +8,10 @@ webhook paths (via `Network`, so the network's ledger knows every invoice).
 
     demo-day       a morning's invoices in both shapes (and the internal one wrapping
                    the network invoice), a share with mistakes our
-                   findings catch, an edit and a cancellation; no faults
+                   findings catch, an edit and a cancellation; buyers' purchase
+                   orders to our businesses (clean, and one per mistake), an edit
+                   and a cancellation; and our own orders placed with suppliers,
+                   who accept and invoice them; no faults
     duplicates     every webhook delivered twice
     out-of-order   invoices followed by their edits, deliveries overtaking each other
     enkash-down    the network refuses connections for a while (our calls must wait
@@ -196,7 +199,7 @@ def _demo_day(rng: random.Random, today: date) -> list[Step]:
             pause=0.3,
         )
     )
-    return steps
+    return steps + _buyers_orders(suppliers)
 
 
 def _demo_orders(rng: random.Random, today: date) -> list[PurchaseOrderDraft]:
@@ -264,8 +267,9 @@ SCENARIOS: dict[str, Scenario] = {
     for s in (
         Scenario(
             "demo-day",
-            "A day's invoices in both shapes, some with mistakes",
+            "A day's invoices and purchase orders, some with mistakes; our orders invoiced",
             _demo_day,
+            our_orders=_demo_orders,
         ),
         Scenario("duplicates", "Every webhook delivered twice", _duplicates, "duplicate=1"),
         Scenario(

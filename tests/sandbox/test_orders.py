@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from b2bportal.parties import gstin
-from b2bportal.sandbox import orders, payloads
+from b2bportal.sandbox import orders, payloads, scenarios
 from b2bportal.sandbox.data import COUNTERPARTIES, OUR_BUSINESSES
 
 DAY = date(2026, 11, 20)
@@ -49,6 +49,20 @@ def test_each_order_mistake_breaks_exactly_its_rule():
     assert draw((payloads.WRONG_TOTALS,)).total != clean.total
     line = draw((payloads.LINE_ARITHMETIC,)).lines[0]
     assert line.amount != payloads.money(line.quantity * line.product.unit_price)
+
+
+def test_demo_day_has_buyers_orders_and_our_own():
+    steps = scenarios.build("demo-day", 0, DAY)
+    ordered = [step for step in steps if step.kind in scenarios.ORDER_KINDS]
+    kinds = [step.kind for step in ordered]
+    assert kinds.count(scenarios.PO_SEND) == 4 + len(orders.PO_MISTAKES)
+    assert kinds.count(scenarios.PO_EDIT) == kinds.count(scenarios.PO_CANCEL) == 1
+    assert sorted(m for step in ordered for m in step.draft.mistakes) == sorted(orders.PO_MISTAKES)
+    assert {step.draft.supplier.b2b_id for step in ordered} <= {b.b2b_id for b in OUR_BUSINESSES}
+    ours = scenarios.our_orders("demo-day", 0, DAY)
+    assert [order.buyer.b2b_id for order in ours] == [b.b2b_id for b in OUR_BUSINESSES]
+    assert [order.number for order in ours] == ["4500077001", "4500077002", "4500077003"]
+    assert scenarios.our_orders("duplicates", 0, DAY) == []
 
 
 def test_an_invoice_against_an_order_names_it_and_takes_its_share():
