@@ -219,7 +219,7 @@ def result_of(outbound, block_name: str, current: str, new: str) -> dict:
     )
 
 
-def test_staff_create_send_edit_and_cancel_our_order(business, login, webhook):
+def test_staff_create_send_and_edit_our_order(business, login, webhook):
     admin_client = login("admin")
     form = admin_client.get(f"{LIST}add/")
     assert form.status_code == 200
@@ -303,3 +303,87 @@ def test_an_edit_from_the_buyer_shows_its_diff(receive, login, webhook):
     old, new = draft.delivery_date, second.delivery_date
     assert f"Delivery date changed from {old:%d/%m/%Y} to {new:%d/%m/%Y}" in changes
     assert f"Quantity of line {len(draft.lines)} changed from" in " ".join(changes)
+
+
+def accepted_order_of_ours(api, webhook) -> PurchaseOrder:
+    """One of our orders, sent, and accepted by its supplier (both through the webhooks)."""
+    admin = api("admin")
+    created = admin.post("/api/purchase-orders/", new_order_data(), format="json").json()
+    order = PurchaseOrder.objects.get(pk=created["id"])
+    assert admin.post(f"/api/purchase-orders/{order.pk}/send/", {}).status_code == 202
+    sent = OutboundMessage.objects.get(message_type="purchase_order.send")
+    webhook(SEND_RESULT, result_of(sent, "purchaseOrder", "CREATED", "SENT_TO_SUPPLIER"))
+    accepted = orders.po_confirmation_body(
+        buyer_b2b_id=order.buyer_b2b_id,
+        supplier_b2b_id=order.supplier_b2b_id,
+        object_id=order.object_id,
+        number=order.po_number,
+        version=1,
+        response="ACCEPT",
+        remarks="Order accepted",
+        current_status="SENT_TO_SUPPLIER",
+    )
+    assert webhook("/api/v0/purchase-order/req-confirm", accepted).status_code == 200
+    order.refresh_from_db()
+    assert (order.status, order.pending_message_id) == ("ACCEPTED", None)
+    return order
+
+
+def test_staff_close_an_accepted_order_and_a_refused_cancel_sends_nothing(
+    business, api, login, webhook
+):
+    order = accepted_order_of_ours(api, webhook)
+    admin_client = login("admin")
+    page = admin_client.get(detail(order))
+    html = page.content.decode()
+    assert 'id="close-form"' in html and 'id="cancel-form"' in html
+    assert 'action="/admin/purchase_orders/purchaseorder/' in html
+    before = state_of(order)
+    refused = admin_client.post(
+        f"{LIST}{order.pk}/cancel/",
+        {"csrfmiddlewaretoken": csrf_of(page), "version": "1", "remarks": ""},
+        follow=True,
+    )
+    assert "Not sent: remarks" in refused.content.decode()
+    assert state_of(order) == before
+    admin_client.post(
+        f"{LIST}{order.pk}/close/",
+        {"csrfmiddlewaretoken": csrf_of(page), "version": "1", "remarks": "Delivered in full"},
+    )
+    close = OutboundMessage.objects.get(message_type="purchase_order.status_change")
+    assert (close.body["poStatus"]["buyerAction"], close.body["poStatus"]["buyerRemarks"]) == (
+        "CLOSE",
+        "Delivered in full",
+    )
+    order.refresh_from_db()
+    assert (order.status, order.pending_status) == ("ACCEPTED", "CLOSED")
+    pending = admin_client.get(detail(order)).content.decode()
+    assert 'id="pending"' in pending and 'id="buyer-actions"' not in pending
+
+
+def test_the_home_page_counts_orders_awaiting_confirmation_and_lists_exactly_them(
+    receive, login, api
+):
+    _, first = receive()
+    _, second = receive(buyer_order(2, buyer=COUNTERPARTIES[3]))
+    decided = api("reviewer").post(
+        f"/api/purchase-orders/{second.pk}/confirm/",
+        {"response": "RETURN", "remarks": "Check the rates", "version": 1},
+    )
+    assert decided.status_code == 202
+    client = login("reviewer")
+    response = client.get("/")
+    desk = next(d for d in response.context["desks"] if d.family.key == "purchase_orders")
+    waiting = {figure.label: figure for figure in desk.waiting}
+    to_review = waiting["To review"]
+    assert (to_review.count, to_review.value) == (1, first.total_value)
+    assert to_review.url == f"{LIST}?awaiting_confirmation=yes"
+    assert listed(client, to_review.url.split("?")[1]) == [first.po_number]
+    pending = waiting["Pending at the network"]
+    assert pending.count == 1
+    assert listed(client, pending.url.split("?")[1]) == [second.po_number]
+    assert "Delivery this week" in waiting
+    decisions = {figure.label: figure.count for figure in desk.decisions}
+    assert decisions["Under review (returned)"] == 1
+    html = response.content.decode()
+    assert 'id="family-purchase_orders"' in html and "Days since the order date" in html
