@@ -241,6 +241,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "InvoiceStatusEnum": "invoices.choices.Status",
         "BuyerResponseEnum": "invoices.choices.BuyerResponse",
+        "PurchaseOrderStatusEnum": "purchase_orders.choices.Status",
     },
 }
 # Exporting (django-import-export) needs the model's own `export_<model>` permission.

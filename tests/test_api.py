@@ -41,4 +41,4 @@ def test_the_api_refuses_anonymous_callers_and_lists_its_collections(accounts):
     api.force_login(get_user_model().objects.get(username="auditor"))
     root = api.get("/api/")
     assert root.status_code == 200
-    assert set(root.json()) == {"businesses", "invoices"}
+    assert set(root.json()) == {"businesses", "invoices", "purchase-orders"}

@@ -102,7 +102,8 @@ def family_desk(family: Family, user, now) -> FamilyDesk:
     week_end = today + timedelta(days=WEEK_DAYS - 1)
     changelist = family.changelist()
     outstanding = conditions.outstanding(family)
-    due_this_week = outstanding & Q(due_date__gte=today, due_date__lte=week_end)
+    due = family.due_field
+    due_this_week = outstanding & Q(**{f"{due}__gte": today, f"{due}__lte": week_end})
     counted = {
         "to_review": conditions.awaiting_review(family),
         "pending": conditions.pending(),
@@ -135,7 +136,7 @@ def family_desk(family: Family, user, now) -> FamilyDesk:
         for reason, label, hint in ATTENTION_FIGURES
     ]
     desk.attention_total = totals["attention"]
-    review_params = {
+    review_params = dict(family.review_filter) or {
         "role__exact": family.review_role,
         "status__exact": family.review_status,
         "pending": "no",
@@ -146,7 +147,8 @@ def family_desk(family: Family, user, now) -> FamilyDesk:
             totals["to_review"],
             list_link(changelist, **review_params),
             value=totals["to_review_value"] or 0,
-            hint=f"{conditions.status_label(family.review_status)}, awaiting our decision",
+            hint=" or ".join(conditions.status_label(s) for s in family.statuses_to_review)
+            + ", awaiting our decision",
         ),
         Figure(
             "Pending at the network",
@@ -155,16 +157,16 @@ def family_desk(family: Family, user, now) -> FamilyDesk:
             hint="our decision sent, awaiting the network's result",
         ),
         Figure(
-            "Due this week",
+            family.due_label,
             totals["due_week"],
             list_link(
                 changelist,
                 outstanding="yes",
-                due_date_from=dmy(today),
-                due_date_to=dmy(week_end),
+                **{f"{due}_from": dmy(today), f"{due}_to": dmy(week_end)},
             ),
             value=totals["due_week_value"] or 0,
-            hint=f"outstanding, due {dmy(today)} to {dmy(week_end)}",
+            hint=f"outstanding, {'due' if due == 'due_date' else 'delivery'} "
+            f"{dmy(today)} to {dmy(week_end)}",
         ),
     ]
     for role, role_label in ROLES:

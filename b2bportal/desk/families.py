@@ -34,7 +34,9 @@ class Family:
     history_model_label: str  # its status history ("app_label.ModelName")
     statuses_path: str  # "module.TextChoices" of its statuses
     # A received document waiting for our decision is ours as `review_role` and in
-    # `review_status` (one status, so the list's status filter shows exactly these).
+    # `review_status` (one status, so the list's status filter shows exactly these),
+    # unless the family's list has its own filter for them: `review_statuses` and the
+    # querystring `review_filter` of that list.
     review_role: str
     review_status: str
     # Statuses in which a document is settled: no longer outstanding.
@@ -42,6 +44,17 @@ class Family:
     # The statuses our decisions ask for (accept, reject, return), in the order shown.
     decision_statuses: tuple[str, ...] = field(default=())
     date_field: str = "invoice_date"
+    due_field: str = "due_date"  # "due this week" counts by it
+    # How the home page names the family's rows, date and "due" figure.
+    count_heading: str = "Invoices"
+    date_label: str = "invoice date"
+    due_label: str = "Due this week"
+    review_statuses: tuple[str, ...] = field(default=())
+    review_filter: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def statuses_to_review(self) -> tuple[str, ...]:
+        return self.review_statuses or (self.review_status,)
 
     @property
     def model(self):
@@ -89,6 +102,26 @@ FAMILIES: list[Family] = [
         ),  # fmt: skip
         decision_statuses=("ACCEPTED", "REJECTED", "UNDER_REVIEW"),
     ),
+    Family(
+        key="purchase_orders",
+        label="Purchase orders",
+        model_label="purchase_orders.PurchaseOrder",
+        history_model_label="purchase_orders.PurchaseOrderStatusChange",
+        statuses_path="purchase_orders.choices.Status",
+        # A buyer's order to us awaits our confirmation, also after we returned it.
+        review_role="supplier",
+        review_status="SENT_TO_SUPPLIER",
+        review_statuses=("SENT_TO_SUPPLIER", "UNDER_REVIEW"),
+        review_filter=(("awaiting_confirmation", "yes"),),
+        # Not yet sent, refused, invoiced in full or ended: nothing more to come.
+        settled_statuses=("CREATED", "REJECTED", "FULLY_INVOICED", "CANCELLED", "CLOSED"),
+        decision_statuses=("ACCEPTED", "REJECTED", "UNDER_REVIEW"),
+        date_field="order_date",
+        due_field="delivery_date",
+        count_heading="Orders",
+        date_label="order date",
+        due_label="Delivery this week",
+    ),
 ]
 
 
@@ -133,7 +166,7 @@ def pending() -> Q:
 
 def awaiting_review(family: Family) -> Q:
     """Received, waiting for our decision, and no decision of ours on its way."""
-    return Q(role=family.review_role, status=family.review_status) & ~pending()
+    return Q(role=family.review_role, status__in=family.statuses_to_review) & ~pending()
 
 
 def failed() -> Q:

@@ -25,6 +25,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from import_export.admin import ExportActionMixin
 from unfold.admin import ModelAdmin
@@ -330,8 +331,9 @@ class DocumentAdmin(AttentionColumnMixin, ExportActionMixin, ModelAdmin):
         raise NotImplementedError
 
     def _history_url(self, document) -> str:
-        app, model = self.model._meta.app_label, "statuschange"
-        return reverse(f"admin:{app}_{model}_changelist") + f"?{self.history_filter}={document.pk}"
+        history = self.model._meta.get_field("status_changes").related_model._meta
+        changelist = f"admin:{history.app_label}_{history.model_name}_changelist"
+        return reverse(changelist) + f"?{self.history_filter}={document.pk}"
 
     def _timeline(self, document, outbound, pending) -> list:
         """The status history, each request saying whether the network has answered it."""
@@ -561,3 +563,56 @@ class DocumentAdmin(AttentionColumnMixin, ExportActionMixin, ModelAdmin):
             lambda document: self.services.give_up_request(document, reason, actor=request.user),
             f"Given up: the {self.noun} is back where it was; you may decide again.",
         )
+
+
+class DocumentHistoryAdmin(ExportActionMixin, ModelAdmin):
+    """A family's status history, newest first: the auditor's trail, read-only.
+
+    A subclass sets `model`, `document_field` (the history's foreign key to its document),
+    `number_field` (the document's number as people say it), `resource_classes`,
+    `list_filter` and `search_fields`; `document_link` and `message_link` are columns.
+    """
+
+    document_field = ""
+    number_field = "object_id"
+    # The history is the largest table: never counted in full to draw a page.
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    export_form_class = ExportForm
+    list_filter_submit = True
+    ordering = ["-at", "-id"]
+
+    def get_list_display(self, request):
+        return [
+            "at", "document_link", "action", "kind", "from_status", "to_status", "version",
+            "source", "actor", "remarks", "message_link",
+        ]  # fmt: skip
+
+    def get_list_select_related(self, request):
+        return [self.document_field, "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @display(description="document")
+    def document_link(self, obj):
+        document = getattr(obj, self.document_field)
+        meta = document._meta
+        url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[document.pk])
+        return format_html('<a href="{}">{}</a>', url, getattr(document, self.number_field))
+
+    @display(description="message")
+    def message_link(self, obj):
+        if obj.inbound_message_id:
+            url = reverse("admin:network_inboundmessage_change", args=[obj.inbound_message_id])
+            return format_html('<a href="{}">in #{}</a>', url, obj.inbound_message_id)
+        if obj.outbound_message_id:
+            url = reverse("admin:network_outboundmessage_change", args=[obj.outbound_message_id])
+            return format_html('<a href="{}">out #{}</a>', url, obj.outbound_message_id)
+        return "-"

@@ -8,8 +8,13 @@ descriptions with `document_schema`.
 """
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
@@ -18,6 +23,103 @@ from rest_framework.response import Response
 from b2bportal.documents.errors import http_status, refusal_body
 from b2bportal.network.handling import Rejected
 from b2bportal.parties.api.permissions import ModelPermissionsWithView
+
+
+class PartySerializer(serializers.Serializer):
+    """A party as the document names it."""
+
+    b2b_id = serializers.CharField()
+    gstin = serializers.CharField()
+    legal_name = serializers.CharField()
+    trade_name = serializers.CharField()
+    state_code = serializers.CharField()
+
+
+class TotalsSerializer(serializers.Serializer):
+    """A document's value details."""
+
+    assessable_value = serializers.DecimalField(max_digits=18, decimal_places=2)
+    cgst = serializers.DecimalField(max_digits=18, decimal_places=2)
+    sgst = serializers.DecimalField(max_digits=18, decimal_places=2)
+    igst = serializers.DecimalField(max_digits=18, decimal_places=2)
+    cess = serializers.DecimalField(max_digits=18, decimal_places=2)
+    other_charges = serializers.DecimalField(max_digits=18, decimal_places=2)
+    total_value = serializers.DecimalField(max_digits=18, decimal_places=2)
+    currency = serializers.CharField()
+
+
+def _party(obj, side: str) -> dict:
+    return {
+        name: getattr(obj, f"{side}_{name}")
+        for name in ("b2b_id", "gstin", "legal_name", "trade_name", "state_code")
+    }
+
+
+def _totals(obj) -> dict:
+    return {
+        "assessable_value": obj.assessable_value,
+        "cgst": obj.cgst_amount,
+        "sgst": obj.sgst_amount,
+        "igst": obj.igst_amount,
+        "cess": obj.cess_amount,
+        "other_charges": obj.other_charges,
+        "total_value": obj.total_value,
+        "currency": obj.currency,
+    }
+
+
+class ContentSerializerMixin(serializers.Serializer):
+    """The parties and totals of a document or version (its `supplier_*`, `buyer_*` and
+    amount columns), as nested objects."""
+
+    supplier = serializers.SerializerMethodField()
+    buyer = serializers.SerializerMethodField()
+    totals = serializers.SerializerMethodField()
+
+    @extend_schema_field(PartySerializer)
+    def get_supplier(self, obj):
+        return _party(obj, "supplier")
+
+    @extend_schema_field(PartySerializer)
+    def get_buyer(self, obj):
+        return _party(obj, "buyer")
+
+    @extend_schema_field(TotalsSerializer)
+    def get_totals(self, obj):
+        return TotalsSerializer(_totals(obj)).data
+
+
+class RefusalSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    field = serializers.CharField()
+
+
+def first_error(errors, prefix: str = "") -> tuple[str, str]:
+    """The first failing field of a serializer's `errors`, as a path ("items[1].quantity"),
+    and its message."""
+    if isinstance(errors, dict):
+        name, sub = next(iter(errors.items()))
+        if name == "non_field_errors":
+            return first_error(sub, prefix)
+        if isinstance(name, int):  # a list's member, by its index
+            return first_error(sub, f"{prefix}[{name}]")
+        return first_error(sub, f"{prefix}.{name}" if prefix else name)
+    if isinstance(errors, list):
+        for index, sub in enumerate(errors):
+            if isinstance(sub, dict | list):
+                if sub:
+                    return first_error(sub, f"{prefix}[{index}]")
+                continue
+            return prefix, str(sub)
+    return prefix, str(errors)
+
+
+def invalid(serializer) -> Response:
+    """400 naming the first failing field of `serializer` (all of them under `errors`)."""
+    field, detail = first_error(serializer.errors)
+    body = {"code": "INVALID_FIELD", "detail": detail, "field": field, "errors": serializer.errors}
+    return Response(body, status=400)
 
 
 def refusal(rejected: Rejected) -> Response:
@@ -123,12 +225,7 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
         document = self.get_object()
         serializer = self.confirm_serializer_class(data=request.data)
         if not serializer.is_valid():
-            field, errors = next(iter(serializer.errors.items()))
-            return Response(
-                {"code": "INVALID_FIELD", "detail": str(errors[0]), "field": field,
-                 "errors": serializer.errors},
-                status=400,
-            )  # fmt: skip
+            return invalid(serializer)
         decision = serializer.validated_data
         try:
             message = self.services.confirm(

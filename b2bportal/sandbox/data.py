@@ -218,9 +218,18 @@ CATALOGUE: dict[str, tuple[int, ...]] = {
     "B2B09GANGA00006": (5, 6),
     "B2B36GOLCONDA07": (7,),
     "B2B19HOOGHLY008": (6, 13),
+    # Our own units sell too: the orders buyers place with them are for these.
+    "B2B27SARASWATI01": (0, 3),
+    "B2B29SARASWATI02": (3, 4),
+    "B2B33SARASWATI03": (1, 3),
 }
 
 
 def products_of(supplier: Business) -> tuple[Product, ...]:
     """The products a supplier sells."""
     return tuple(PRODUCTS[index] for index in CATALOGUE.get(supplier.b2b_id, (0,)))
+
+
+def business_by_b2b_id(b2b_id: str) -> Business | None:
+    """The sandbox's business (ours or a counterparty) with `b2b_id`, or None."""
+    return next((b for b in OUR_BUSINESSES + COUNTERPARTIES if b.b2b_id == b2b_id), None)

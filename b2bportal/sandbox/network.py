@@ -13,12 +13,16 @@ request of the app it
    status the action is not allowed from, the wrong party) come back as FAILURE
    results, as the real network reports them asynchronously;
 3. plays the counterparty: an invoice the app sends is confirmed by its buyer
-   (accept, reject or return, drawn from `buyer_policy`) after `buyer_delay`.
+   (accept, reject or return, drawn from `buyer_policy`) after `buyer_delay`, and a
+   purchase order the app sends by its supplier (drawn from `supplier_policy`); a
+   supplier that accepted an order then invoices it (`invoice_orders`), for a share
+   of each line taken in turn from `order_invoice_shares` (below 1 within the order,
+   above 1 beyond it).
 
-The ledger is the network's own view of every invoice: status and version. It
-learns invoices the sandbox's suppliers send, and invoices the app sends. With
-`strict=False` (the default) an invoice it never saw is learnt from the request
-that names it, so the sandbox can be restarted beside a running app.
+The ledger is the network's own view of every invoice and purchase order: status and
+version. It learns the documents the sandbox's counterparties send, and those the app
+sends. With `strict=False` (the default) a document it never saw is learnt from the
+request that names it, so the sandbox can be restarted beside a running app.
 """
 
 import logging
@@ -26,11 +30,14 @@ import random
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
 from b2bportal.network.messages import ROUTES, Action
 from b2bportal.network.wire import carried_req_msg_id
 
-from . import payloads
+from . import orders, payloads
+from .data import business_by_b2b_id
 from .faults import FaultPlan
 from .server import SandboxRefusal
 from .webhooks import Delivery, WebhookSender
@@ -38,6 +45,8 @@ from .webhooks import Delivery, WebhookSender
 logger = logging.getLogger(__name__)
 
 OBJECT_ID = re.compile(r"^INV[A-Za-z0-9]{32}$")
+# PROTOCOL.md §3: a purchase order's prefix is undocumented; any 3 capitals + 32.
+ANY_OBJECT_ID = re.compile(r"^[A-Z]{3}[A-Za-z0-9]{32}$")
 TEXT = re.compile(r'^[^"\\]{1,100}$')
 BUYER_RESPONSES = {"ACCEPT": "ACCEPTED", "REJECT": "REJECTED", "RETURN": "UNDER_REVIEW"}
 SUPPLIER_ACTIONS = {"CANCEL": "CANCELLED", "DELETE": "DELETED"}
@@ -46,6 +55,48 @@ SUPPLIER_ACTIONS = {"CANCEL": "CANCELLED", "DELETE": "DELETED"}
 CONFIRMABLE = {"SENT_TO_BUYER", "UNDER_REVIEW"}
 EDITABLE_FROM = {"CREATED", "SENT_TO_BUYER", "UNDER_REVIEW", "ACCEPTED", "REJECTED"}
 CANCELLABLE_FROM = EDITABLE_FROM
+PO_CONFIRMABLE = {"SENT_TO_SUPPLIER", "UNDER_REVIEW"}
+PO_EDITABLE_FROM = {
+    "CREATED", "SENT_TO_SUPPLIER", "ACCEPTED", "REJECTED", "UNDER_REVIEW", "PARTIALLY_INVOICED",
+}  # fmt: skip
+# A buyer cancels an order before it is invoiced, and closes it once accepted.
+PO_STATUS_CHANGEABLE_FROM = {
+    "CANCEL": {"CREATED", "SENT_TO_SUPPLIER", "ACCEPTED", "REJECTED", "UNDER_REVIEW"},
+    "CLOSE": {"ACCEPTED", "PARTIALLY_INVOICED", "FULLY_INVOICED"},
+}
+
+
+@dataclass(frozen=True)
+class Family:
+    """How the network reads one kind of document: its ids, number, transition key, who
+    sends it, the status sending makes, and who answers it."""
+
+    label: str
+    object_id: re.Pattern
+    id_keys: tuple[str, ...]  # where its objectId may be (the internal invoice: nbblInvoiceId)
+    number_keys: tuple[str, ...]
+    transition_key: str
+    sender: str  # the side that sends, edits and status-changes it
+    sent_status: str
+    editable_from: set[str]
+    confirmable: set[str]
+    confirm_path: str  # where its counterparty's confirmation goes
+    responses: dict[str, str]
+    remarks: dict[str, tuple[str, ...]]
+
+
+INVOICES = Family(
+    "Invoice", OBJECT_ID, ("objectId", "nbblInvoiceId"),
+    ("supplierInvoiceNumber", "supplierInvoiceNo"), "statusTransition", "supplier",
+    "SENT_TO_BUYER", EDITABLE_FROM, CONFIRMABLE, "/api/v0/invoice/req-confirm-invoice",
+    BUYER_RESPONSES, {},
+)  # fmt: skip
+PURCHASE_ORDERS = Family(
+    "Purchase order", ANY_OBJECT_ID, ("objectId",), ("buyerPONumber",), "poStatusTransition",
+    "buyer", "SENT_TO_SUPPLIER", PO_EDITABLE_FROM, PO_CONFIRMABLE,
+    "/api/v0/purchase-order/req-confirm", orders.SUPPLIER_RESPONSES, orders.SUPPLIER_REMARKS,
+)  # fmt: skip
+FAMILIES = {"invoice": INVOICES, "purchase_order": PURCHASE_ORDERS}  # by Action.document
 
 
 @dataclass(frozen=True)
@@ -59,7 +110,13 @@ class BlockRule:
     moves: dict[str, str]
     remarks: str
     side: str
-    allowed_from: set[str]
+    allowed_from: set[str] | dict[str, set[str]]  # the statuses, or by choice
+    family: Family = INVOICES
+
+    def allowed(self, choice: str) -> set[str]:
+        if isinstance(self.allowed_from, dict):
+            return self.allowed_from[choice]
+        return self.allowed_from
 
 
 CONFIRM = BlockRule(
@@ -73,6 +130,14 @@ STATUS_CHANGE = BlockRule(
     "supplier",
     CANCELLABLE_FROM,
 )
+PO_CONFIRM = BlockRule(
+    "poConfirmation", "supplierResponse", orders.SUPPLIER_RESPONSES, "supplierRemarks",
+    "supplier", PO_CONFIRMABLE, PURCHASE_ORDERS,
+)  # fmt: skip
+PO_STATUS_CHANGE = BlockRule(
+    "poStatus", "buyerAction", orders.BUYER_ACTIONS, "buyerRemarks", "buyer",
+    PO_STATUS_CHANGEABLE_FROM, PURCHASE_ORDERS,
+)  # fmt: skip
 
 
 BUYER_REMARKS = {
@@ -88,7 +153,7 @@ BUYER_REMARKS = {
 
 @dataclass
 class LedgerEntry:
-    """The network's record of one invoice."""
+    """The network's record of one invoice or purchase order."""
 
     object_id: str
     supplier_b2b_id: str
@@ -96,8 +161,9 @@ class LedgerEntry:
     number: str
     version: int
     status: str
-    invoice: dict = field(default_factory=dict)  # the latest network-shape invoice, if known
+    invoice: dict = field(default_factory=dict)  # the latest network-shape document, if known
     history: list[tuple[str, str, int]] = field(default_factory=list)  # (from, to, version)
+    family: Family = INVOICES
 
     def move(self, status: str, version: int | None = None) -> tuple[str, str]:
         old = self.status
@@ -139,7 +205,9 @@ class Network:
         result_delay: float = 0.5,
         buyer_delay: float = 2.0,
         buyer_policy: dict[str, float] | None = None,
+        supplier_policy: dict[str, float] | None = None,
         play_buyers: bool = True,
+        invoice_orders: bool = True,
         strict: bool = False,
         seed: int = 0,
     ):
@@ -148,7 +216,11 @@ class Network:
         self.result_delay = result_delay
         self.buyer_delay = buyer_delay
         self.buyer_policy = buyer_policy or {"ACCEPT": 0.7, "RETURN": 0.15, "REJECT": 0.15}
+        self.supplier_policy = supplier_policy or {"ACCEPT": 0.8, "RETURN": 0.1, "REJECT": 0.1}
         self.play_buyers = play_buyers
+        self.invoice_orders = invoice_orders
+        self.order_invoice_shares = (Decimal("0.5"), Decimal("1.2"), Decimal("1"))
+        self._orders_invoiced = 0
         self.strict = strict
         self.ledger: dict[str, LedgerEntry] = {}
         self.decisions: list[Decision] = []
@@ -177,6 +249,12 @@ class Network:
             "invoice.send": self._send,
             "invoice.edit": self._edit,
             "invoice.status_change": self._status_change,
+            "purchase_order.send": self._send,
+            "purchase_order.edit": self._edit,
+            "purchase_order.confirm": lambda *args: self._decide_block(*args, PO_CONFIRM),
+            "purchase_order.status_change": lambda *args: self._decide_block(
+                *args, PO_STATUS_CHANGE
+            ),
         }.get(action.name, self._acknowledge)
         with self._lock:
             decide(action, body, req_msg_id)
@@ -188,21 +266,17 @@ class Network:
 
     # -- the app as supplier ----------------------------------------------------------------
     def _send(self, action: Action, body: dict, req_msg_id: str) -> None:
-        invoice = body["invoice"]
-        object_id, field_name = _invoice_object_id(invoice)
-        number = invoice.get("supplierInvoiceNumber") or invoice.get("supplierInvoiceNo") or ""
-        if not number or not TEXT.match(str(number)) or len(str(number)) > 50:
-            raise SandboxRefusal(
-                "INVALID_FIELD",
-                'The supplier invoice number must be 1-50 characters without " or \\',
-                "invoice.supplierInvoiceNumber",
-            )
-        version = _invoice_version(invoice)
+        """An invoice (as supplier) or purchase order (as buyer) the app sends."""
+        family, name = FAMILIES[action.document], action.body_block
+        document = body[name]
+        object_id, field_name = _document_object_id(document, family, name)
+        number = _document_number(document, family, name)
+        version = _invoice_version(document)
 
         def rule(entry: LedgerEntry | None):
             if entry is not None:
                 raise NetworkRuleBroken(
-                    "DUPLICATE_OBJECT", f"Invoice {object_id} was already sent", field_name
+                    "DUPLICATE_OBJECT", f"{family.label} {object_id} was already sent", field_name
                 )
             ids = body["b2bIds"]
             entry = LedgerEntry(
@@ -212,40 +286,42 @@ class Network:
                 str(number),
                 version,
                 "CREATED",
-                _network_copy(invoice),
+                _network_copy(document),
+                family=family,
             )
             self.ledger[object_id] = entry
-            return entry.move("SENT_TO_BUYER")
+            return entry.move(family.sent_status)
 
-        entry = self._decide(action, body, req_msg_id, object_id, invoice, rule, create=True)
-        if entry is not None and entry.status == "SENT_TO_BUYER":
-            self._play_buyer(entry)
+        entry = self._decide(action, body, req_msg_id, object_id, document, rule, create=True)
+        if entry is not None and entry.status == family.sent_status:
+            self._play_counterparty(entry)
 
     def _edit(self, action: Action, body: dict, req_msg_id: str) -> None:
-        invoice = body["invoice"]
-        object_id, field_name = _invoice_object_id(invoice)
-        if "objectVersion" in invoice:
-            version = _version(invoice, "invoice")
+        family, name = FAMILIES[action.document], action.body_block
+        document = body[name]
+        object_id, field_name = _document_object_id(document, family, name)
+        if "objectVersion" in document:
+            version = _version(document, name)
         else:  # EnKash's internal shape: its wrapped network invoice's version, else 1
-            new = _invoice_version(invoice)
+            new = _invoice_version(document)
             version = new - 1, new
 
         def rule(entry: LedgerEntry):
-            self._check_party(entry, body, "supplier")
-            self._check_version(entry, version, "invoice")
+            self._check_party(entry, body, family.sender)
+            self._check_version(entry, version, name)
             if version[1] != entry.version + 1:
                 raise NetworkRuleBroken(
                     "INVALID_VERSION",
                     f"An edit makes the next version ({entry.version + 1}), not {version[1]}",
-                    "invoice.objectVersion.newVersion",
+                    f"{name}.objectVersion.newVersion",
                 )
-            self._check_status(entry, EDITABLE_FROM, "invoice")
-            entry.invoice = _network_copy(invoice)
-            return entry.move("SENT_TO_BUYER", version[1])
+            self._check_status(entry, family.editable_from, name)
+            entry.invoice = _network_copy(document)
+            return entry.move(family.sent_status, version[1])
 
-        entry = self._decide(action, body, req_msg_id, object_id, invoice, rule)
-        if entry is not None and entry.status == "SENT_TO_BUYER":
-            self._play_buyer(entry)
+        entry = self._decide(action, body, req_msg_id, object_id, document, rule)
+        if entry is not None and entry.status == family.sent_status:
+            self._play_counterparty(entry)
 
     def _status_change(self, action: Action, body: dict, req_msg_id: str) -> None:
         self._decide_block(action, body, req_msg_id, STATUS_CHANGE)
@@ -254,7 +330,7 @@ class Network:
         """A confirmation or a status change: one choice and remarks about an invoice."""
         name = rule.block
         block = body[name]
-        object_id = _object_id(block, f"{name}.objectId")
+        object_id = _object_id(block, f"{name}.objectId", rule.family)
         choice = block.get(rule.choice)
         if choice not in rule.moves:
             *others, last = rule.moves
@@ -269,7 +345,7 @@ class Network:
         def apply(entry: LedgerEntry):
             self._check_party(entry, body, rule.side)
             self._check_version(entry, version, name)
-            self._check_status(entry, rule.allowed_from, name)
+            self._check_status(entry, rule.allowed(choice), name)
             return entry.move(rule.moves[choice])
 
         self._decide(action, body, req_msg_id, object_id, block, apply)
@@ -283,9 +359,10 @@ class Network:
     # -- deciding ----------------------------------------------------------------------------
     def _decide(self, action, body, req_msg_id, object_id, block, rule, create=False):
         """Apply `rule` to the ledger entry (or report its break), then schedule the result."""
+        family = FAMILIES.get(action.document, INVOICES)
         entry = self.ledger.get(object_id)
         if entry is None and not create:
-            entry = self._learn(object_id, body, block)
+            entry = self._learn(object_id, body, block, family)
         error = self._injected_failure()
         transition = None
         if error is None:
@@ -293,7 +370,7 @@ class Network:
                 if entry is None and not create:
                     raise NetworkRuleBroken(
                         "UNKNOWN_OBJECT",
-                        f"No invoice {object_id} on the network",
+                        f"No {family.label.lower()} {object_id} on the network",
                         f"{action.body_block}.objectId",
                     )
                 transition = rule(entry)
@@ -303,15 +380,15 @@ class Network:
         reply = dict(block)
         if entry is not None:
             reply["objectVersion"] = {"currentVersion": entry.version, "newVersion": entry.version}
-            if action.name in ("invoice.send", "invoice.edit"):
-                reply = self._reply_invoice(entry)
+            if action.body_block == family_block(family):
+                reply = self._reply_document(entry)
                 reply["objectVersion"] = (
                     {"currentVersion": entry.version - 1, "newVersion": entry.version}
                     if transition
                     else reply["objectVersion"]
                 )
             current = transition[0] if transition else entry.status
-            reply["statusTransition"] = {"currentStatus": current, "newStatus": entry.status}
+            reply[family.transition_key] = {"currentStatus": current, "newStatus": entry.status}
         self._result(action, body, req_msg_id, reply, error, object_id, transition)
         return entry
 
@@ -348,20 +425,21 @@ class Network:
             )
         return None
 
-    def _learn(self, object_id: str, body: dict, block: dict) -> LedgerEntry | None:
-        """An invoice the network never saw (lenient mode): taken as the request describes it."""
-        if self.strict or not OBJECT_ID.match(object_id):
+    def _learn(self, object_id: str, body: dict, block: dict, family: Family = INVOICES):
+        """A document the network never saw (lenient mode): taken as the request describes it."""
+        if self.strict or not family.object_id.match(object_id):
             return None
         ids = body.get("b2bIds") or {}
         version = block.get("objectVersion") or {}
-        status = (block.get("statusTransition") or {}).get("currentStatus") or "SENT_TO_BUYER"
+        carried = block.get(family.transition_key) or {}
         entry = LedgerEntry(
             object_id,
             ids.get("supplierB2BId", ""),
             ids.get("buyerB2BId", ""),
-            str(block.get("supplierInvoiceNumber") or ""),
+            str(block.get(family.number_keys[0]) or ""),
             int(version.get("currentVersion") or 1),
-            status,
+            carried.get("currentStatus") or family.sent_status,
+            family=family,
         )
         self.ledger[object_id] = entry
         return entry
@@ -373,7 +451,8 @@ class Network:
         if expected and ids.get(key) != expected:
             raise NetworkRuleBroken(
                 "B2B_ID_MISMATCH",
-                f"Invoice {entry.object_id} is not addressed to {ids.get(key)} as {side}",
+                f"{entry.family.label} {entry.object_id} is not addressed to {ids.get(key)} "
+                f"as {side}",
                 f"b2bIds.{key}",
             )
 
@@ -382,7 +461,7 @@ class Network:
         if version[0] != entry.version:
             raise NetworkRuleBroken(
                 "STALE_VERSION",
-                f"Invoice {entry.object_id} is at version {entry.version}, "
+                f"{entry.family.label} {entry.object_id} is at version {entry.version}, "
                 f"the request acts on version {version[0]}",
                 f"{block}.objectVersion.currentVersion",
             )
@@ -392,65 +471,109 @@ class Network:
         if entry.status not in allowed:
             raise NetworkRuleBroken(
                 "INVALID_STATE",
-                f"Invoice {entry.object_id} is {entry.status}; the action is not allowed",
-                f"{block}.statusTransition.currentStatus",
+                f"{entry.family.label} {entry.object_id} is {entry.status}; the action is not "
+                "allowed",
+                f"{block}.{entry.family.transition_key}.currentStatus",
             )
 
     @staticmethod
-    def _reply_invoice(entry: LedgerEntry) -> dict:
-        """The network invoice a send or edit result carries: the one the app sent, or,
-        when it sent EnKash's internal shape, what identifies the invoice."""
-        invoice = dict(entry.invoice)
-        invoice.setdefault("objectId", entry.object_id)
-        invoice.setdefault("supplierInvoiceNumber", entry.number)
-        return invoice
+    def _reply_document(entry: LedgerEntry) -> dict:
+        """The document a send or edit result carries: the one the app sent, or, when it
+        sent EnKash's internal invoice, what identifies the invoice."""
+        document = dict(entry.invoice)
+        document.setdefault("objectId", entry.object_id)
+        document.setdefault(entry.family.number_keys[0], entry.number)
+        return document
 
     # -- counterparties ----------------------------------------------------------------------
-    def _play_buyer(self, entry: LedgerEntry) -> None:
-        """The buyer of an invoice the app sent confirms it after `buyer_delay` seconds."""
+    def _play_counterparty(self, entry: LedgerEntry) -> None:
+        """The counterparty of a document the app sent confirms it after `buyer_delay`
+        seconds: the buyer of an invoice (`buyer_policy`), the supplier of a purchase
+        order (`supplier_policy`)."""
         if not self.play_buyers:
             return
+        family = entry.family
+        policy = self.supplier_policy if family is PURCHASE_ORDERS else self.buyer_policy
         roll, response = self._rng.random(), "ACCEPT"
-        for candidate, share in self.buyer_policy.items():
+        for candidate, share in policy.items():
             if roll < share:
                 response = candidate
                 break
             roll -= share
+        remarks = (family.remarks or BUYER_REMARKS)[response]
         timer = threading.Timer(
             self.buyer_delay,
-            self._buyer_confirms,
-            (entry.object_id, response, self._rng.choice(BUYER_REMARKS[response])),
+            self._counterparty_confirms,
+            (entry.object_id, response, self._rng.choice(remarks)),
         )
-        timer.daemon = True  # a buyer still thinking does not keep the sandbox running
+        timer.daemon = True  # a counterparty still thinking does not keep the sandbox running
         timer.start()
 
-    def _buyer_confirms(self, object_id: str, response: str, remarks: str) -> None:
+    def _counterparty_confirms(self, object_id: str, response: str, remarks: str) -> None:
         with self._lock:
             entry = self.ledger[object_id]
-            if entry.status not in CONFIRMABLE:
-                return  # cancelled or edited meanwhile: the buyer has nothing to confirm
-            old, new = entry.move(BUYER_RESPONSES[response])
-            body = payloads.confirmation_body(
-                buyer_b2b_id=entry.buyer_b2b_id,
-                supplier_b2b_id=entry.supplier_b2b_id,
-                object_id=object_id,
-                number=entry.number,
-                version=entry.version,
-                response=response,
-                remarks=remarks,
-                current_status=old,
-                new_status=new,
+            family = entry.family
+            if entry.status not in family.confirmable:
+                return  # cancelled or edited meanwhile: nothing to confirm
+            old, new = entry.move(family.responses[response])
+            answer = {
+                "buyer_b2b_id": entry.buyer_b2b_id,
+                "supplier_b2b_id": entry.supplier_b2b_id,
+                "object_id": object_id,
+                "number": entry.number,
+                "version": entry.version,
+                "response": response,
+                "remarks": remarks,
+                "current_status": old,
+            }
+            if family is PURCHASE_ORDERS:
+                body = orders.po_confirmation_body(**answer)
+            else:
+                body = payloads.confirmation_body(**answer, new_status=new)
+        side = "supplier" if family is PURCHASE_ORDERS else "buyer"
+        self.sender.schedule(family.confirm_path, body, label=f"{side} {response} {object_id}")
+        if family is PURCHASE_ORDERS and response == "ACCEPT" and self.invoice_orders:
+            timer = threading.Timer(self.buyer_delay, self.invoice_order, (object_id,))
+            timer.daemon = True
+            timer.start()
+
+    def invoice_order(self, object_id: str, share: Decimal | None = None, today=None):
+        """The supplier of our purchase order `object_id` invoices it: every line at `share`
+        of its ordered quantity (the next of `order_invoice_shares` when not given). Returns
+        the invoice's draft, or None when the network does not know the order's parties."""
+        with self._lock:
+            entry = self.ledger.get(object_id)
+            order = entry.invoice if entry else {}
+            supplier = business_by_b2b_id(entry.supplier_b2b_id) if entry else None
+            buyer = business_by_b2b_id(entry.buyer_b2b_id) if entry else None
+            if not order.get("objectId") or supplier is None or buyer is None:
+                return None
+            if share is None:
+                shares = self.order_invoice_shares
+                share = shares[self._orders_invoiced % len(shares)]
+                self._orders_invoiced += 1
+            draft = orders.invoice_against(
+                self._rng,
+                order,
+                supplier,
+                buyer,
+                today=today or date.today(),
+                sequence=self._rng.randrange(1, 99999),
+                share=share,
             )
-        self.sender.schedule(
-            "/api/v0/invoice/req-confirm-invoice", body, label=f"buyer {response} {object_id}"
-        )
+        from .scenarios import SEND, Step  # the scenarios' step: delivered like theirs
+
+        self.deliver(Step(SEND, draft))
+        return draft
 
     def deliver(self, step, *, delay: float = 0.0) -> list[Delivery]:
         """A counterparty's step (send, edit or cancel of a scenario): applied to the ledger
         now, delivered to the app after `delay` seconds (with this run's faults)."""
         draft = step.draft
+        is_order = isinstance(draft, orders.PurchaseOrderDraft)
+        wire = orders.purchase_order_block if is_order else payloads.network_invoice
         with self._lock:
-            if step.kind == "send":
+            if step.kind in ("send", "po_send"):
                 entry = LedgerEntry(
                     draft.object_id,
                     draft.supplier.b2b_id,
@@ -458,12 +581,13 @@ class Network:
                     draft.number,
                     draft.version,
                     "CREATED",
-                    payloads.network_invoice(draft),
+                    wire(draft),
+                    family=PURCHASE_ORDERS if is_order else INVOICES,
                 )
                 self.ledger.setdefault(draft.object_id, entry).move(draft.status)
-            elif step.kind == "edit":
+            elif step.kind in ("edit", "po_edit"):
                 entry = self.ledger[draft.object_id]
-                entry.invoice = payloads.network_invoice(draft)
+                entry.invoice = wire(draft)
                 entry.move(draft.status, draft.version)
             else:
                 self.ledger[draft.object_id].move("CANCELLED")
@@ -497,21 +621,40 @@ def _require_b2b_ids(body: dict) -> None:
             )
 
 
-def _object_id(block: dict, path: str) -> str:
+def _object_id(block: dict, path: str, family: Family = INVOICES) -> str:
     value = block.get("objectId")
     if not value:
         raise SandboxRefusal("MISSING_FIELD", "objectId is required", path)
-    if not isinstance(value, str) or not OBJECT_ID.match(value):
-        raise SandboxRefusal("INVALID_FIELD", "objectId must be INV and 32 letters or digits", path)
+    if not isinstance(value, str) or not family.object_id.match(value):
+        prefix = "INV" if family is INVOICES else "3 capital letters"
+        raise SandboxRefusal(
+            "INVALID_FIELD", f"objectId must be {prefix} and 32 letters or digits", path
+        )
     return value
 
 
-def _invoice_object_id(invoice: dict) -> tuple[str, str]:
-    """objectId of either invoice shape, and the field it came from."""
-    if "objectId" in invoice:
-        return _object_id(invoice, "invoice.objectId"), "invoice.objectId"
-    value = invoice.get("nbblInvoiceId")
-    return _object_id({"objectId": value}, "invoice.nbblInvoiceId"), "invoice.nbblInvoiceId"
+def family_block(family: Family) -> str:
+    """The block a family's send and edit carry the document in."""
+    return "purchaseOrder" if family is PURCHASE_ORDERS else "invoice"
+
+
+def _document_object_id(document: dict, family: Family, name: str) -> tuple[str, str]:
+    """objectId of the document (either invoice shape), and the field it came from."""
+    key = next((key for key in family.id_keys if key in document), family.id_keys[0])
+    path = f"{name}.{key}"
+    return _object_id({"objectId": document.get(key)}, path, family), path
+
+
+def _document_number(document: dict, family: Family, name: str) -> str:
+    number = next((document[key] for key in family.number_keys if document.get(key)), "")
+    if not number or not TEXT.match(str(number)) or len(str(number)) > 50:
+        label = "supplier invoice number" if family is INVOICES else "buyer PO number"
+        raise SandboxRefusal(
+            "INVALID_FIELD",
+            f'The {label} must be 1-50 characters without " or \\',
+            f"{name}.{family.number_keys[0]}",
+        )
+    return str(number)
 
 
 def _text(block: dict, name: str, path: str) -> str:

@@ -79,31 +79,11 @@ class Line:
         return self.amount + self.tax
 
 
-@dataclass
-class InvoiceDraft:
-    """A supplier's invoice before it is put in a wire shape."""
+class LineTotals:
+    """The sums of a draft's `lines` (an invoice's or a purchase order's), as stated."""
 
-    object_id: str
-    internal_id: int
-    supplier: Business
-    buyer: Business
-    number: str
-    invoice_date: date
-    due_date: date
-    place_of_supply: str
     lines: list[Line]
-    supplier_gstin: str
-    supplier_state_code: str
-    version: int = 1
-    status: str = "SENT_TO_BUYER"
-    previous_status: str = "CREATED"
-    total_adjustment: Decimal = Decimal("0")  # a stated total that is off on purpose
-    remarks: str = ""
-    mistakes: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def intra_state(self) -> bool:
-        return self.supplier.state_code == self.place_of_supply
+    total_adjustment: Decimal
 
     @property
     def assessable(self) -> Decimal:
@@ -126,6 +106,35 @@ class InvoiceDraft:
         return self.assessable + self.cgst + self.sgst + self.igst + self.total_adjustment
 
 
+@dataclass
+class InvoiceDraft(LineTotals):
+    """A supplier's invoice before it is put in a wire shape."""
+
+    object_id: str
+    internal_id: int
+    supplier: Business
+    buyer: Business
+    number: str
+    invoice_date: date
+    due_date: date
+    place_of_supply: str
+    lines: list[Line]
+    supplier_gstin: str
+    supplier_state_code: str
+    version: int = 1
+    status: str = "SENT_TO_BUYER"
+    previous_status: str = "CREATED"
+    total_adjustment: Decimal = Decimal("0")  # a stated total that is off on purpose
+    remarks: str = ""
+    mistakes: tuple[str, ...] = field(default_factory=tuple)
+    # The buyer's purchase order the invoice is raised against: (objectId, number, date).
+    purchase_order: tuple[str, str, date] | None = None
+
+    @property
+    def intra_state(self) -> bool:
+        return self.supplier.state_code == self.place_of_supply
+
+
 def _taxes(amount: Decimal, rate: Decimal, intra_state: bool) -> tuple[Decimal, ...]:
     if intra_state:
         half = money(amount * rate / 2 / 100)
@@ -136,6 +145,22 @@ def _taxes(amount: Decimal, rate: Decimal, intra_state: bool) -> tuple[Decimal, 
 def make_line(serial: int, product: Product, quantity: Decimal, intra_state: bool) -> Line:
     amount = money(quantity * product.unit_price)
     return Line(serial, product, quantity, amount, *_taxes(amount, product.gst_rate, intra_state))
+
+
+def draw_lines(rng: random.Random, supplier: Business, intra_state: bool) -> list[Line]:
+    """One to four lines of what `supplier` sells, in quantities its trade deals in."""
+    products = products_of(supplier)
+    lines = []
+    for serial in range(1, rng.randint(1, 4) + 1):
+        product = rng.choice(products)
+        if product.unit_price > 10000:
+            quantity = Decimal(rng.randint(1, 3))
+        elif product.unit_price > 1000:
+            quantity = Decimal(rng.choice((2, 4, 5, 10, 20)))
+        else:
+            quantity = Decimal(rng.choice((100, 120, 250, 400, 500, 1000, 2400)))
+        lines.append(make_line(serial, product, quantity, intra_state))
+    return lines
 
 
 def draw_invoice(
@@ -153,18 +178,7 @@ def draw_invoice(
     `used_numbers` are this supplier's earlier invoice numbers (for REPEATED_NUMBER).
     """
     place = buyer.state_code
-    intra = supplier.state_code == place
-    products = products_of(supplier)
-    lines = []
-    for serial in range(1, rng.randint(1, 4) + 1):
-        product = rng.choice(products)
-        if product.unit_price > 10000:
-            quantity = Decimal(rng.randint(1, 3))
-        elif product.unit_price > 1000:
-            quantity = Decimal(rng.choice((2, 4, 5, 10, 20)))
-        else:
-            quantity = Decimal(rng.choice((100, 120, 250, 400, 500, 1000, 2400)))
-        lines.append(make_line(serial, product, quantity, intra))
+    lines = draw_lines(rng, supplier, supplier.state_code == place)
     invoice_date = today - timedelta(days=rng.randint(0, 20))
     due_date = invoice_date + timedelta(days=rng.choice((15, 30, 45, 60)))
     prefix = "".join(ch for ch in supplier.trade_name.upper() if ch.isalpha())[:3]
@@ -190,7 +204,11 @@ def draw_invoice(
     return draft
 
 
-def _apply_mistake(rng: random.Random, draft: InvoiceDraft, mistake: str, used: list[str]):
+LINE_MISTAKES = (LINE_ARITHMETIC, LINE_TAX, WRONG_TOTALS, IGST_INTRA_STATE)
+
+
+def apply_line_mistake(rng: random.Random, draft, mistake: str) -> None:
+    """A slip in the lines, taxes or totals of `draft` (an invoice's or an order's)."""
     first = draft.lines[0]
     if mistake == LINE_ARITHMETIC:
         # The amount is off but the tax follows the stated amount, so only this line is wrong.
@@ -211,6 +229,13 @@ def _apply_mistake(rng: random.Random, draft: InvoiceDraft, mistake: str, used: 
         for line in draft.lines:
             line.cgst, line.sgst = Decimal("0"), Decimal("0")
             line.igst = money(line.amount * line.product.gst_rate / 100)
+    else:
+        raise ValueError(f"not a line mistake: {mistake!r}")
+
+
+def _apply_mistake(rng: random.Random, draft: InvoiceDraft, mistake: str, used: list[str]):
+    if mistake in LINE_MISTAKES:
+        apply_line_mistake(rng, draft, mistake)
     elif mistake == BAD_GSTIN_CHECK:
         good = draft.supplier_gstin
         wrong = next(c for c in ALNUM if c != check_character(good[:14]))
@@ -244,7 +269,7 @@ def edited(draft: InvoiceDraft, rng: random.Random) -> InvoiceDraft:
 
 
 # -- shapes ----------------------------------------------------------------------------------
-def _datetime(day: date, hour: int = 10) -> str:
+def wire_datetime(day: date, hour: int = 10) -> str:
     return datetime.combine(day, time(hour, 30), tzinfo=UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -278,7 +303,7 @@ def party(business: Business, *, gstin: str = "", state_code: str = "", place: s
     return block
 
 
-def _tax_values(cgst: Decimal, sgst: Decimal, igst: Decimal) -> list[dict]:
+def tax_values(cgst: Decimal, sgst: Decimal, igst: Decimal) -> list[dict]:
     if igst:
         return [{"type": "IGST", "value": wire_number(igst)}]
     return [
@@ -297,6 +322,30 @@ def _tax_rates(line: Line) -> list[dict]:
     ]
 
 
+def item_lists(lines: list[Line]) -> list[dict]:
+    """The `itemLists` of a network invoice or purchase order."""
+    return [
+        {
+            "serialno": str(line.serial),
+            "productDescription": line.product.description,
+            "isService": "Y" if line.product.is_service else "N",
+            "hsnCode": line.product.hsn_code,
+            "quantity": wire_number(line.quantity),
+            "freeQuantity": 0,
+            "unit": line.product.unit,
+            "unitPrice": wire_number(line.product.unit_price),
+            "totalAmt": wire_number(line.amount),
+            "assessmentAmount": wire_number(line.amount),
+            "gstRate": wire_number(line.product.gst_rate),
+            "totalItemValue": wire_number(line.total),
+            "originCountry": "IN",
+            "itemValueDetails": tax_values(line.cgst, line.sgst, line.igst),
+            "rates": _tax_rates(line),
+        }
+        for line in lines
+    ]
+
+
 def network_invoice(draft: InvoiceDraft) -> dict:
     """The network invoice (seed 002) for `draft`."""
     total = draft.total
@@ -304,7 +353,7 @@ def network_invoice(draft: InvoiceDraft) -> dict:
         "objectId": draft.object_id,
         "supplierInvoiceNumber": draft.number,
         "objectVersion": {"currentVersion": draft.version - 1, "newVersion": draft.version},
-        "ts": _datetime(draft.invoice_date),
+        "ts": wire_datetime(draft.invoice_date),
         "statusTransition": {
             "currentStatus": draft.previous_status,
             "newStatus": draft.status,
@@ -320,30 +369,11 @@ def network_invoice(draft: InvoiceDraft) -> dict:
             draft.supplier, gstin=draft.supplier_gstin, state_code=draft.supplier_state_code
         ),
         "buyerDetails": party(draft.buyer, place=draft.place_of_supply),
-        "itemLists": [
-            {
-                "serialno": str(line.serial),
-                "productDescription": line.product.description,
-                "isService": "Y" if line.product.is_service else "N",
-                "hsnCode": line.product.hsn_code,
-                "quantity": wire_number(line.quantity),
-                "freeQuantity": 0,
-                "unit": line.product.unit,
-                "unitPrice": wire_number(line.product.unit_price),
-                "totalAmt": wire_number(line.amount),
-                "assessmentAmount": wire_number(line.amount),
-                "gstRate": wire_number(line.product.gst_rate),
-                "totalItemValue": wire_number(line.total),
-                "originCountry": "IN",
-                "itemValueDetails": _tax_values(line.cgst, line.sgst, line.igst),
-                "rates": _tax_rates(line),
-            }
-            for line in draft.lines
-        ],
+        "itemLists": item_lists(draft.lines),
         "valueDetails": {
             "assessmentValue": wire_number(draft.assessable),
             "totalInvoiceValue": wire_number(total),
-            "otherValues": _tax_values(draft.cgst, draft.sgst, draft.igst),
+            "otherValues": tax_values(draft.cgst, draft.sgst, draft.igst),
         },
         "supplierBankAccountDetails": {
             "maskedAccountNumber": draft.supplier.masked_account,
@@ -367,6 +397,11 @@ def network_invoice(draft: InvoiceDraft) -> dict:
         "paymentMilestones": [
             {"milestoneDate": draft.due_date.isoformat(), "dueAmount": wire_number(total)}
         ],
+        **(
+            {"poDetails": [{"poObjId": po[0], "buyerPoId": po[1], "poDate": po[2].isoformat()}]}
+            if (po := draft.purchase_order)
+            else {}
+        ),
     }
 
 
@@ -382,7 +417,7 @@ def internal_invoice(draft: InvoiceDraft, *, wrapped: bool = False) -> dict:
         "supplierInvoiceNo": draft.number,
         "supplierInvoiceDate": draft.invoice_date.isoformat(),
         "invoiceDate": draft.invoice_date.isoformat(),
-        "dueDate": _datetime(draft.due_date, 0),
+        "dueDate": wire_datetime(draft.due_date, 0),
         "totalAmount": wire_number(draft.total),
         "invoiceAmount": wire_number(draft.assessable),
         "cgst": wire_number(draft.cgst),
@@ -415,6 +450,8 @@ def internal_invoice(draft: InvoiceDraft, *, wrapped: bool = False) -> dict:
             for line in draft.lines
         ],
     }
+    if draft.purchase_order:
+        invoice["ponumber"] = draft.purchase_order[1]
     if wrapped:
         invoice["nbblInvoiceData"] = network_invoice(draft)
     return invoice
@@ -424,7 +461,7 @@ def _b2b_ids(draft: InvoiceDraft) -> dict:
     return {"buyerB2BId": draft.buyer.b2b_id, "supplierB2BId": draft.supplier.b2b_id}
 
 
-def _device(business: Business) -> dict:
+def device(business: Business) -> dict:
     return {"tag": {"name": "GEOCODE", "value": GEOCODES.get(business.address.city, "")}}
 
 
@@ -444,7 +481,7 @@ def send_invoice_body(draft: InvoiceDraft, shape: str) -> dict:
         invoice = network_invoice(draft)
     else:
         invoice = internal_invoice(draft, wrapped=shape == WRAPPED)
-    return {"device": _device(draft.supplier), "b2bIds": _b2b_ids(draft), "invoice": invoice}
+    return {"device": device(draft.supplier), "b2bIds": _b2b_ids(draft), "invoice": invoice}
 
 
 def edit_invoice_body(draft: InvoiceDraft, shape: str) -> dict:
@@ -455,7 +492,7 @@ def edit_invoice_body(draft: InvoiceDraft, shape: str) -> dict:
 def status_change_body(draft: InvoiceDraft, action: str, remarks: str, new_status: str) -> dict:
     """`req-status-change-invoice`: the supplier cancels or deletes its invoice."""
     return {
-        "device": _device(draft.supplier),
+        "device": device(draft.supplier),
         "b2bIds": _b2b_ids(draft),
         "invoiceStatus": {
             "objectId": draft.object_id,

@@ -8,7 +8,10 @@ webhook paths (via `Network`, so the network's ledger knows every invoice).
 
     demo-day       a morning's invoices in both shapes (and the internal one wrapping
                    the network invoice), a share with mistakes our
-                   findings catch, an edit and a cancellation; no faults
+                   findings catch, an edit and a cancellation; buyers' purchase
+                   orders to our businesses (clean, and one per mistake), an edit
+                   and a cancellation; and our own orders placed with suppliers,
+                   who accept and invoice them; no faults
     duplicates     every webhook delivered twice
     out-of-order   invoices followed by their edits, deliveries overtaking each other
     enkash-down    the network refuses connections for a while (our calls must wait
@@ -29,13 +32,17 @@ import httpx
 
 from b2bportal.processes import wait_until_answers
 
-from . import payloads
+from . import orders, payloads
 from .data import COUNTERPARTIES, OUR_BUSINESSES, Business
+from .orders import PurchaseOrderDraft
 from .payloads import INTERNAL, NETWORK, SHAPES, WRAPPED, InvoiceDraft
 
 logger = logging.getLogger(__name__)
 
 SEND, EDIT, CANCEL = "send", "edit", "cancel"
+# A buyer's purchase order to one of our businesses: sent, edited, cancelled.
+PO_SEND, PO_EDIT, PO_CANCEL = "po_send", "po_edit", "po_cancel"
+ORDER_KINDS = (PO_SEND, PO_EDIT, PO_CANCEL)
 NEEDS_PARTIES = {
     payloads.IGST_INTRA_STATE,
     payloads.BAD_GSTIN_CHECK,
@@ -46,14 +53,15 @@ NEEDS_PARTIES = {
 
 @dataclass
 class Step:
-    """One message a counterparty sends: `kind` of `draft` in `shape`, `pause` s after the last.
+    """One message a counterparty sends: `kind` of `draft` (an invoice, or for the `po_*`
+    kinds a purchase order) in `shape`, `pause` s after the last.
 
     `late` delays only the delivery: the network has applied the step already, the app
     hears of it `late` seconds afterwards (a webhook stuck in EnKash's queue).
     """
 
     kind: str
-    draft: InvoiceDraft
+    draft: InvoiceDraft | PurchaseOrderDraft
     shape: str = NETWORK
     remarks: str = ""
     pause: float = 0.0
@@ -65,10 +73,17 @@ class Step:
             SEND: "/api/v0/invoice/req-send-invoice",
             EDIT: "/api/v0/invoice/req-edit-invoice",
             CANCEL: "/api/v0/invoice/req-status-change-invoice",
+            PO_SEND: "/api/v0/purchase-order/req-send",
+            PO_EDIT: "/api/v0/purchase-order/req-edit",
+            PO_CANCEL: "/api/v0/purchase-order/req-status-change",
         }[self.kind]
 
     @property
     def body(self) -> dict:
+        if self.kind in (PO_SEND, PO_EDIT):
+            return orders.send_po_body(self.draft)
+        if self.kind == PO_CANCEL:
+            return orders.po_status_body(self.draft, "CANCEL", self.remarks)
         if self.kind == SEND:
             return payloads.send_invoice_body(self.draft, self.shape)
         if self.kind == EDIT:
@@ -85,6 +100,8 @@ class Scenario:
     build: Callable[[random.Random, date], list[Step]]
     faults: str = ""  # a FaultPlan text, e.g. "duplicate=1"
     down_seconds: float = 0.0  # enkash-down: how long the HTTP core refuses connections
+    # Orders our own staff place with the sandbox's suppliers before the traffic starts.
+    our_orders: Callable[[random.Random, date], list[PurchaseOrderDraft]] | None = None
 
 
 class Suppliers:
@@ -114,6 +131,42 @@ class Suppliers:
 
     def any_pair(self) -> tuple[Business, Business]:
         return self.rng.choice(COUNTERPARTIES), self.rng.choice(OUR_BUSINESSES)
+
+    def order(self, buyer: Business, supplier: Business, mistakes=()) -> PurchaseOrderDraft:
+        self.sequence += 1
+        return orders.draw_purchase_order(
+            self.rng,
+            buyer,
+            supplier,
+            today=self.today,
+            sequence=self.sequence,
+            mistakes=tuple(mistakes),
+        )
+
+
+def _buyers_orders(suppliers: Suppliers) -> list[Step]:
+    """Buyers' purchase orders to our businesses: four clean, one per mistake our findings
+    catch, then one edited and one cancelled by its buyer."""
+    steps = [
+        Step(
+            PO_SEND,
+            suppliers.order(COUNTERPARTIES[index], OUR_BUSINESSES[index % 3]),
+            pause=0.2,
+        )
+        for index in range(4)
+    ]
+    for index, mistake in enumerate(orders.PO_MISTAKES):
+        buyer, supplier = COUNTERPARTIES[(index + 4) % len(COUNTERPARTIES)], OUR_BUSINESSES[0]
+        if mistake == payloads.IGST_INTRA_STATE:
+            buyer = COUNTERPARTIES[0]  # Maharashtra, as our first unit: an intra-state supply
+        steps.append(Step(PO_SEND, suppliers.order(buyer, supplier, (mistake,)), pause=0.2))
+    steps.append(
+        Step(PO_EDIT, orders.edited_purchase_order(steps[1].draft, suppliers.rng), pause=0.3)
+    )
+    steps.append(
+        Step(PO_CANCEL, steps[2].draft, remarks="Requirement dropped, order cancelled", pause=0.3)
+    )
+    return steps
 
 
 def _demo_day(rng: random.Random, today: date) -> list[Step]:
@@ -146,7 +199,17 @@ def _demo_day(rng: random.Random, today: date) -> list[Step]:
             pause=0.3,
         )
     )
-    return steps
+    return steps + _buyers_orders(suppliers)
+
+
+def _demo_orders(rng: random.Random, today: date) -> list[PurchaseOrderDraft]:
+    """Three orders of ours, one from each unit, to suppliers who sell what is ordered."""
+    suppliers = Suppliers(rng, today)
+    suppliers.sequence = 77000  # our own series of PO numbers
+    return [
+        suppliers.order(OUR_BUSINESSES[index], COUNTERPARTIES[(0, 2, 1)[index]])
+        for index in range(len(OUR_BUSINESSES))
+    ]
 
 
 def _duplicates(rng: random.Random, today: date) -> list[Step]:
@@ -202,7 +265,12 @@ def _refusals(rng: random.Random, today: date) -> list[Step]:
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
-        Scenario("demo-day", "A day's invoices in both shapes, some with mistakes", _demo_day),
+        Scenario(
+            "demo-day",
+            "A day's invoices and purchase orders, some with mistakes; our orders invoiced",
+            _demo_day,
+            our_orders=_demo_orders,
+        ),
         Scenario("duplicates", "Every webhook delivered twice", _duplicates, "duplicate=1"),
         Scenario(
             "out-of-order",
@@ -230,6 +298,68 @@ def build(name: str, seed: int = 0, today: date | None = None) -> list[Step]:
     """The steps of scenario `name` for `seed` and `today` (repeatable)."""
     scenario = SCENARIOS[name]
     return scenario.build(random.Random(f"{name}-{seed}"), today or date.today())
+
+
+def our_orders(name: str, seed: int = 0, today: date | None = None) -> list[PurchaseOrderDraft]:
+    """The orders our staff place in scenario `name` (repeatable; none for most)."""
+    scenario = SCENARIOS[name]
+    if scenario.our_orders is None:
+        return []
+    return scenario.our_orders(random.Random(f"{name}-orders-{seed}"), today or date.today())
+
+
+def place_in_process(drafts: list[PurchaseOrderDraft]) -> list[str]:
+    """Create and send our orders `drafts` as staff would (same process and database as
+    the app); an order whose number our business already holds is left as it is.
+    Returns the objectIds of the orders placed now."""
+    from b2bportal.parties.models import Business as OurBusiness
+    from purchase_orders import services
+    from purchase_orders.models import PurchaseOrder
+
+    placed = []
+    for draft in drafts:
+        data = orders.order_data(draft)
+        business = OurBusiness.objects.get(b2b_id=data.pop("business"))
+        if PurchaseOrder.objects.filter(business=business, po_number=draft.number).exists():
+            continue
+        order = services.create_purchase_order(business, data)
+        services.send_purchase_order(order)
+        placed.append(order.object_id)
+    return placed
+
+
+def _as_json(data: dict) -> dict:
+    """An order's data with its dates and numbers as the REST API reads them."""
+    texts = ("quantity", "unit_price", "gst_rate")
+    return {
+        **data,
+        "order_date": data["order_date"].isoformat(),
+        "delivery_date": data["delivery_date"].isoformat(),
+        "items": [{**item, **{key: str(item[key]) for key in texts}} for item in data["items"]],
+    }
+
+
+def place_via_api(app_url: str, api_token: str, drafts: list[PurchaseOrderDraft]) -> list[str]:
+    """The same through the REST API (`POST /api/purchase-orders/`, then `/send/`)."""
+    placed = []
+    headers = {"Authorization": f"Token {api_token}"}
+    with httpx.Client(base_url=app_url.rstrip("/"), headers=headers, timeout=10) as client:
+        for draft in drafts:
+            held = client.get(
+                "/api/purchase-orders/",
+                params={"po_number": draft.number, "buyer_b2b_id": draft.buyer.b2b_id},
+            )
+            if held.status_code == 200 and held.json()["results"]:
+                continue
+            created = client.post("/api/purchase-orders/", json=_as_json(orders.order_data(draft)))
+            if created.status_code != 201:
+                raise RuntimeError(f"placing {draft.number}: {created.status_code} {created.text}")
+            order = created.json()
+            sent = client.post(f"/api/purchase-orders/{order['id']}/send/", json={})
+            if sent.status_code != 202:
+                raise RuntimeError(f"sending {draft.number}: {sent.status_code} {sent.text}")
+            placed.append(order["object_id"])
+    return placed
 
 
 # -- playing against a running app -------------------------------------------------------------

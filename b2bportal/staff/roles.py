@@ -25,7 +25,7 @@ ROLES: dict[str, list[str]] = {
         "desk.view_note",
         "desk.view_assignment",
     ],
-    # Reviews invoices and decides them (accept, reject, return).
+    # Reviews invoices and buyers' purchase orders and decides them (accept, reject, return).
     "Reviewer": [
         "network.view_inboundmessage",
         "network.view_outboundmessage",

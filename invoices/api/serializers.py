@@ -3,71 +3,12 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from b2bportal.documents.api import ContentSerializerMixin as _ContentMixin
+from b2bportal.documents.api import PartySerializer, RefusalSerializer, TotalsSerializer
 from invoices.choices import BuyerResponse
 from invoices.models import Finding, Invoice, InvoiceItem, InvoiceVersion, StatusChange
 from invoices.services import REMARKS_MAX, is_pending
 from invoices.wire import enkash_rows
-
-
-class PartySerializer(serializers.Serializer):
-    """A party as the invoice names it."""
-
-    b2b_id = serializers.CharField()
-    gstin = serializers.CharField()
-    legal_name = serializers.CharField()
-    trade_name = serializers.CharField()
-    state_code = serializers.CharField()
-
-
-class TotalsSerializer(serializers.Serializer):
-    """The invoice's value details."""
-
-    assessable_value = serializers.DecimalField(max_digits=18, decimal_places=2)
-    cgst = serializers.DecimalField(max_digits=18, decimal_places=2)
-    sgst = serializers.DecimalField(max_digits=18, decimal_places=2)
-    igst = serializers.DecimalField(max_digits=18, decimal_places=2)
-    cess = serializers.DecimalField(max_digits=18, decimal_places=2)
-    other_charges = serializers.DecimalField(max_digits=18, decimal_places=2)
-    total_value = serializers.DecimalField(max_digits=18, decimal_places=2)
-    currency = serializers.CharField()
-
-
-def _party(obj, side: str) -> dict:
-    return {
-        name: getattr(obj, f"{side}_{name}")
-        for name in ("b2b_id", "gstin", "legal_name", "trade_name", "state_code")
-    }
-
-
-def _totals(obj) -> dict:
-    return {
-        "assessable_value": obj.assessable_value,
-        "cgst": obj.cgst_amount,
-        "sgst": obj.sgst_amount,
-        "igst": obj.igst_amount,
-        "cess": obj.cess_amount,
-        "other_charges": obj.other_charges,
-        "total_value": obj.total_value,
-        "currency": obj.currency,
-    }
-
-
-class _ContentMixin(serializers.Serializer):
-    supplier = serializers.SerializerMethodField()
-    buyer = serializers.SerializerMethodField()
-    totals = serializers.SerializerMethodField()
-
-    @extend_schema_field(PartySerializer)
-    def get_supplier(self, obj):
-        return _party(obj, "supplier")
-
-    @extend_schema_field(PartySerializer)
-    def get_buyer(self, obj):
-        return _party(obj, "buyer")
-
-    @extend_schema_field(TotalsSerializer)
-    def get_totals(self, obj):
-        return TotalsSerializer(_totals(obj)).data
 
 
 class InvoiceSerializer(_ContentMixin, serializers.ModelSerializer):
@@ -196,7 +137,4 @@ class ConfirmedSerializer(serializers.Serializer):
     message_state = serializers.CharField()
 
 
-class RefusalSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    field = serializers.CharField()
+__all__ = ["PartySerializer", "RefusalSerializer", "TotalsSerializer"]  # shared, re-exported

@@ -35,6 +35,7 @@ class Stack:
     app_url: str
     enkash: OfflineEnKash
     logs: Path
+    admin_token: str = ""  # the administrator's API token, once `world` made it
 
     def reset_faults(self) -> None:
         self.enkash.set_faults(FaultPlan())
@@ -160,6 +161,26 @@ class Browser:
 
     def close(self):
         self.client.close()
+
+
+@pytest.fixture
+def world(e2e):
+    """Demo logins, and our businesses registered through the REST API."""
+    from django.contrib.auth import get_user_model
+
+    from b2bportal.access.services import issue_token
+    from b2bportal.parties.models import Business
+    from b2bportal.sandbox import scenarios
+    from b2bportal.sandbox.data import OUR_BUSINESSES
+    from b2bportal.staff.services import create_demo_accounts
+
+    create_demo_accounts()
+    token = issue_token(get_user_model().objects.get(username="admin"))
+    registered = scenarios.register_via_api(e2e.app_url, token.key)
+    assert registered == [b.b2b_id for b in OUR_BUSINESSES]
+    assert Business.objects.count() == 3
+    e2e.admin_token = token.key
+    return e2e
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ from datetime import date
 
 import pytest
 
-from b2bportal.access.services import issue_token
 from b2bportal.network.models import InboundMessage, OutboundMessage
 from b2bportal.parties.models import Business
 from b2bportal.sandbox import payloads, scenarios
 from b2bportal.sandbox.data import COUNTERPARTIES, OUR_BUSINESSES
 from b2bportal.sandbox.faults import FaultPlan
-from b2bportal.staff.services import create_demo_accounts
 from invoices.models import Invoice
 from invoices.services import create_invoice
 from tests.live import wait_until
@@ -21,19 +19,6 @@ CONFIRM = "/api/v0/invoice/req-confirm-invoice"
 DAY = date(2026, 11, 20)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def world(e2e):
-    """Demo logins, and our businesses registered through the REST API."""
-    create_demo_accounts()
-    from django.contrib.auth import get_user_model
-
-    token = issue_token(get_user_model().objects.get(username="admin"))
-    registered = scenarios.register_via_api(e2e.app_url, token.key)
-    assert registered == [b.b2b_id for b in OUR_BUSINESSES]
-    assert Business.objects.count() == 3
-    return e2e
 
 
 def supplier_sends(stack, seed: int, *, shape=payloads.NETWORK):

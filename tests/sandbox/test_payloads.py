@@ -38,6 +38,8 @@ def test_a_scenario_is_the_same_for_the_same_seed(name):
 @pytest.mark.parametrize("name", sorted(scenarios.SCENARIOS))
 def test_every_body_is_read_by_the_app(name):
     for step in scenarios.build(name, 0, DAY):
+        if step.kind in scenarios.ORDER_KINDS:
+            continue  # purchase orders: tests/sandbox/test_orders.py
         if step.kind == scenarios.CANCEL:
             block = parse(StatusChangeRequestSerializer, step.body)["invoiceStatus"]
             assert block["supplierAction"] == "CANCEL"
@@ -55,7 +57,7 @@ def test_every_body_is_read_by_the_app(name):
 
 
 def test_demo_day_uses_every_shape_and_every_mistake():
-    steps = scenarios.build("demo-day", 0, DAY)
+    steps = [s for s in scenarios.build("demo-day", 0, DAY) if s.kind not in scenarios.ORDER_KINDS]
     kinds = [step.kind for step in steps]
     assert kinds.count("send") == 12 + len(payloads.MISTAKES)
     assert kinds.count("edit") == kinds.count("cancel") == 1

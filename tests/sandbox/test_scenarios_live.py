@@ -5,10 +5,12 @@ from datetime import date
 import pytest
 
 from b2bportal.network.models import InboundMessage
-from b2bportal.sandbox import payloads, scenarios
+from b2bportal.sandbox import orders, payloads, scenarios
 from b2bportal.sandbox.data import OUR_BUSINESSES
 from invoices.choices import FindingCode
 from invoices.models import Finding, Invoice
+from purchase_orders.choices import FindingCode as OrderFindingCode
+from purchase_orders.models import PurchaseOrder, PurchaseOrderFinding
 
 from .conftest import SIGNING_SECRET, WEBHOOK_TOKEN
 
@@ -22,6 +24,14 @@ FINDING_OF = {
     payloads.GSTIN_STATE_MISMATCH: FindingCode.GSTIN_STATE,
     payloads.DUE_BEFORE_INVOICE: FindingCode.DUE_BEFORE_INVOICE,
     payloads.REPEATED_NUMBER: FindingCode.DUPLICATE_NUMBER,
+}
+ORDER_FINDING_OF = {
+    payloads.LINE_ARITHMETIC: OrderFindingCode.LINE_AMOUNT,
+    payloads.LINE_TAX: OrderFindingCode.LINE_TAX,
+    payloads.WRONG_TOTALS: OrderFindingCode.TOTALS,
+    payloads.IGST_INTRA_STATE: OrderFindingCode.TAX_TYPE,
+    payloads.BAD_GSTIN_CHECK: OrderFindingCode.GSTIN_CHECK_DIGIT,
+    orders.DELIVERY_BEFORE_ORDER: OrderFindingCode.DELIVERY_BEFORE_ORDER,
 }
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,10 +72,28 @@ def test_demo_day_arrives_through_the_inbox_with_the_findings_meant(app, make_en
     assert (edited.version, edited.total_value) == (2, edit.draft.total)
     assert Invoice.objects.get(object_id=cancel.draft.object_id).status == "CANCELLED"
     assert Invoice.objects.filter(status="SENT_TO_BUYER").count() == 19
+    # Buyers' purchase orders: each mistake caught, the edit applied, the cancel too.
+    placed = [step for step in played.steps if step.kind == scenarios.PO_SEND]
+    assert PurchaseOrder.objects.filter(role="supplier").count() == len(placed) == 10
+    found: dict[str, set[str]] = {}
+    for finding in PurchaseOrderFinding.objects.select_related("version__purchase_order"):
+        found.setdefault(finding.version.purchase_order.object_id, set()).add(finding.code)
+    assert found == {
+        step.draft.object_id: {ORDER_FINDING_OF[m] for m in step.draft.mistakes}
+        for step in placed
+        if step.draft.mistakes
+    }
+    order_edit = next(step for step in played.steps if step.kind == scenarios.PO_EDIT)
+    order_cancel = next(step for step in played.steps if step.kind == scenarios.PO_CANCEL)
+    edited_order = PurchaseOrder.objects.get(object_id=order_edit.draft.object_id)
+    assert (edited_order.version, edited_order.total_value) == (2, order_edit.draft.total)
+    cancelled = PurchaseOrder.objects.get(object_id=order_cancel.draft.object_id)
+    assert cancelled.status == "CANCELLED"
     # Played again (same seed, same day): every message is a duplicate, nothing changes.
     again = make_enkash(app.url).play("demo-day", today=DAY, pace=0)
     assert [d.status for d in again.deliveries] == [200] * len(again.steps)
     assert Invoice.objects.count() == 20
+    assert PurchaseOrder.objects.count() == 10
     assert InboundMessage.objects.filter(outcome="duplicate").count() == len(again.steps)
 
 

@@ -21,6 +21,9 @@ from b2bportal.sandbox.enkash import OfflineEnKash
 from b2bportal.sandbox.faults import FaultPlan
 from b2bportal.sandbox.scenarios import (
     SCENARIOS,
+    our_orders,
+    place_in_process,
+    place_via_api,
     register_in_process,
     register_via_api,
     wait_until_healthy,
@@ -125,6 +128,13 @@ class Command(BaseCommand):
         else:
             registered = register_in_process()
         self.stdout.write(f"Our businesses registered: {', '.join(registered) or 'already there'}")
+        drafts = our_orders(options["scenario"], options["seed"])
+        if drafts:
+            if options["api_token"]:
+                placed = place_via_api(options["app_url"], options["api_token"], drafts)
+            else:
+                placed = place_in_process(drafts)
+            self.stdout.write(f"Our purchase orders placed and sent: {len(placed)}")
         played = enkash.play(options["scenario"])
         self.stdout.write(played.summary())
         failed = [d for d in played.deliveries if not d.lost and not d.ok]
