@@ -3,6 +3,7 @@
     .venv/bin/python bench/outbound_delivery.py [--messages 2000] [--workers 1,4]
                                                 [--concurrency 16] [--latency-samples 100]
                                                 [--load-rate 500] [--load-seconds 5]
+                                                [--batch 16]
 
 Against a fresh database `b2bportal_bench_outbound` on DATABASE_URL's server (or the
 private PostgreSQL when DATABASE_URL is unset) and the sandbox EnKash server (token
@@ -15,7 +16,8 @@ endpoint, bearer check, JSON ack) on a loopback port, with production settings:
   phase's rate is also printed as its ratio to it, so runs on a loaded or a quiet
   machine compare;
 - throughput: for each worker count, that many `manage.py procrastinate worker`
-  processes (each `--concurrency` jobs at once) are started and registered; then
+  processes (each `--concurrency` jobs at once, each job sending up to `--batch`
+  due messages at once: ENKASH_DELIVERY_BATCH_SIZE) are started and registered; then
   `--messages` invoice.confirm decisions are committed in one transaction, and the
   time until every message is SENT (acknowledged and recorded) gives deliveries/s;
 - latency under load: with the largest worker count, decisions committed in small
@@ -287,6 +289,7 @@ def main() -> int:
     parser.add_argument("--latency-samples", type=int, default=100)
     parser.add_argument("--load-rate", type=float, default=500)
     parser.add_argument("--load-seconds", type=float, default=5)
+    parser.add_argument("--batch", type=int, default=16, help="ENKASH_DELIVERY_BATCH_SIZE")
     args = parser.parse_args()
     counts = [int(c) for c in args.workers.split(",")]
 
@@ -299,6 +302,7 @@ def main() -> int:
         ENKASH_CLIENT_SECRET=CLIENT_SECRET,
         ENKASH_CONNECT_TIMEOUT="5",
         ENKASH_READ_TIMEOUT="15",  # the defaults: a loaded machine must not make timeouts
+        ENKASH_DELIVERY_BATCH_SIZE=str(args.batch),
     )
     from b2bportal.sandbox.server import SandboxServer
 
@@ -315,7 +319,8 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         print(
             f"outbound delivery, {args.messages} messages, sandbox at {sandbox.url}, "
-            f"listen_notify={settings.PROCRASTINATE_WORKER_DEFAULTS['listen_notify']}"
+            f"listen_notify={settings.PROCRASTINATE_WORKER_DEFAULTS['listen_notify']}, "
+            f"batch {settings.ENKASH_DELIVERY_BATCH_SIZE}"
         )
         most = max(counts)
 
