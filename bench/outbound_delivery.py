@@ -3,14 +3,14 @@
     .venv/bin/python bench/outbound_delivery.py [--messages 2000] [--workers 1,4]
                                                 [--concurrency 16] [--latency-samples 100]
                                                 [--load-rate 500] [--load-seconds 5]
-                                                [--batch 16]
+                                                [--batch 16] [--floor-threads 16]
 
 Against a fresh database `b2bportal_bench_outbound` on DATABASE_URL's server (or the
 private PostgreSQL when DATABASE_URL is unset) and the sandbox EnKash server (token
 endpoint, bearer check, JSON ack) on a loopback port, with production settings:
 
 - floor: the same number of calls POSTed straight to the sandbox by as many client
-  processes as the largest worker count, each with `--concurrency` threads on one
+  processes as the largest worker count, each with `--floor-threads` threads on one
   keep-alive httpx client, no database and no queue: what the stand-in for EnKash
   takes on this machine right now. It is measured right before each phase, and the
   phase's rate is also printed as its ratio to it, so runs on a loaded or a quiet
@@ -289,6 +289,7 @@ def main() -> int:
     parser.add_argument("--latency-samples", type=int, default=100)
     parser.add_argument("--load-rate", type=float, default=500)
     parser.add_argument("--load-seconds", type=float, default=5)
+    parser.add_argument("--floor-threads", type=int, default=16)
     parser.add_argument("--batch", type=int, default=16, help="ENKASH_DELIVERY_BATCH_SIZE")
     args = parser.parse_args()
     counts = [int(c) for c in args.workers.split(",")]
@@ -327,9 +328,9 @@ def main() -> int:
         def measure_floor() -> float:
             # Measured again right before each phase: on a shared machine the floor
             # moves from one minute to the next, and a ratio is fair only when paired.
-            rate = floor(most, args.concurrency, args.messages, sandbox)
+            rate = floor(most, args.floor_threads, args.messages, sandbox)
             print(
-                f"  floor: {most} bare client(s) x {args.concurrency} threads straight to the "
+                f"  floor: {most} bare client(s) x {args.floor_threads} threads straight to the "
                 f"sandbox: {rate:7.1f} calls/s"
             )
             return rate

@@ -45,7 +45,7 @@ from django.utils import timezone
 from . import envelope, jsonnumbers, registry
 from .client import ClientConfig, Exchange, envelope_refusal, get_client
 from .handling import Inbound, Rejected
-from .jobs import DELIVER_TASK, QUEUE, defer_delivery, delivery_lock
+from .jobs import DELIVER_TASK, DELIVERY_LOCK_PREFIX, QUEUE, defer_delivery, delivery_lock
 from .messages import ACTIONS_BY_NAME, ROUTES
 from .models import INTERRUPTED, DeliveryAttempt, OutboundMessage
 
@@ -490,8 +490,8 @@ def _describe_failure(exchange: Exchange) -> str:
 
 def retry(message: OutboundMessage, actor) -> OutboundMessage:
     """Staff's "retry now" for a failed message: same reqMsgId and body, a new retry window."""
-    with transaction.atomic():
-        message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+
+    def may_retry(message: OutboundMessage) -> None:
         if message.state != State.FAILED:
             raise RetryRefused(f"Only failed messages can be retried; this one is {message.state}.")
         if message.document_id is not None:
@@ -500,17 +500,10 @@ def retry(message: OutboundMessage, actor) -> OutboundMessage:
                 "This call was made for a document, which is no longer waiting for it: "
                 "decide again on the document's page."
             )
-        logger.info("Outbound message %s retried by %s", message.pk, actor)
-        message.state = State.PENDING
-        message.retry_until = timezone.now() + timedelta(
-            seconds=settings.ENKASH_RETRY_HORIZON_SECONDS
-        )
-        message.next_attempt_at = None
-        message.error_code = message.error_detail = message.error_field = ""
-        message.last_error = f"Retry requested by {actor}" if actor else "Retry requested"
-        message.save()
-        defer_delivery(message.pk)
-    return message
+
+    note = f"Retry requested by {actor}" if actor else "Retry requested"
+    return _deliver_again(message, may_retry, note, next_attempt_at=None, error_code="",
+                          error_detail="", error_field="")  # fmt: skip
 
 
 def send_again(message: OutboundMessage, *, actor=None) -> OutboundMessage:
@@ -519,61 +512,79 @@ def send_again(message: OutboundMessage, *, actor=None) -> OutboundMessage:
     For a request overdue at the network: a new delivery with a new retry window; the
     acknowledgement it gets restarts the wait for the result.
     """
-    with transaction.atomic():
-        message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+
+    def may_send_again(message: OutboundMessage) -> None:
         if message.state != State.SENT:
             raise RetryRefused(f"Only a request awaiting its result is sent again; this one is "
                                f"{message.state}.")  # fmt: skip
-        logger.info("Outbound message %s sent again by %s", message.pk, actor)
+
+    note = f"Sent again by {actor}" if actor else "Sent again"
+    return _deliver_again(message, may_send_again, note, sent_at=None)
+
+
+def _deliver_again(message: OutboundMessage, check, note: str, **fields) -> OutboundMessage:
+    """Back to PENDING with a new retry window and a delivery job, if `check` allows it.
+
+    Under the row lock: `check(message)` raises RetryRefused when the message may not
+    be delivered again; `fields` are the other columns the caller resets.
+    """
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+        check(message)
+        logger.info("Outbound message %s: %s", message.pk, note)
         message.state = State.PENDING
-        message.sent_at = None
         message.retry_until = timezone.now() + timedelta(
             seconds=settings.ENKASH_RETRY_HORIZON_SECONDS
         )
-        message.last_error = f"Sent again by {actor}" if actor else "Sent again"
+        message.last_error = note
+        for name, value in fields.items():
+            setattr(message, name, value)
         message.save()
         defer_delivery(message.pk)
     return message
 
 
-def requeue_stranded() -> list[int]:
+# Open messages untouched since the cutoff that no queued or running job will deliver,
+# locked (skipping those a worker holds) until the re-deferring transaction ends.
+STRANDED_SQL = """
+SELECT message.id FROM network_outboundmessage AS message
+WHERE message.state IN (%(pending)s, %(sending)s) AND message.updated_at < %(cutoff)s
+  AND NOT EXISTS (
+      SELECT 1 FROM procrastinate_jobs AS job
+      WHERE job.task_name = %(task)s AND job.status IN ('todo', 'doing')
+        AND job.lock = %(lock_prefix)s || message.id
+  )
+ORDER BY message.id
+LIMIT %(limit)s
+FOR UPDATE OF message SKIP LOCKED
+"""
+
+
+def requeue_stranded(limit: int = 1000) -> list[int]:
     """Re-defer open messages that no queued or running job will deliver; returns their ids.
 
     A message is stranded when its job died with it (a crash after the job was marked
-    failed, jobs deleted by hand, ...). Only messages untouched for the stalled-worker
-    delay are considered, so a job that is just starting is never doubled.
+    failed, jobs deleted by hand, a batch's worker killed mid-call: the batch took the
+    other messages' jobs). Only messages untouched for the stalled-worker delay are
+    considered, so a job that is just starting is never doubled; one still being sent
+    by a live batch is then found busy by its new job, which comes back later.
     """
-    from procrastinate.contrib.django.models import ProcrastinateJob
-
     cutoff = timezone.now() - timedelta(seconds=settings.ENKASH_STALLED_AFTER_SECONDS)
-    candidates = list(
-        OutboundMessage.objects.filter(
-            state__in=(State.PENDING, State.SENDING), updated_at__lt=cutoff
-        ).values_list("pk", flat=True)[:1000]
-    )
-    if not candidates:
-        return []
-    live = set(
-        ProcrastinateJob.objects.filter(
-            task_name=DELIVER_TASK,
-            status__in=("todo", "doing"),
-            lock__in=[delivery_lock(pk) for pk in candidates],
-        ).values_list("lock", flat=True)
-    )
-    requeued = []
-    for pk in candidates:
-        if delivery_lock(pk) in live:
-            continue
-        with transaction.atomic():
-            message = (
-                OutboundMessage.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, state__in=(State.PENDING, State.SENDING), updated_at__lt=cutoff)
-                .first()
-            )
-            if message is None:
-                continue
-            defer_delivery(message.pk)
-            requeued.append(message.pk)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            STRANDED_SQL,
+            {
+                "pending": State.PENDING,
+                "sending": State.SENDING,
+                "cutoff": cutoff,
+                "task": DELIVER_TASK,
+                "lock_prefix": DELIVERY_LOCK_PREFIX,
+                "limit": limit,
+            },
+        )  # fmt: skip
+        requeued = [pk for (pk,) in cursor.fetchall()]
+        for pk in requeued:
+            defer_delivery(pk)
     if requeued:
         logger.warning("Re-deferred stranded outbound messages: %s", requeued)
     return requeued

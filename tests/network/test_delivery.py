@@ -248,6 +248,29 @@ def test_a_stranded_message_is_deferred_again(decide, settings):
     assert len(queued_jobs(queued)) == 1
 
 
+@pytest.mark.django_db
+def test_stranded_messages_are_found_in_one_query(decide):
+    """However many are stranded: one locking query finds them, then one job each."""
+    from django.test.utils import CaptureQueriesContext
+
+    stranded = [decide(confirmation_body(f"INV{n:032d}")) for n in range(4)]
+    fresh, queued, done = decide(), decide(), decide()
+    ProcrastinateJob.objects.exclude(args={"message_id": queued.pk}).delete()
+    long_ago = timezone.now() - timedelta(minutes=5)
+    OutboundMessage.objects.exclude(pk=fresh.pk).update(updated_at=long_ago)
+    OutboundMessage.objects.filter(pk=stranded[1].pk).update(state=State.SENDING)
+    OutboundMessage.objects.filter(pk=done.pk).update(state=State.SENT)
+
+    with CaptureQueriesContext(connection) as queries:
+        requeued = requeue_stranded()
+
+    assert requeued == [m.pk for m in stranded]
+    reads = [q["sql"] for q in queries.captured_queries if "network_outboundmessage" in q["sql"]]
+    assert len(reads) == 1
+    assert [len(queued_jobs(m)) for m in (*stranded, fresh, queued, done)] == [1] * 4 + [0, 1, 0]
+    assert requeue_stranded() == []  # their jobs are queued now
+
+
 def test_retry_delay_grows_and_is_capped(settings):
     settings.ENKASH_RETRY_BASE_SECONDS = 5
     settings.ENKASH_RETRY_MAX_DELAY_SECONDS = 1800
