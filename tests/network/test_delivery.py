@@ -456,3 +456,18 @@ def test_without_a_base_url_the_message_waits_for_one(decide, settings):
     message.refresh_from_db()
     assert message.state == State.PENDING
     assert message.last_error == "ImproperlyConfigured: ENKASH_BASE_URL is not set."
+
+
+@pytest.mark.django_db
+def test_the_jobs_waiting_or_running_are_indexed_by_lock():
+    """procrastinate's fetch looks up each candidate's lock among the open jobs: indexed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes "
+            "WHERE tablename = 'procrastinate_jobs' AND indexname = 'network_job_lock_open_idx'"
+        )
+        [(definition,)] = cursor.fetchall()
+    assert definition.endswith(
+        "(lock) WHERE (status = ANY (ARRAY['todo'::procrastinate_job_status, "
+        "'doing'::procrastinate_job_status]))"
+    )
