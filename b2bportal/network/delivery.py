@@ -66,7 +66,7 @@ ERROR_DETAIL_MAX = 2000
 # back as a row with a NULL path (see `_claim`).
 CLAIM_SQL = """
 WITH taken AS (
-    DELETE FROM procrastinate_jobs WHERE id IN (
+    DELETE FROM procrastinate_jobs WHERE id = ANY(ARRAY(
         SELECT jobs.id FROM procrastinate_jobs AS jobs
         WHERE jobs.status = 'todo' AND jobs.queue_name = %(queue)s
           AND jobs.task_name = %(task)s AND jobs.lock IS DISTINCT FROM %(own_lock)s
@@ -76,12 +76,12 @@ WITH taken AS (
         ORDER BY jobs.priority DESC, jobs.id
         LIMIT %(more)s
         FOR UPDATE SKIP LOCKED
-    )
+    ))
     RETURNING (args->>'message_id')::bigint AS message_id
 ),
 before AS (
     SELECT id, state FROM network_outboundmessage
-    WHERE id = %(id)s OR id IN (SELECT message_id FROM taken)
+    WHERE id = ANY(ARRAY(SELECT message_id FROM taken) || %(id)s::bigint)
     ORDER BY id
     FOR UPDATE
 ),
@@ -92,6 +92,7 @@ claimed AS (
         retry_until = COALESCE(claimed.retry_until, %(horizon)s)
     FROM before
     WHERE claimed.id = before.id
+      AND claimed.id = ANY(ARRAY(SELECT id FROM before))  -- an index look-up, not a scan
       AND (before.state = %(pending)s
            OR (before.state = %(sending)s AND claimed.updated_at <= %(stale)s))
     RETURNING claimed.id, claimed.path, claimed.body, claimed.req_msg_id, before.state
@@ -121,6 +122,7 @@ sent AS (
                                   THEN o.ack_id ELSE message.network_message_id END
     FROM outcome AS o
     WHERE message.id = o.message_id AND message.state = %(sending)s
+      AND message.id = ANY(%(message_ids)s::bigint[])  -- an index look-up, not a scan
     RETURNING message.id
 )
 UPDATE network_deliveryattempt AS attempt SET
@@ -130,6 +132,7 @@ UPDATE network_deliveryattempt AS attempt SET
     completed_at = %(now)s
 FROM outcome AS o
 WHERE attempt.id = o.attempt_id AND o.message_id IN (SELECT id FROM sent)
+  AND attempt.id = ANY(%(attempt_ids)s::bigint[])
 RETURNING o.message_id
 """
 
