@@ -269,6 +269,9 @@ ENKASH_RETRY_MAX_DELAY_SECONDS = float(os.environ.get("ENKASH_RETRY_MAX_DELAY_SE
 # is seconds), and how long without a heartbeat makes a worker dead.
 ENKASH_RECOVERY_CRON = os.environ.get("ENKASH_RECOVERY_CRON", "* * * * *")
 ENKASH_STALLED_AFTER_SECONDS = float(os.environ.get("ENKASH_STALLED_AFTER_SECONDS", "30"))
+# A delivery job sends its own message and up to this many minus one other due ones, all
+# at once: one claim, one insert of attempts and one update for the whole batch.
+ENKASH_DELIVERY_BATCH_SIZE = max(env_int("ENKASH_DELIVERY_BATCH_SIZE", 16), 1)
 
 # Background workers (procrastinate). Workers LISTEN for new jobs (a decision's job
 # starts as soon as it commits), beat every few seconds so dead ones are noticed, and

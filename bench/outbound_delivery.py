@@ -3,19 +3,23 @@
     .venv/bin/python bench/outbound_delivery.py [--messages 2000] [--workers 1,4]
                                                 [--concurrency 16] [--latency-samples 100]
                                                 [--load-rate 500] [--load-seconds 5]
+                                                [--batch 16] [--floor-threads 16]
 
 Against a fresh database `b2bportal_bench_outbound` on DATABASE_URL's server (or the
 private PostgreSQL when DATABASE_URL is unset) and the sandbox EnKash server (token
-endpoint, bearer check, JSON ack) on a loopback port, with production settings:
+endpoint, bearer check, JSON ack) on a loopback port, in a process of its own (so it
+does not share an interpreter lock with the decisions committed here), with
+production settings:
 
 - floor: the same number of calls POSTed straight to the sandbox by as many client
-  processes as the largest worker count, each with `--concurrency` threads on one
+  processes as the largest worker count, each with `--floor-threads` threads on one
   keep-alive httpx client, no database and no queue: what the stand-in for EnKash
   takes on this machine right now. It is measured right before each phase, and the
   phase's rate is also printed as its ratio to it, so runs on a loaded or a quiet
   machine compare;
 - throughput: for each worker count, that many `manage.py procrastinate worker`
-  processes (each `--concurrency` jobs at once) are started and registered; then
+  processes (each `--concurrency` jobs at once, each job sending up to `--batch`
+  due messages at once: ENKASH_DELIVERY_BATCH_SIZE) are started and registered; then
   `--messages` invoice.confirm decisions are committed in one transaction, and the
   time until every message is SENT (acknowledged and recorded) gives deliveries/s;
 - latency under load: with the largest worker count, decisions committed in small
@@ -32,13 +36,14 @@ run). Drops its database at the end.
 
 import argparse
 import json
+import multiprocessing
 import os
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, namedtuple
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,6 +107,7 @@ def floor(processes: int, threads: int, messages: int, sandbox) -> float:
     """Calls per second the sandbox takes from `processes` bare clients (see the docstring)."""
     sandbox.clear()
     share = messages // processes
+    clients_before, sandbox_before = children_cpu(), sandbox.cpu()
     started = time.perf_counter()
     clients = [
         subprocess.Popen(
@@ -114,7 +120,142 @@ def floor(processes: int, threads: int, messages: int, sandbox) -> float:
         raise SystemExit("a floor client failed")
     elapsed = time.perf_counter() - started
     assert len(sandbox.received) == share * processes
-    return share * processes / elapsed
+    calls = share * processes
+    global FLOOR_CPU
+    FLOOR_CPU = (
+        f"clients {(children_cpu() - clients_before) * 1000 / calls:.2f}, "
+        f"sandbox {(sandbox.cpu() - sandbox_before) * 1000 / calls:.2f}"
+    )
+    return calls / elapsed
+
+
+FLOOR_CPU = ""  # CPU ms per call of the last floor: its clients (start-up included), the sandbox
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+# A request as the sandbox process reports it: its reqMsgId and time.time() of arrival.
+Arrival = namedtuple("Arrival", "req_msg_id at")
+
+
+def serve_sandbox(conn) -> None:
+    """The sandbox process: serve EnKash's side, answer the benchmark's questions on `conn`."""
+    from b2bportal.sandbox.server import SandboxServer
+
+    server = SandboxServer(client_id=CLIENT_ID, client_secret=CLIENT_SECRET).start()
+    conn.send(server.url)
+    while True:
+        command, *args = conn.recv()
+        if command == "stop":
+            server.stop()
+            conn.send(None)
+            return
+        try:
+            if command == "clear":
+                answer = server.clear()
+            elif command == "cpu":
+                answer = time.process_time()
+            else:
+                found = server.received if command == "received" else server.wait_for(*args)
+                answer = [Arrival(r.req_msg_id, r.at) for r in found]
+        except TimeoutError as exc:
+            answer = exc
+        conn.send(answer)
+
+
+class SandboxProcess:
+    """The sandbox EnKash in a process of its own, with the bits of its interface we use."""
+
+    def start(self) -> "SandboxProcess":
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=serve_sandbox, args=(child,), daemon=True)
+        self._process.start()
+        self.url = self._conn.recv()
+        return self
+
+    def _ask(self, *command):
+        self._conn.send(command)
+        answer = self._conn.recv()
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def clear(self) -> None:
+        self._ask("clear")
+
+    @property
+    def received(self) -> list[Arrival]:
+        return self._ask("received")
+
+    def wait_for(self, n: int, timeout: float = 10.0) -> list[Arrival]:
+        return self._ask("wait_for", n, timeout)
+
+    def cpu(self) -> float:
+        """CPU seconds the sandbox process has used so far."""
+        return self._ask("cpu")
+
+    def stop(self) -> None:
+        self._ask("stop")
+        self._process.join(timeout=10)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) process `pid` has used so far, 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pids() -> list[int]:
+    """The PostgreSQL server processes serving the bench's database (but this process's)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+class CpuMeter:
+    """CPU used during a phase by the workers, their PostgreSQL backends and the sandbox.
+
+    Read from /proc, so it says where the time goes whatever else the machine is doing
+    (a backend that exits mid-phase is not counted: the figure is a lower bound).
+    """
+
+    def __init__(self, sandbox, workers: list[subprocess.Popen]):
+        self.sandbox, self.workers = sandbox, workers
+        self.start = self._read()
+
+    def _read(self) -> dict:
+        return {
+            "workers": sum(cpu_seconds(w.pid) for w in self.workers),
+            "postgres": {pid: cpu_seconds(pid) for pid in backend_pids()},
+            "sandbox": self.sandbox.cpu(),
+        }
+
+    def per_message(self, count: int) -> str:
+        end, start = self._read(), self.start
+        backends = sum(
+            cpu - start["postgres"].get(pid, 0.0) for pid, cpu in end["postgres"].items()
+        )
+        each = {
+            "workers": end["workers"] - start["workers"],
+            "postgres": backends,
+            "sandbox": end["sandbox"] - start["sandbox"],
+        }
+        return ", ".join(f"{name} {seconds * 1000 / count:.2f}" for name, seconds in each.items())
 
 
 FAILURES: list[str] = []
@@ -210,6 +351,7 @@ def throughput(count: int, concurrency: int, messages: int, env: dict, sandbox):
     try:
         with transaction.atomic():
             ids = [decide(n).req_msg_id for n in range(messages)]
+        meter = CpuMeter(sandbox, workers)
         started = time.perf_counter()
         sent = OutboundMessage.objects.filter(state="sent")
         deadline = time.monotonic() + 300
@@ -218,10 +360,11 @@ def throughput(count: int, concurrency: int, messages: int, env: dict, sandbox):
                 raise SystemExit(f"only {sent.count()} of {messages} sent in 300 s")
             time.sleep(0.02)
         elapsed = time.perf_counter() - started
+        cpu = meter.per_message(messages)
     finally:
         stop_workers(workers)
     http_ms = DeliveryAttempt.objects.aggregate(ms=Avg("latency_ms"))["ms"]
-    return messages / elapsed, http_ms, exactly_once(sandbox, ids)
+    return messages / elapsed, http_ms, cpu, exactly_once(sandbox, ids)
 
 
 def latency(samples: int, concurrency: int, env: dict, sandbox) -> tuple[list[float], str]:
@@ -287,6 +430,8 @@ def main() -> int:
     parser.add_argument("--latency-samples", type=int, default=100)
     parser.add_argument("--load-rate", type=float, default=500)
     parser.add_argument("--load-seconds", type=float, default=5)
+    parser.add_argument("--floor-threads", type=int, default=16)
+    parser.add_argument("--batch", type=int, default=16, help="ENKASH_DELIVERY_BATCH_SIZE")
     args = parser.parse_args()
     counts = [int(c) for c in args.workers.split(",")]
 
@@ -299,10 +444,9 @@ def main() -> int:
         ENKASH_CLIENT_SECRET=CLIENT_SECRET,
         ENKASH_CONNECT_TIMEOUT="5",
         ENKASH_READ_TIMEOUT="15",  # the defaults: a loaded machine must not make timeouts
+        ENKASH_DELIVERY_BATCH_SIZE=str(args.batch),
     )
-    from b2bportal.sandbox.server import SandboxServer
-
-    sandbox = SandboxServer(client_id=CLIENT_ID, client_secret=CLIENT_SECRET).start()
+    sandbox = SandboxProcess().start()
     env["ENKASH_BASE_URL"] = sandbox.url
     os.environ.update(env)
     try:
@@ -315,26 +459,30 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         print(
             f"outbound delivery, {args.messages} messages, sandbox at {sandbox.url}, "
-            f"listen_notify={settings.PROCRASTINATE_WORKER_DEFAULTS['listen_notify']}"
+            f"listen_notify={settings.PROCRASTINATE_WORKER_DEFAULTS['listen_notify']}, "
+            f"batch {settings.ENKASH_DELIVERY_BATCH_SIZE}"
         )
         most = max(counts)
 
         def measure_floor() -> float:
             # Measured again right before each phase: on a shared machine the floor
             # moves from one minute to the next, and a ratio is fair only when paired.
-            rate = floor(most, args.concurrency, args.messages, sandbox)
+            rate = floor(most, args.floor_threads, args.messages, sandbox)
             print(
-                f"  floor: {most} bare client(s) x {args.concurrency} threads straight to the "
+                f"  floor: {most} bare client(s) x {args.floor_threads} threads straight to the "
                 f"sandbox: {rate:7.1f} calls/s"
             )
             return rate
 
         for count in counts:
             floor_rate = measure_floor()
-            rate, http_ms, once = throughput(count, args.concurrency, args.messages, env, sandbox)
+            rate, http_ms, cpu, once = throughput(
+                count, args.concurrency, args.messages, env, sandbox
+            )
             print(
                 f"  {count} worker(s) x concurrency {args.concurrency}: {rate:7.1f} deliveries/s "
                 f"= {rate / floor_rate:.2f} of the floor (HTTP call {http_ms:.1f} ms avg)\n"
+                f"    CPU ms per delivery: {cpu} (floor, per call: {FLOOR_CPU})\n"
                 f"    exactly once: {once}"
             )
         floor_rate = measure_floor()

@@ -33,6 +33,8 @@ import json
 import logging
 import random
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -43,7 +45,7 @@ from django.utils import timezone
 from . import envelope, jsonnumbers, registry
 from .client import ClientConfig, Exchange, envelope_refusal, get_client
 from .handling import Inbound, Rejected
-from .jobs import DELIVER_TASK, defer_delivery, delivery_lock
+from .jobs import DELIVER_TASK, DELIVERY_LOCK_PREFIX, QUEUE, defer_delivery, delivery_lock
 from .messages import ACTIONS_BY_NAME, ROUTES
 from .models import INTERRUPTED, DeliveryAttempt, OutboundMessage
 
@@ -57,34 +59,81 @@ ERROR_DETAIL_MAX = 2000
 
 
 # The fast path's statements (see `deliver`); each one round trip, atomic on its own.
+# The claim takes, besides the job's own message, up to %(more)s other messages whose
+# delivery jobs are due and free (no job of theirs running): those jobs are deleted
+# and their messages marked SENDING in the same statement, so one job delivers a batch
+# and no other worker can fetch them. A taken job whose message is not claimable comes
+# back as a row with a NULL path (see `_claim`).
 CLAIM_SQL = """
-UPDATE network_outboundmessage AS claimed SET
-    state = %(sending)s, attempt_count = claimed.attempt_count + 1,
-    next_attempt_at = NULL, updated_at = %(now)s,
-    retry_until = COALESCE(claimed.retry_until, %(horizon)s)
-FROM (SELECT id, state FROM network_outboundmessage WHERE id = %(id)s FOR UPDATE) AS before
-WHERE claimed.id = before.id
-  AND (before.state = %(pending)s
-       OR (before.state = %(sending)s AND claimed.updated_at <= %(stale)s))
-RETURNING claimed.path, claimed.body, claimed.req_msg_id, before.state
-"""
-RECORD_SENT_SQL = """
-WITH sent AS (
-    UPDATE network_outboundmessage SET
-        state = %(sent)s, last_error = '', updated_at = %(now)s,
-        sent_at = COALESCE(sent_at, %(now)s), ack_payload = %(ack)s::jsonb,
-        network_message_id = CASE WHEN network_message_id = ''
-                                  THEN %(ack_id)s ELSE network_message_id END
-    WHERE id = %(message_id)s AND state = %(sending)s
-    RETURNING id
+WITH taken AS (
+    DELETE FROM procrastinate_jobs WHERE id = ANY(ARRAY(
+        SELECT jobs.id FROM procrastinate_jobs AS jobs
+        WHERE jobs.status = 'todo' AND jobs.queue_name = %(queue)s
+          AND jobs.task_name = %(task)s AND jobs.lock IS DISTINCT FROM %(own_lock)s
+          AND (jobs.scheduled_at IS NULL OR jobs.scheduled_at <= %(now)s)
+          AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs AS running
+                          WHERE running.lock = jobs.lock AND running.status = 'doing')
+        ORDER BY jobs.priority DESC, jobs.id
+        LIMIT %(more)s
+        FOR UPDATE SKIP LOCKED
+    ))
+    RETURNING (args->>'message_id')::bigint AS message_id
+),
+before AS (
+    SELECT id, state FROM network_outboundmessage
+    WHERE id = ANY(ARRAY(SELECT message_id FROM taken) || %(id)s::bigint)
+    ORDER BY id
+    FOR UPDATE
+),
+claimed AS (
+    UPDATE network_outboundmessage AS claimed SET
+        state = %(sending)s, attempt_count = claimed.attempt_count + 1,
+        next_attempt_at = NULL, updated_at = %(now)s,
+        retry_until = COALESCE(claimed.retry_until, %(horizon)s)
+    FROM before
+    WHERE claimed.id = before.id
+      AND claimed.id = ANY(ARRAY(SELECT id FROM before))  -- an index look-up, not a scan
+      AND (before.state = %(pending)s
+           OR (before.state = %(sending)s AND claimed.updated_at <= %(stale)s))
+    RETURNING claimed.id, claimed.path, claimed.body, claimed.req_msg_id, before.state
 )
-UPDATE network_deliveryattempt SET
-    started_at = %(started_at)s, url = %(url)s,
-    request_headers = %(request_headers)s::jsonb, request_body = %(request_body)s,
-    status_code = %(status_code)s, response_body = %(response_body)s,
-    latency_ms = %(latency_ms)s, error = %(error)s, completed_at = %(completed_at)s
-WHERE id = %(attempt_id)s AND EXISTS (SELECT 1 FROM sent)
-RETURNING id
+SELECT id, path, body, req_msg_id, state FROM claimed
+UNION ALL
+SELECT message_id, NULL::varchar, NULL::jsonb, NULL::varchar, NULL::varchar
+FROM (SELECT DISTINCT message_id FROM taken) AS stray
+WHERE message_id NOT IN (SELECT id FROM claimed)
+"""
+# Accepted calls' outcomes, one row per message: attempt completed, message SENT.
+RECORD_SENT_SQL = """
+WITH outcome AS (
+    SELECT * FROM unnest(
+        %(message_ids)s::bigint[], %(attempt_ids)s::bigint[], %(acks)s::text[],
+        %(ack_ids)s::text[], %(started_at)s::timestamptz[], %(urls)s::text[],
+        %(request_headers)s::text[], %(request_bodies)s::text[], %(status_codes)s::int[],
+        %(response_bodies)s::text[], %(latencies)s::float8[]
+    ) AS o(message_id, attempt_id, ack, ack_id, started_at, url, request_headers,
+           request_body, status_code, response_body, latency_ms)
+),
+sent AS (
+    UPDATE network_outboundmessage AS message SET
+        state = %(sent)s, last_error = '', updated_at = %(now)s,
+        sent_at = COALESCE(message.sent_at, %(now)s), ack_payload = o.ack::jsonb,
+        network_message_id = CASE WHEN message.network_message_id = ''
+                                  THEN o.ack_id ELSE message.network_message_id END
+    FROM outcome AS o
+    WHERE message.id = o.message_id AND message.state = %(sending)s
+      AND message.id = ANY(%(message_ids)s::bigint[])  -- an index look-up, not a scan
+    RETURNING message.id
+)
+UPDATE network_deliveryattempt AS attempt SET
+    started_at = o.started_at, url = o.url, request_headers = o.request_headers::jsonb,
+    request_body = o.request_body, status_code = o.status_code,
+    response_body = o.response_body, latency_ms = o.latency_ms, error = '',
+    completed_at = %(now)s
+FROM outcome AS o
+WHERE attempt.id = o.attempt_id AND o.message_id IN (SELECT id FROM sent)
+  AND attempt.id = ANY(%(attempt_ids)s::bigint[])
+RETURNING o.message_id
 """
 
 
@@ -102,53 +151,52 @@ def retry_delay(attempt: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
-def deliver(message_id: int) -> str:
-    """Deliver one OutboundMessage (the worker's job); returns what happened, for logs.
+def deliver(message_id: int, *, batch_size: int = 1) -> str:
+    """Deliver one OutboundMessage (the worker's job), and with it up to `batch_size - 1`
+    other due ones; returns what happened to `message_id`, for logs.
 
-    The bookkeeping is a few single statements, each atomic on its own, because at
+    The bookkeeping is a few statements per batch, each atomic on its own, because at
     hundreds of deliveries a second the round trips to PostgreSQL are what costs: the
-    claim (one UPDATE ... RETURNING), the attempt (one INSERT), both committed before
-    the call, then the outcome of an accepted call (one statement completing the
-    attempt and marking the message SENT). Anything out of the ordinary (a message
-    busy, missing or done; a refusal; a retry) takes the locked path below.
+    claim (one statement taking the batch's jobs and marking its messages SENDING), the
+    attempts (one multi-row INSERT), both committed before the calls, then the outcome
+    of the accepted calls (one statement completing their attempts and marking their
+    messages SENT). The calls of a batch are made at once, each in its own thread, so
+    every one ends within a call's length of the claim (as a lone call does), which is
+    what the claim's "SENDING for longer than a call" test relies on. Anything out of
+    the ordinary (a message busy, missing or done; a refusal; a retry) takes the
+    locked path below, message by message.
     """
     now = timezone.now()
-    message, was_sending = _claim(message_id, now)
-    if message is None:
-        return _not_claimed(message_id, now)
-    if was_sending:
-        # The worker that marked it SENDING died mid-call: say so on its attempt.
-        DeliveryAttempt.objects.filter(message_id=message.pk, completed_at=None).update(
-            completed_at=now, error=INTERRUPTED
-        )
-    # Written before the call: a worker killed during the call leaves this attempt
-    # behind, open, instead of no trace at all. (Killed between the claim and this
-    # insert, it leaves a SENDING message with no attempt and no call made: the job
-    # comes back after the call budget, as for any SENDING message.)
-    attempt = DeliveryAttempt.objects.create(
-        message_id=message.pk,
-        started_at=now,
-        **_config().planned_request(message.path, message.body, message.req_msg_id),
-    )
-    exchange = _post(message)
-    if exchange.accepted and exchange.previous is None and _record_sent(message, attempt.pk,
-                                                                       exchange):  # fmt: skip
-        return "sent"
-    return _record_outcome(message.pk, attempt.pk, exchange)
+    claimed, strays = _claim(message_id, now, more=max(batch_size - 1, 0))
+    outcomes = _send(claimed, now) if claimed else {}
+    for stray in strays:
+        # Its job was taken but the message is busy or done: as its own job would.
+        _not_claimed(stray, now)
+    if len(claimed) > 1:
+        logger.info("Delivered a batch of %s outbound messages: %s", len(claimed),
+                    dict(Counter(outcomes.values())))  # fmt: skip
+    if message_id in outcomes:
+        return outcomes[message_id]
+    return _not_claimed(message_id, now)
 
 
-def _claim(message_id: int, now) -> tuple[OutboundMessage | None, bool]:
-    """Mark the message SENDING (attempt counted) if it may be sent now, in one statement.
+def _claim(message_id: int, now, *, more: int) -> tuple[list[tuple[OutboundMessage, bool]], list]:
+    """Mark the batch SENDING (attempts counted), in one statement.
 
-    A PENDING message may; a SENDING one only when it was marked longer than a call's
-    length ago (its worker died mid-call). Returns the message (id, path, body,
-    reqMsgId) and whether it was SENDING, or (None, False) when it may not be sent now.
+    A PENDING message may be sent now; a SENDING one only when it was marked longer than
+    a call's length ago (its worker died mid-call). Returns the messages claimed (id,
+    path, body, reqMsgId) each with whether it was SENDING, and the ids of the other
+    messages whose jobs were taken but which could not be claimed.
     """
     with connection.cursor() as cursor:
         cursor.execute(
             CLAIM_SQL,
             {
                 "id": message_id,
+                "own_lock": delivery_lock(message_id),
+                "more": more,
+                "queue": QUEUE,
+                "task": DELIVER_TASK,
                 "now": now,
                 "sending": State.SENDING,
                 "pending": State.PENDING,
@@ -156,13 +204,61 @@ def _claim(message_id: int, now) -> tuple[OutboundMessage | None, bool]:
                 "horizon": now + timedelta(seconds=settings.ENKASH_RETRY_HORIZON_SECONDS),
             },
         )  # fmt: skip
-        row = cursor.fetchone()
-    if row is None:
-        return None, False
-    path, body, req_msg_id, state_before = row
-    body = jsonnumbers.loads(body) if isinstance(body, str) else body  # money stays Decimal
-    message = OutboundMessage(pk=message_id, path=path, body=body, req_msg_id=req_msg_id)
-    return message, state_before == State.SENDING
+        rows = cursor.fetchall()
+    claimed, strays = [], []
+    for pk, path, body, req_msg_id, state_before in rows:
+        if path is None:
+            strays.append(pk)
+            continue
+        body = jsonnumbers.loads(body) if isinstance(body, str) else body  # money stays Decimal
+        message = OutboundMessage(pk=pk, path=path, body=body, req_msg_id=req_msg_id)
+        claimed.append((message, state_before == State.SENDING))
+    claimed.sort(key=lambda each: each[0].pk)
+    return claimed, strays
+
+
+def _send(claimed: list[tuple[OutboundMessage, bool]], now) -> dict[int, str]:
+    """Write the batch's attempts, make its calls, record them; the outcome per message id."""
+    interrupted = [message.pk for message, was_sending in claimed if was_sending]
+    if interrupted:
+        # The worker that marked them SENDING died mid-call: say so on their attempts.
+        DeliveryAttempt.objects.filter(message_id__in=interrupted, completed_at=None).update(
+            completed_at=now, error=INTERRUPTED
+        )
+    messages = [message for message, _ in claimed]
+    config = _config()
+    # Written before the calls: a worker killed during a call leaves its attempt
+    # behind, open, instead of no trace at all. (Killed between the claim and this
+    # insert, it leaves SENDING messages with no attempt and no call made: they are
+    # sent again after the call budget, as any SENDING message.)
+    attempts = DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(
+            message_id=message.pk,
+            started_at=now,
+            **config.planned_request(message.path, message.body, message.req_msg_id),
+        )
+        for message in messages
+    )
+    exchanges = _post_all(messages)
+    sent = _record_sent(
+        [(message, attempt.pk, exchange)
+         for message, attempt, exchange in zip(messages, attempts, exchanges, strict=True)
+         if exchange.accepted and exchange.previous is None]
+    )  # fmt: skip
+    return {
+        message.pk: "sent"
+        if message.pk in sent
+        else _record_outcome(message.pk, attempt.pk, exchange)
+        for message, attempt, exchange in zip(messages, attempts, exchanges, strict=True)
+    }
+
+
+def _post_all(messages: list[OutboundMessage]) -> list[Exchange]:
+    """The batch's calls, all started at once (see `deliver`), in the order given."""
+    if len(messages) == 1:
+        return [_post(messages[0])]
+    with ThreadPoolExecutor(max_workers=len(messages), thread_name_prefix="deliver") as pool:
+        return list(pool.map(_post, messages))
 
 
 def _not_claimed(message_id: int, now) -> str:
@@ -183,31 +279,39 @@ def _not_claimed(message_id: int, now) -> str:
     return deliver(message_id)
 
 
-def _record_sent(message: OutboundMessage, attempt_id: int, exchange: Exchange) -> bool:
-    """An accepted call's outcome in one statement: attempt completed, message SENT.
+def _record_sent(accepted: list[tuple[OutboundMessage, int, Exchange]]) -> set[int]:
+    """Accepted calls' outcomes in one statement: attempts completed, messages SENT.
 
-    Only while the message is still SENDING; False (nothing written) otherwise, and
-    the locked path records it (the network's result may have overtaken the ack).
+    Only for messages still SENDING; the ids of those recorded. The others are left to
+    the locked path (the network's result may have overtaken the ack).
     """
+    if not accepted:
+        return set()
     now = timezone.now()
-    fields = _attempt_fields(exchange, now)
-    ack_id = _ack_id(exchange.payload, message.req_msg_id) or ""
+    rows = [(message, attempt_id, _attempt_fields(exchange, now))
+            for message, attempt_id, exchange in accepted]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(
             RECORD_SENT_SQL,
             {
-                **fields,
-                "request_headers": json.dumps(fields["request_headers"]),
+                "message_ids": [message.pk for message, _, _ in rows],
+                "attempt_ids": [attempt_id for _, attempt_id, _ in rows],
+                "acks": [json.dumps(exchange.payload) for _, _, exchange in accepted],
+                "ack_ids": [_ack_id(exchange.payload, message.req_msg_id) or ""
+                            for message, _, exchange in accepted],
+                "started_at": [fields["started_at"] for _, _, fields in rows],
+                "urls": [fields["url"] for _, _, fields in rows],
+                "request_headers": [json.dumps(fields["request_headers"]) for _, _, fields in rows],
+                "request_bodies": [fields["request_body"] for _, _, fields in rows],
+                "status_codes": [fields["status_code"] for _, _, fields in rows],
+                "response_bodies": [fields["response_body"] for _, _, fields in rows],
+                "latencies": [fields["latency_ms"] for _, _, fields in rows],
                 "now": now,
                 "sent": State.SENT,
                 "sending": State.SENDING,
-                "ack": json.dumps(exchange.payload),
-                "ack_id": ack_id,
-                "message_id": message.pk,
-                "attempt_id": attempt_id,
             },
         )  # fmt: skip
-        return cursor.fetchone() is not None
+        return {message_id for (message_id,) in cursor.fetchall()}
 
 
 def _config() -> ClientConfig:
@@ -389,8 +493,8 @@ def _describe_failure(exchange: Exchange) -> str:
 
 def retry(message: OutboundMessage, actor) -> OutboundMessage:
     """Staff's "retry now" for a failed message: same reqMsgId and body, a new retry window."""
-    with transaction.atomic():
-        message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+
+    def may_retry(message: OutboundMessage) -> None:
         if message.state != State.FAILED:
             raise RetryRefused(f"Only failed messages can be retried; this one is {message.state}.")
         if message.document_id is not None:
@@ -399,17 +503,10 @@ def retry(message: OutboundMessage, actor) -> OutboundMessage:
                 "This call was made for a document, which is no longer waiting for it: "
                 "decide again on the document's page."
             )
-        logger.info("Outbound message %s retried by %s", message.pk, actor)
-        message.state = State.PENDING
-        message.retry_until = timezone.now() + timedelta(
-            seconds=settings.ENKASH_RETRY_HORIZON_SECONDS
-        )
-        message.next_attempt_at = None
-        message.error_code = message.error_detail = message.error_field = ""
-        message.last_error = f"Retry requested by {actor}" if actor else "Retry requested"
-        message.save()
-        defer_delivery(message.pk)
-    return message
+
+    note = f"Retry requested by {actor}" if actor else "Retry requested"
+    return _deliver_again(message, may_retry, note, next_attempt_at=None, error_code="",
+                          error_detail="", error_field="")  # fmt: skip
 
 
 def send_again(message: OutboundMessage, *, actor=None) -> OutboundMessage:
@@ -418,61 +515,79 @@ def send_again(message: OutboundMessage, *, actor=None) -> OutboundMessage:
     For a request overdue at the network: a new delivery with a new retry window; the
     acknowledgement it gets restarts the wait for the result.
     """
-    with transaction.atomic():
-        message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+
+    def may_send_again(message: OutboundMessage) -> None:
         if message.state != State.SENT:
             raise RetryRefused(f"Only a request awaiting its result is sent again; this one is "
                                f"{message.state}.")  # fmt: skip
-        logger.info("Outbound message %s sent again by %s", message.pk, actor)
+
+    note = f"Sent again by {actor}" if actor else "Sent again"
+    return _deliver_again(message, may_send_again, note, sent_at=None)
+
+
+def _deliver_again(message: OutboundMessage, check, note: str, **fields) -> OutboundMessage:
+    """Back to PENDING with a new retry window and a delivery job, if `check` allows it.
+
+    Under the row lock: `check(message)` raises RetryRefused when the message may not
+    be delivered again; `fields` are the other columns the caller resets.
+    """
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+        check(message)
+        logger.info("Outbound message %s: %s", message.pk, note)
         message.state = State.PENDING
-        message.sent_at = None
         message.retry_until = timezone.now() + timedelta(
             seconds=settings.ENKASH_RETRY_HORIZON_SECONDS
         )
-        message.last_error = f"Sent again by {actor}" if actor else "Sent again"
+        message.last_error = note
+        for name, value in fields.items():
+            setattr(message, name, value)
         message.save()
         defer_delivery(message.pk)
     return message
 
 
-def requeue_stranded() -> list[int]:
+# Open messages untouched since the cutoff that no queued or running job will deliver,
+# locked (skipping those a worker holds) until the re-deferring transaction ends.
+STRANDED_SQL = """
+SELECT message.id FROM network_outboundmessage AS message
+WHERE message.state IN (%(pending)s, %(sending)s) AND message.updated_at < %(cutoff)s
+  AND NOT EXISTS (
+      SELECT 1 FROM procrastinate_jobs AS job
+      WHERE job.task_name = %(task)s AND job.status IN ('todo', 'doing')
+        AND job.lock = %(lock_prefix)s || message.id
+  )
+ORDER BY message.id
+LIMIT %(limit)s
+FOR UPDATE OF message SKIP LOCKED
+"""
+
+
+def requeue_stranded(limit: int = 1000) -> list[int]:
     """Re-defer open messages that no queued or running job will deliver; returns their ids.
 
     A message is stranded when its job died with it (a crash after the job was marked
-    failed, jobs deleted by hand, ...). Only messages untouched for the stalled-worker
-    delay are considered, so a job that is just starting is never doubled.
+    failed, jobs deleted by hand, a batch's worker killed mid-call: the batch took the
+    other messages' jobs). Only messages untouched for the stalled-worker delay are
+    considered, so a job that is just starting is never doubled; one still being sent
+    by a live batch is then found busy by its new job, which comes back later.
     """
-    from procrastinate.contrib.django.models import ProcrastinateJob
-
     cutoff = timezone.now() - timedelta(seconds=settings.ENKASH_STALLED_AFTER_SECONDS)
-    candidates = list(
-        OutboundMessage.objects.filter(
-            state__in=(State.PENDING, State.SENDING), updated_at__lt=cutoff
-        ).values_list("pk", flat=True)[:1000]
-    )
-    if not candidates:
-        return []
-    live = set(
-        ProcrastinateJob.objects.filter(
-            task_name=DELIVER_TASK,
-            status__in=("todo", "doing"),
-            lock__in=[delivery_lock(pk) for pk in candidates],
-        ).values_list("lock", flat=True)
-    )
-    requeued = []
-    for pk in candidates:
-        if delivery_lock(pk) in live:
-            continue
-        with transaction.atomic():
-            message = (
-                OutboundMessage.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, state__in=(State.PENDING, State.SENDING), updated_at__lt=cutoff)
-                .first()
-            )
-            if message is None:
-                continue
-            defer_delivery(message.pk)
-            requeued.append(message.pk)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            STRANDED_SQL,
+            {
+                "pending": State.PENDING,
+                "sending": State.SENDING,
+                "cutoff": cutoff,
+                "task": DELIVER_TASK,
+                "lock_prefix": DELIVERY_LOCK_PREFIX,
+                "limit": limit,
+            },
+        )  # fmt: skip
+        requeued = [pk for (pk,) in cursor.fetchall()]
+        for pk in requeued:
+            defer_delivery(pk)
     if requeued:
         logger.warning("Re-deferred stranded outbound messages: %s", requeued)
     return requeued

@@ -61,7 +61,7 @@ from . import auth, envelope, outbox, registry
 from .handling import Inbound, Rejected, Reply
 from .messages import RESULT, ROUTES, Route
 from .models import InboundMessage, InboundRejection, OutboundMessage
-from .wire import ObjectVersionSerializer, carried_req_msg_id
+from .wire import ObjectVersionSerializer, first_carried_req_msg_id
 
 logger = logging.getLogger(__name__)
 
@@ -375,19 +375,7 @@ def _identify(record: InboundMessage, route: Route, headers: Mapping, body: dict
     if isinstance(block, dict):
         # EnKash's internal invoice shape names the network's objectId nbblInvoiceId.
         record.object_id = _text(block.get("objectId") or block.get("nbblInvoiceId"), 64)
-    record.req_msg_id = _text(_req_msg_id(route, headers, body), 64)
-
-
-def _req_msg_id(route: Route, headers: Mapping, body: dict):
-    resp = body.get("resp") if isinstance(body.get("resp"), dict) else {}
-    if route.kind == RESULT and resp.get("reqMsgId"):
-        return resp["reqMsgId"]
-    return (
-        carried_req_msg_id(body)
-        or auth.header(headers, "X-Request-Id")
-        or resp.get("reqMsgId")
-        or ""
-    )
+    record.req_msg_id = _text(first_carried_req_msg_id(body, headers), 64)
 
 
 FIND_ORIGINAL = (

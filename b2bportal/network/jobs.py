@@ -22,13 +22,14 @@ DELIVER_TASK = "network.deliver_outbound"
 RECOVER_TASK = "network.recover_outbound"
 PRUNE_TASK = "network.prune_inbound"
 QUEUE = "outbound"
+DELIVERY_LOCK_PREFIX = "outbound-message-"
 
 _job_manager: manager.JobManager | None = None
 
 
 def delivery_lock(message_id: int) -> str:
     """The procrastinate lock shared by every delivery job of one message."""
-    return f"outbound-message-{message_id}"
+    return f"{DELIVERY_LOCK_PREFIX}{message_id}"
 
 
 def defer_delivery(message_id: int, *, schedule_at=None) -> int:

@@ -12,11 +12,10 @@ from django.utils import timezone
 
 from b2bportal.numbers import whole_number
 
-from .auth import header
 from .jobs import defer_delivery
 from .messages import ACTIONS_BY_NAME
 from .models import OutboundMessage, new_req_msg_id
-from .wire import carried_req_msg_id
+from .wire import carried_req_msg_ids
 
 
 def enqueue(
@@ -66,7 +65,7 @@ def match_result(action, body: dict, headers: Mapping | None = None) -> Outbound
     EnKash's ack returned), else on type + objectId + the version pair we sent
     (`currentVersion`/`newVersion` as the result echoes them, 0 included).
     """
-    for req_msg_id in _carried_ids(body, headers or {}):
+    for req_msg_id in carried_req_msg_ids(body, headers or {}):
         by_id = OutboundMessage.objects.filter(
             Q(req_msg_id=req_msg_id) | Q(network_message_id=req_msg_id)
         )[:2]
@@ -92,12 +91,6 @@ def match_result(action, body: dict, headers: Mapping | None = None) -> Outbound
     # A request still awaiting its result before one already answered, newest first.
     awaiting = candidates.filter(state__in=OutboundMessage.AWAITING_RESULT)
     return awaiting.order_by("-created_at").first() or candidates.order_by("-created_at").first()
-
-
-def _carried_ids(body: dict, headers: Mapping) -> list[str]:
-    resp = body.get("resp") if isinstance(body.get("resp"), dict) else {}
-    found = [resp.get("reqMsgId"), carried_req_msg_id(body), header(headers, "X-Request-Id")]
-    return list(dict.fromkeys(str(i)[:100] for i in found if isinstance(i, str | int) and i))
 
 
 def _whole_number(value) -> int | None:

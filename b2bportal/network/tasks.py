@@ -14,7 +14,7 @@ from . import delivery, retention
 from .jobs import DELIVER_TASK, PRUNE_TASK, QUEUE, RECOVER_TASK
 
 
-def _in_worker(work, *args) -> None:
+def _in_worker(work, *args, **kwargs) -> None:
     """Run `work(*args)` from a worker thread between two `close_old_connections`.
 
     A worker thread lives longer than a request: drop a connection the database closed
@@ -22,15 +22,15 @@ def _in_worker(work, *args) -> None:
     """
     close_old_connections()
     try:
-        work(*args)
+        work(*args, **kwargs)
     finally:
         close_old_connections()
 
 
 @app.task(name=DELIVER_TASK, queue=QUEUE)
 def deliver_outbound(message_id: int) -> None:
-    """Deliver one OutboundMessage to EnKash (see network.delivery)."""
-    _in_worker(delivery.deliver, message_id)
+    """Deliver one OutboundMessage to EnKash, with a batch of others due (see network.delivery)."""
+    _in_worker(delivery.deliver, message_id, batch_size=settings.ENKASH_DELIVERY_BATCH_SIZE)
 
 
 @app.periodic(cron=settings.ENKASH_RECOVERY_CRON, periodic_id="outbound")

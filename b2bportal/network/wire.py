@@ -6,6 +6,7 @@ the failing field, so a bad message is answered 400 with `errorField`.
 """
 
 import re
+from collections.abc import Mapping
 
 from django.core.validators import (
     MaxLengthValidator,
@@ -17,6 +18,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from .auth import header
 from .handling import Rejected
 
 # Free text the network allows: 1-N characters, none of them `"` or `\`.
@@ -472,12 +474,34 @@ def additional_infos(body: dict) -> list[dict]:
     return found
 
 
+# Longest reqMsgId read from a message (the wire's own are 32 characters).
+REQ_MSG_ID_MAX = 100
+
+
 def carried_req_msg_id(body: dict) -> str:
     """The reqMsgId a body carries in its `additionalInfos` (either spelling), or ""."""
     for info in additional_infos(body):
         if info.get("name") == "reqMsgId" and info.get("value"):
             return str(info["value"])
     return ""
+
+
+def carried_req_msg_ids(body: dict, headers: Mapping) -> list[str]:
+    """Every reqMsgId a message carries, the most telling first, each once.
+
+    The `resp` block's (on a result, the id of the request it answers), then the one in
+    `additionalInfos` (either spelling), then the `X-Request-Id` header. The inbox keeps
+    the first on its record; the outbox matches a result on each in turn.
+    """
+    resp = body.get("resp") if isinstance(body.get("resp"), dict) else {}
+    found = [resp.get("reqMsgId"), carried_req_msg_id(body), header(headers, "X-Request-Id")]
+    texts = (str(i)[:REQ_MSG_ID_MAX] for i in found if isinstance(i, str | int) and i)
+    return list(dict.fromkeys(texts))
+
+
+def first_carried_req_msg_id(body: dict, headers: Mapping) -> str:
+    """The first of `carried_req_msg_ids`, or ""."""
+    return next(iter(carried_req_msg_ids(body, headers)), "")
 
 
 def _first_error(errors, path: str) -> tuple[str, str, str]:

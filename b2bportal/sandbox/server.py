@@ -249,8 +249,7 @@ class SandboxServer:
         if self._httpd is not None:
             return self
         self._stopping.clear()
-        httpd = ThreadingHTTPServer((self.host, self.port), _handler_class(self))
-        httpd.daemon_threads = True
+        httpd = _HTTPServer((self.host, self.port), _handler_class(self))
         self.port = httpd.server_address[1]
         self._httpd = httpd
         self._thread = threading.Thread(
@@ -338,6 +337,13 @@ class SandboxServer:
         """Sleep, cut short when the server stops."""
         if seconds > 0:
             self._stopping.wait(seconds)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver's listen backlog is 5: dozens of clients connecting at once (the
+    # delivery benchmark's) had their connections reset.
+    request_queue_size = 128
 
 
 def _handler_class(server: SandboxServer):

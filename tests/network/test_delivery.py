@@ -15,6 +15,7 @@ from b2bportal.network import outbox
 from b2bportal.network.delivery import deliver, requeue_stranded, retry_delay
 from b2bportal.network.jobs import DELIVER_TASK
 from b2bportal.network.models import DeliveryAttempt, OutboundMessage
+from b2bportal.sandbox.server import SandboxRefusal
 from tests.live import wait_until
 
 from .conftest import CONFIRM_PATH, confirmation_body
@@ -80,7 +81,7 @@ def test_an_accepted_call_costs_three_statements(enkash, decide):
         assert deliver(message.pk) == "sent"
 
     assert get_token_first == "sent"
-    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["UPDATE", "INSERT", "WITH"]
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["WITH", "INSERT", "WITH"]
     message.refresh_from_db()
     assert (message.state, message.attempt_count, message.last_error) == (State.SENT, 1, "")
     assert message.network_message_id == message.ack_payload["payload"]["msgId"]
@@ -88,6 +89,75 @@ def test_an_accepted_call_costs_three_statements(enkash, decide):
     assert (attempt.status_code, attempt.error) == (200, "")
     assert attempt.completed_at is not None
     assert [r.req_msg_id for r in enkash.received].count(message.req_msg_id) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_of_due_messages_costs_the_same_three_statements(enkash, decide):
+    """One job delivers its message and the due ones whose jobs no worker holds, at once."""
+    from django.test.utils import CaptureQueriesContext
+
+    first = decide(confirmation_body("INV" + "B0" * 16))
+    deliver(first.pk)  # the token, fetched first
+    ProcrastinateJob.objects.all().delete()  # its job, as a worker does (and earlier tests')
+    own, *others = [decide(confirmation_body(f"INV{n:032d}")) for n in range(6)]
+    running, later, beyond = decide(), decide(), decide()
+    # A job of `running` is being run by a worker; `later` waits for its retry time.
+    ProcrastinateJob.objects.filter(args={"message_id": running.pk}).update(status="doing")
+    ProcrastinateJob.objects.filter(args={"message_id": later.pk}).update(
+        scheduled_at=timezone.now() + timedelta(minutes=5)
+    )
+    enkash.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert deliver(own.pk, batch_size=6) == "sent"
+
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["WITH", "INSERT", "WITH"]
+    batch = [own, *others]
+    assert sorted(r.req_msg_id for r in enkash.received) == sorted(m.req_msg_id for m in batch)
+    for message in batch:
+        message.refresh_from_db()
+        assert (message.state, message.attempt_count, message.last_error) == (State.SENT, 1, "")
+        assert message.network_message_id == message.ack_payload["payload"]["msgId"]
+        [attempt] = message.attempts.all()
+        assert (attempt.status_code, attempt.error) == (200, "")
+        assert json.loads(attempt.response_body) == message.ack_payload
+        assert attempt.completed_at is not None
+    # The others' jobs went with the batch (the own job is the worker's to finish).
+    assert [queued_jobs(message) for message in others] == [[]] * 5
+    # Left to their own jobs: the one running, the one not due, the one past the batch.
+    assert [state_of(m) for m in (running, later, beyond)] == [State.PENDING] * 3
+    assert len(queued_jobs(later)) == 1
+    assert len(queued_jobs(beyond)) == 1
+
+
+@pytest.mark.django_db
+def test_a_batch_sends_each_message_once_and_records_each_outcome(enkash, decide):
+    """A refusal and a 5xx in a batch take the locked path; the accepted ones are SENT."""
+    own, refused, failing, accepted = [decide(confirmation_body(f"INV{n:032d}")) for n in range(4)]
+    by_id = {own.req_msg_id: "ok", refused.req_msg_id: "refuse", failing.req_msg_id: "fail",
+             accepted.req_msg_id: "ok"}  # fmt: skip
+
+    def answer(received):
+        if by_id[received.req_msg_id] == "refuse":
+            raise SandboxRefusal("INVALID_OBJECT", "No such invoice", "objectId")
+        if by_id[received.req_msg_id] == "fail":
+            raise SandboxRefusal("DOWN", "Try later", status=503)
+        return None
+
+    enkash.on_request = answer
+
+    assert deliver(own.pk, batch_size=10) == "sent"
+
+    assert sorted(r.req_msg_id for r in enkash.received) == sorted(by_id)
+    assert [state_of(m) for m in (own, refused, failing, accepted)] == [
+        State.SENT, State.FAILED, State.PENDING, State.SENT
+    ]  # fmt: skip
+    refused.refresh_from_db()
+    assert (refused.error_code, refused.error_field) == ("INVALID_OBJECT", "objectId")
+    assert len(queued_jobs(failing)) == 1  # its retry, scheduled after a backoff
+    assert queued_jobs(failing)[0] > timezone.now()
+    assert deliver(own.pk, batch_size=10) == "already sent"
+    assert len(enkash.received) == 4
 
 
 @pytest.mark.django_db
@@ -176,6 +246,29 @@ def test_a_stranded_message_is_deferred_again(decide, settings):
     assert requeue_stranded() == [stranded.pk]
     assert len(queued_jobs(stranded)) == 1
     assert len(queued_jobs(queued)) == 1
+
+
+@pytest.mark.django_db
+def test_stranded_messages_are_found_in_one_query(decide):
+    """However many are stranded: one locking query finds them, then one job each."""
+    from django.test.utils import CaptureQueriesContext
+
+    stranded = [decide(confirmation_body(f"INV{n:032d}")) for n in range(4)]
+    fresh, queued, done = decide(), decide(), decide()
+    ProcrastinateJob.objects.exclude(args={"message_id": queued.pk}).delete()
+    long_ago = timezone.now() - timedelta(minutes=5)
+    OutboundMessage.objects.exclude(pk=fresh.pk).update(updated_at=long_ago)
+    OutboundMessage.objects.filter(pk=stranded[1].pk).update(state=State.SENDING)
+    OutboundMessage.objects.filter(pk=done.pk).update(state=State.SENT)
+
+    with CaptureQueriesContext(connection) as queries:
+        requeued = requeue_stranded()
+
+    assert requeued == [m.pk for m in stranded]
+    reads = [q["sql"] for q in queries.captured_queries if "network_outboundmessage" in q["sql"]]
+    assert len(reads) == 1
+    assert [len(queued_jobs(m)) for m in (*stranded, fresh, queued, done)] == [1] * 4 + [0, 1, 0]
+    assert requeue_stranded() == []  # their jobs are queued now
 
 
 def test_retry_delay_grows_and_is_capped(settings):
@@ -363,3 +456,18 @@ def test_without_a_base_url_the_message_waits_for_one(decide, settings):
     message.refresh_from_db()
     assert message.state == State.PENDING
     assert message.last_error == "ImproperlyConfigured: ENKASH_BASE_URL is not set."
+
+
+@pytest.mark.django_db
+def test_the_jobs_waiting_or_running_are_indexed_by_lock():
+    """procrastinate's fetch looks up each candidate's lock among the open jobs: indexed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes "
+            "WHERE tablename = 'procrastinate_jobs' AND indexname = 'network_job_lock_open_idx'"
+        )
+        [(definition,)] = cursor.fetchall()
+    assert definition.endswith(
+        "(lock) WHERE (status = ANY (ARRAY['todo'::procrastinate_job_status, "
+        "'doing'::procrastinate_job_status]))"
+    )

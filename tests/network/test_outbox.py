@@ -8,6 +8,7 @@ from b2bportal.network import outbox
 from b2bportal.network.delivery import RetryRefused, retry
 from b2bportal.network.jobs import DELIVER_TASK, delivery_lock
 from b2bportal.network.models import OutboundMessage
+from b2bportal.network.wire import carried_req_msg_ids, first_carried_req_msg_id
 
 from .conftest import confirmation_body
 
@@ -195,3 +196,20 @@ def test_retry_outbound_command_names_ids_that_do_not_exist(decide):
 
     message.refresh_from_db()
     assert message.state == OutboundMessage.State.FAILED  # nothing queued
+
+
+def test_the_carried_req_msg_ids_are_read_in_one_order():
+    """The resp block's, then additionalInfos' (either spelling), then the header's; each once."""
+    body = {
+        "resp": {"reqMsgId": "r" * 32},
+        "additionalInfo": [{"name": "reqMsgId", "value": "a" * 32}],
+    }
+    headers = {"x-request-id": "h" * 32}
+
+    assert carried_req_msg_ids(body, headers) == ["r" * 32, "a" * 32, "h" * 32]
+    assert first_carried_req_msg_id(body, headers) == "r" * 32
+    assert carried_req_msg_ids({"resp": {"reqMsgId": 7}}, {"X-Request-Id": "7"}) == ["7"]
+    assert carried_req_msg_ids({"resp": {"reqMsgId": "x" * 150}}, {}) == ["x" * 100]
+    assert carried_req_msg_ids({"resp": "not a block", "additionalInfos": [{"name": "reqMsgId",
+                                "value": ""}]}, {}) == []  # fmt: skip
+    assert first_carried_req_msg_id({}, {}) == ""
