@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 PORT ?= 8000
 export PORT
+# `make test` runs the suite on this many processes, each with its own test database
+# (pytest-xdist); a file's tests stay on one process, so its servers start once.
+TEST_WORKERS ?= 2
 
 .PHONY: run test checks install format clean
 
@@ -44,7 +47,7 @@ checks:
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 	@$(BROWSER_CHECK)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.html import format_html
 from import_export import fields
 from import_export.admin import ExportActionMixin
@@ -28,6 +28,7 @@ from unfold.contrib.filters.admin import (
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
+from b2bportal.admin_lists import IndexedSearchMixin, QuickListMixin, change_url
 from b2bportal.desk.filters import AssignedFilter, AttentionFilter, OutstandingFilter
 from b2bportal.documents.admin import (
     DocumentAdmin,
@@ -161,13 +162,12 @@ class InvoiceAdmin(DocumentAdmin):
         "counterparty_display",
         "role",
         "business_display",
-        "status_badge",
+        "status_and_pending",
         "attention_column",  # beside the status: the first thing a reviewer must see
         "invoice_date",
         "due_date",
         "total",
         "findings_badge",
-        "pending_badge",
     ]
     list_display_links = ["invoice_number"]
     list_select_related = ["business", "counterparty", "pending_message"]
@@ -411,7 +411,7 @@ class StatusChangeResource(FormulaSafeModelResource):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(ExportActionMixin, ModelAdmin):
+class StatusChangeAdmin(QuickListMixin, IndexedSearchMixin, ExportActionMixin, ModelAdmin):
     """Every transition of every invoice, newest first: the auditor's trail, read-only."""
 
     resource_classes = [StatusChangeResource]
@@ -456,15 +456,15 @@ class StatusChangeAdmin(ExportActionMixin, ModelAdmin):
 
     @display(description="invoice", ordering="invoice__supplier_invoice_number")
     def invoice_link(self, obj):
-        url = reverse("admin:invoices_invoice_change", args=[obj.invoice_id])
+        url = change_url("admin:invoices_invoice_change", obj.invoice_id)
         return format_html('<a href="{}">{}</a>', url, obj.invoice.supplier_invoice_number)
 
     @display(description="message")
     def message_link(self, obj):
         if obj.inbound_message_id:
-            url = reverse("admin:network_inboundmessage_change", args=[obj.inbound_message_id])
+            url = change_url("admin:network_inboundmessage_change", obj.inbound_message_id)
             return format_html('<a href="{}">in #{}</a>', url, obj.inbound_message_id)
         if obj.outbound_message_id:
-            url = reverse("admin:network_outboundmessage_change", args=[obj.outbound_message_id])
+            url = change_url("admin:network_outboundmessage_change", obj.outbound_message_id)
             return format_html('<a href="{}">out #{}</a>', url, obj.outbound_message_id)
         return "-"

@@ -19,6 +19,7 @@ from b2bportal.documents.models import (
     party_links,
     status_field,
 )
+from b2bportal.trigram import trigram_index
 
 from .choices import ORDER_FINDINGS, FindingCode, Shape, Status
 
@@ -100,6 +101,18 @@ class Invoice(InvoiceContent, Document):
             models.Index(fields=["status", "updated_at", "id"], name="invoice_status_updated"),
             models.Index(
                 fields=["counterparty", "updated_at", "id"], name="invoice_cparty_updated"
+            ),
+            # The list's search: a part of a number, objectId or GSTIN (`icontains`).
+            trigram_index("supplier_invoice_number", "invoice_number_trgm"),
+            trigram_index("object_id", "invoice_object_id_trgm"),
+            trigram_index("supplier_gstin", "invoice_supplier_gstin_trgm"),
+            trigram_index("buyer_gstin", "invoice_buyer_gstin_trgm"),
+            # The pending and overdue filters: the few invoices awaiting the network, in
+            # the list's order.
+            models.Index(
+                fields=["updated_at", "id"],
+                name="invoice_pending_updated",
+                condition=models.Q(pending_message__isnull=False),
             ),
         ]
 
@@ -213,7 +226,10 @@ class StatusChange(DocumentStatusChange):
         verbose_name_plural = "status changes"
         permissions = [("export_statuschange", "Can export the status history")]
         # The history list's order (newest first) and its date filter.
-        indexes = [models.Index(fields=["at", "id"], name="statuschange_at_id")]
+        indexes = [
+            models.Index(fields=["at", "id"], name="statuschange_at_id"),
+            trigram_index("remarks", "statuschange_remarks_trgm"),  # the list's search
+        ]
 
 
 class ParkedAction(DocumentParkedAction):

@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.html import format_html
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
@@ -148,8 +149,11 @@ class OutboundMessageAdmin(WireRecordAdmin):
 
     list_display = [
         "id", "created_at", "message_type", "state", "attempt_count", "next_attempt_at",
-        "result", "error_code", "object_id", "document_link", "req_msg_id",
+        "result", "error_code", "document_link", "req_msg_id_wrapped",
     ]  # fmt: skip
+    # No objectId column (the document column names the document; objectId is searched
+    # and on the message's page), and the 32-character reqMsgId may wrap: the list fits
+    # a 1440 px screen instead of hiding its last columns behind a sideways scroll.
     list_filter = [
         ("state", ChoicesDropdownFilter),
         OverdueAtNetworkFilter,
@@ -185,6 +189,10 @@ class OutboundMessageAdmin(WireRecordAdmin):
         "last_error", "ack_shown", "answered_at", "result", "error_code", "error_field",
         "error_detail", "body_shown",
     ]  # fmt: skip
+
+    @display(description="reqMsgId", ordering="req_msg_id")
+    def req_msg_id_wrapped(self, obj):
+        return format_html('<span style="word-break: break-all">{}</span>', obj.req_msg_id)
 
     def has_retry_permission(self, request, obj=None):
         """The permission, and on a message's page (`obj` is its id) a message that can

@@ -1,0 +1,106 @@
+"""The lists drawn per column (b2bportal/admin_lists.py) read exactly as the theme draws them."""
+
+import pytest
+from django.contrib import admin
+from django.db import connection, transaction
+from django.test import RequestFactory
+from unfold.templatetags.unfold_list import items_for_result
+
+from b2bportal.admin_lists import QuickChangeList
+from invoices import services
+from invoices.models import Invoice, StatusChange
+from tests.fixtures import invoices as data
+
+from .conftest import SEND
+
+LISTS = [
+    (Invoice, ""),
+    (Invoice, "status__exact=SENT_TO_BUYER&o=3"),
+    (Invoice, "q=SGST"),
+    (StatusChange, ""),
+    (StatusChange, "source__exact=network"),
+]
+
+
+@pytest.fixture
+def varied(received, webhook, staff):
+    """Invoices and history rows of the kinds a list cell shows: one awaiting the network
+    with a decision by staff in its history, one received and waiting."""
+    webhook(SEND, data.network_invoice(object_id=data.OTHER_OBJECT_ID, number="SGST/26-27/0461"))
+    services.confirm(received, "ACCEPT", "Checked <b>against</b> GRN 4471", expected_version=1)
+    return staff["admin"]
+
+
+def changelist(model, query: str, user):
+    request = RequestFactory().get(f"/admin/x/?{query.replace(' ', '+')}")
+    request.user = user
+    return admin.site._registry[model].get_changelist_instance(request)
+
+
+@pytest.mark.parametrize(("model", "query"), LISTS)
+def test_each_cell_reads_as_the_themes_own(varied, model, query):
+    cl = changelist(model, query, varied)
+    assert isinstance(cl, QuickChangeList)
+    assert cl.quick_list is not None
+    assert len(cl.result_list) >= 2
+    for result in cl.result_list:
+        assert cl.cells_of(result) == "".join(items_for_result(cl, result, None))
+
+
+def test_the_list_page_shows_the_rows_once_each_linked_to_its_page(varied, login):
+    page = (
+        login("reviewer")
+        .get("/admin/invoices/invoice/?status__exact=SENT_TO_BUYER")
+        .content.decode()
+    )
+    received = Invoice.objects.get(object_id=data.OBJECT_ID)
+    link = (
+        f'href="/admin/invoices/invoice/{received.pk}/change/'
+        "?_changelist_filters=status__exact%3DSENT_TO_BUYER"
+    )
+    assert page.count(link) == 1
+    assert page.count('class="data-row relative"') == 2
+    history = login("auditor").get("/admin/invoices/statuschange/").content.decode()
+    assert history.count('class="data-row relative"') == StatusChange.objects.count()
+    assert f'href="/admin/invoices/invoice/{received.pk}/change/"' in history
+    assert "Checked &lt;b&gt;against&lt;/b&gt; GRN 4471" in history
+
+
+def test_a_popup_list_is_left_to_the_theme(varied, login):
+    page = login("admin").get("/admin/invoices/invoice/?_popup=1")
+    assert page.status_code == 200
+    assert page.context["cl"].quick_list is None
+    assert page.content.decode().count('class="data-row relative"') == 2
+
+
+@pytest.mark.parametrize(
+    ("model", "query", "index"),
+    [
+        (Invoice, "q=0461", "invoice_number_trgm"),
+        (Invoice, f"q={data.SUPPLIER_GSTIN}", "invoice_supplier_gstin_trgm"),
+        (Invoice, "q=Shree Ganesh", "invoice_cparty_updated"),
+        (StatusChange, "q=GRN 4471", "statuschange_remarks_trgm"),
+    ],
+)
+def test_the_search_is_read_from_indexes(varied, model, query, index):
+    """Without a scan of the table: with scans refused, the plan still finds a way, and
+    it is the index meant for the term."""
+    queryset = changelist(model, query, varied).queryset
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = queryset.explain()
+    assert index in plan
+    assert list(queryset)  # and the search finds what it should
+
+
+def test_the_search_is_one_phrase_in_any_field(varied):
+    def found(term):
+        return [
+            i.supplier_invoice_number for i in changelist(Invoice, f"q={term}", varied).queryset
+        ]
+
+    assert sorted(found("shree ganesh")) == ["SGST/26-27/0458", "SGST/26-27/0461"]
+    assert found("26-27/0461") == ["SGST/26-27/0461"]
+    assert found("Ganesh 0461") == []  # a phrase, not words matched anywhere
+    assert found("  ") == found("") and len(found("")) == 2
