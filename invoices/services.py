@@ -20,7 +20,6 @@ from django.db import transaction
 from b2bportal.documents import services as documents
 from b2bportal.documents.errors import DocumentError
 from b2bportal.network.models import OutboundMessage
-from b2bportal.network.wire import parse
 from b2bportal.parties.models import Business, Counterparty
 from b2bportal.parties.services import resolve_sides, upsert_counterparty
 
@@ -121,32 +120,6 @@ def _history(invoice, to_status, **details):
 # -- received documents (we are the buyer) ----------------------------------------------
 
 
-def _parse_invoice(body: dict) -> dict:
-    block = body.get("invoice")
-    if not isinstance(block, dict):
-        raise DocumentError("MISSING_FIELD", "The invoice block is required", "invoice")
-    if wire.is_internal(block):
-        validated = parse(wire.InternalInvoiceSerializer, block, "invoice")
-        content = wire.internal_content(validated, block, body["b2bIds"])
-        # What the message itself says identifies it, not what our records add to it.
-        content["digest"] = wire.content_hash(content)
-        if content["shape"] == Shape.INTERNAL and not content["supplier_gstin"]:
-            _fill_parties(content)
-        return content
-    validated = parse(wire.NetworkInvoiceSerializer, block, "invoice")
-    content = wire.network_content(validated, block)
-    for side, path in (("supplier", "supplierB2BId"), ("buyer", "buyerB2BId")):
-        named, carried = content[f"{side}_b2b_id"], body["b2bIds"][path]
-        if named and named != carried:
-            raise DocumentError(
-                "INVALID_FIELD",
-                f"{side} B2B ID {named} differs from b2bIds.{path} {carried}",
-                f"invoice.{side}Details.b2bId",
-            )
-        content[f"{side}_b2b_id"] = carried
-    return content
-
-
 def _fill_parties(content: dict) -> None:
     """The internal shape names parties by B2B ID only: fill in what our records know.
 
@@ -162,8 +135,7 @@ def _fill_parties(content: dict) -> None:
     content["place_of_supply"] = content["buyer_state_code"]
 
 
-def _receive(body: dict, *, inbound, edit: bool) -> Received:
-    b2b_ids = body["b2bIds"]
+def _receive(content: dict, b2b_ids: dict, *, inbound, edit: bool) -> Received:
     sides = resolve_sides(b2b_ids["buyerB2BId"], b2b_ids["supplierB2BId"])
     if sides.role != Role.BUYER:
         raise DocumentError(
@@ -171,10 +143,11 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
             "Invoices are received by their buyer; we are the supplier of this one",
             "b2bIds.buyerB2BId",
         )
-    content = _parse_invoice(body)
-    wire.check_columns(content)
-    if not content.get("digest"):  # worked out once: the snapshot stores the same
-        content["digest"] = wire.content_hash(content)
+    wire.join_b2b_ids(content, b2b_ids)
+    # What the message itself says identifies it, not what our records add to it.
+    content["digest"] = wire.content_hash(content)
+    if content["shape"] == Shape.INTERNAL and not content["supplier_gstin"]:
+        _fill_parties(content)
 
     def snapshot(invoice, content, number, state):
         return _snapshot(invoice, content, number, state, inbound=inbound)
@@ -250,14 +223,16 @@ def _apply_received_version(invoice, version, *, inbound, edit: bool, learned=Fa
     documents.save(invoice)
 
 
-def receive_invoice(body: dict, *, inbound=None) -> Received:
-    """A supplier's invoice reaches us (`req-send-invoice`), in either shape."""
-    return _receive(body, inbound=inbound, edit=False)
+def receive_invoice(content: dict, b2b_ids: dict, *, inbound=None) -> Received:
+    """A supplier's invoice reaches us (`req-send-invoice`): `content` as the wire reads
+    it (`wire.received_content`), `b2b_ids` the message's validated `b2bIds`."""
+    return _receive(content, b2b_ids, inbound=inbound, edit=False)
 
 
-def receive_edit(body: dict, *, inbound=None) -> Received:
-    """A supplier's new version of an invoice reaches us (`req-edit-invoice`)."""
-    return _receive(body, inbound=inbound, edit=True)
+def receive_edit(content: dict, b2b_ids: dict, *, inbound=None) -> Received:
+    """A supplier's new version of an invoice reaches us (`req-edit-invoice`); arguments
+    as for `receive_invoice`."""
+    return _receive(content, b2b_ids, inbound=inbound, edit=True)
 
 
 def receive_confirmation(body: dict, block: dict, *, inbound=None) -> Received:
