@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Subquery
 
 from b2bportal.documents import services as documents
 from b2bportal.documents.errors import DocumentError
@@ -35,7 +36,7 @@ from .choices import (
     SupplierAction,
     VersionState,
 )
-from .findings import check_version
+from .findings import NOT_LOOKED_UP, check_version, number_taken
 from .models import CONTENT_FIELDS, Invoice, InvoiceItem, InvoiceVersion
 from .spec import SPEC
 
@@ -73,8 +74,12 @@ def validate_remarks(remarks, field: str = "remarks") -> str:
     return documents.validate_remarks(remarks, field)
 
 
-def _snapshot(invoice, content: dict, number: int, state: str, *, inbound=None, actor=None):
-    """Write an immutable version with its items and findings."""
+def _snapshot(
+    invoice, content: dict, number: int, state: str, *, inbound=None, actor=None,
+    taken_by=NOT_LOOKED_UP,
+):  # fmt: skip
+    """Write an immutable version with its items and findings (`taken_by`: the invoice
+    holding its number already, when looked up: `findings.duplicate_checks`)."""
     version = InvoiceVersion.objects.create(
         invoice=invoice,
         number=number,
@@ -101,7 +106,8 @@ def _snapshot(invoice, content: dict, number: int, state: str, *, inbound=None, 
     # The checks read the lines just written, as stored, and the count of findings is
     # known here: neither needs to be read back.
     arrival = content.get("arrival_findings") or ()
-    version.findings_stored = len(check_version(invoice, version, items, arrival))
+    found = check_version(invoice, version, items, arrival, taken_by)
+    version.findings_stored = len(found)
     return version
 
 
@@ -135,8 +141,20 @@ def _fill_parties(content: dict) -> None:
     content["place_of_supply"] = content["buyer_state_code"]
 
 
+def _look_up(content: dict, b2b_ids: dict):
+    """Our businesses on the message, in one statement that also takes the invoice's lock
+    and finds another invoice with its supplier's number (the duplicate-number check)."""
+    object_id, number = content["object_id"], content["supplier_invoice_number"]
+    others = number_taken(b2b_ids["supplierB2BId"], number, object_id, content.get("enkash_id"))
+    businesses = Business.objects.annotate(
+        invoice_lock=documents.document_lock(object_id),
+        number_taken_by=Subquery(others[:1]),
+    )
+    return resolve_sides(b2b_ids["buyerB2BId"], b2b_ids["supplierB2BId"], businesses=businesses)
+
+
 def _receive(content: dict, b2b_ids: dict, *, inbound, edit: bool) -> Received:
-    sides = resolve_sides(b2b_ids["buyerB2BId"], b2b_ids["supplierB2BId"])
+    sides = _look_up(content, b2b_ids)
     if sides.role != Role.BUYER:
         raise DocumentError(
             "INVALID_FIELD",
@@ -149,8 +167,10 @@ def _receive(content: dict, b2b_ids: dict, *, inbound, edit: bool) -> Received:
     if content["shape"] == Shape.INTERNAL and not content["supplier_gstin"]:
         _fill_parties(content)
 
+    taken_by = sides.business.number_taken_by
+
     def snapshot(invoice, content, number, state):
-        return _snapshot(invoice, content, number, state, inbound=inbound)
+        return _snapshot(invoice, content, number, state, inbound=inbound, taken_by=taken_by)
 
     def apply(invoice, version, *, edit):
         _apply_received_version(invoice, version, inbound=version.inbound_message, edit=edit)
@@ -160,6 +180,7 @@ def _receive(content: dict, b2b_ids: dict, *, inbound, edit: bool) -> Received:
         create=lambda content: _create_received(content, sides, inbound=inbound, edit=edit),
         snapshot=snapshot,
         apply=apply,
+        locked=True,  # by the look-up
     )
     return _received(documents.receive_version(SPEC, content, steps, edit=edit))
 
@@ -206,7 +227,10 @@ def _create_received(content: dict, sides, *, inbound, edit: bool) -> Invoice:
         version=1 if content["version"] is None else content["version"],
         **{name: content[name] for name in CONTENT_FIELDS if name in content},
     )
-    version = _snapshot(invoice, content, invoice.version, VersionState.APPLIED, inbound=inbound)
+    version = _snapshot(
+        invoice, content, invoice.version, VersionState.APPLIED, inbound=inbound,
+        taken_by=sides.business.number_taken_by,
+    )  # fmt: skip
     # The version holds the same party details the counterparty was upserted from above.
     _apply_received_version(invoice, version, inbound=inbound, edit=edit, learned=True)
     return invoice
