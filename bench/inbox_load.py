@@ -197,7 +197,8 @@ def make_buyer_ours(env: dict) -> str:
     return (result.stdout.strip() or result.stderr.strip()[-300:]).splitlines()[-1]
 
 
-def wait_ready(port: int, server: subprocess.Popen, timeout: float = 60) -> None:
+def wait_ready(port: int, server: subprocess.Popen, timeout: float = 300) -> None:
+    # Generous: on a busy machine, workers importing the project take a while to answer.
     try:
         wait_until_answers(
             f"http://127.0.0.1:{port}/healthz", timeout, interval=0.2, process=server

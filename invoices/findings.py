@@ -1,6 +1,6 @@
 """Checks on every received version: arithmetic, taxes, GSTINs, parties, dates.
 
-Each check returns (code, field, message) tuples; `check_version` stores them as
+Each check returns (code, field, message) tuples; `store_findings` stores them as
 `Finding` rows. Amounts are compared after rounding to paise, with a tolerance
 for the rounding GST invoices legitimately carry (one rupee on totals).
 """
@@ -252,21 +252,21 @@ def _position(item) -> int:
 LINE_INDEX = re.compile(r"\[(\d+)\]")
 
 
-def check_version(invoice, version, items=None, arrival=(), taken_by=NOT_LOOKED_UP) -> list:
-    """Run every check on `version` and store the findings; returns them.
+def version_findings(invoice, version, items, arrival=(), taken_by=NOT_LOOKED_UP) -> list:
+    """Every check on `version` and its lines (`items`, as stored), without storing them:
+    (code, field, message) tuples.
 
-    `items`: the version's lines as stored, when the caller has them (else they are read).
     `arrival`: findings made while reading the message (lines that could not be read,
-    taxes not stated, totals changed by rounding), stored first. `taken_by`: see
+    taxes not stated, totals changed by rounding), first. `taken_by`: see
     `duplicate_checks`.
     """
-    items = list(version.items.all()) if items is None else sorted(items, key=_position)
+    items = sorted(items, key=_position)
     untaxed = {
         int(LINE_INDEX.search(field).group(1)) + 1
         for code, field, _ in arrival
         if code == FindingCode.TAX_MISSING
     }
-    found = [
+    return [
         *arrival,
         *line_checks(items, untaxed),
         *total_checks(version, items),
@@ -277,6 +277,10 @@ def check_version(invoice, version, items=None, arrival=(), taken_by=NOT_LOOKED_
         *date_checks(version),
         *bank_checks(invoice, version),
     ]
+
+
+def store_findings(version, found: list[tuple]) -> list:
+    """Store `found` (from `version_findings`) on the version, in one statement."""
     return Finding.objects.bulk_create(
         Finding(version=version, code=code, field=field, message=message[:300])
         for code, field, message in found
