@@ -22,8 +22,9 @@ with N concurrent senders, each a bounded number of requests:
   time (when that app is installed; otherwise it is answered as it is).
 
 Prints throughput and p50/p99 latency of each, the ratios to the floor, and the
-outcome counts of what the inbox recorded. Target: inbox at least half the floor's throughput and p99 under 100 ms at 16
-senders. Stops by itself; drops its database at the end.
+outcome counts of what the inbox recorded, and the SQL statements one received invoice
+costs (counted with Django's test client before the phases run). Target: inbox at least
+half the floor's throughput and p99 under 100 ms at 16 senders. Stops by itself; drops its database at the end.
 """
 
 import argparse
@@ -196,7 +197,8 @@ def make_buyer_ours(env: dict) -> str:
     return (result.stdout.strip() or result.stderr.strip()[-300:]).splitlines()[-1]
 
 
-def wait_ready(port: int, server: subprocess.Popen, timeout: float = 60) -> None:
+def wait_ready(port: int, server: subprocess.Popen, timeout: float = 300) -> None:
+    # Generous: on a busy machine, workers importing the project take a while to answer.
     try:
         wait_until_answers(
             f"http://127.0.0.1:{port}/healthz", timeout, interval=0.2, process=server
@@ -308,6 +310,38 @@ def result_request():
     return RESULT_PATH, body, signed(body)
 
 
+STATEMENTS_SCRIPT = """
+import json, sys
+import django
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+client = Client(SERVER_NAME="127.0.0.1")
+def send():
+    body = sys.stdin.readline().rstrip().encode()
+    headers = json.loads(sys.stdin.readline())
+    return client.generic("POST", %(path)r, body, headers=headers)
+send()  # a first one warms caches (content types) and meets the new supplier
+with CaptureQueriesContext(connection) as captured:
+    status = send().status_code
+print(f"{len(captured)} statements (HTTP {status})")
+"""
+
+
+def statements_per_invoice(env: dict) -> str:
+    """The statements one `req-send-invoice` costs, counted through Django's test client
+    in a process of its own (the second of two invoices from the same supplier)."""
+    script = STATEMENTS_SCRIPT % {"path": INVOICE_PATH}
+    lines = []
+    for _ in range(2):
+        _, body, headers = inbox_request()
+        lines += [body.decode(), json.dumps(headers)]
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                            input="\n".join(lines) + "\n", capture_output=True, text=True)  # fmt: skip
+    return result.stdout.strip() or result.stderr.strip()[-500:]
+
+
 def outcome_counts(env: dict) -> str:
     script = (
         "import django; django.setup()\n"
@@ -341,6 +375,7 @@ def main() -> None:
     subprocess.run([python, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env,
                    check=True)  # fmt: skip
     print(make_buyer_ours(env))
+    print("statements per invoice (req-send-invoice, 20 lines):", statements_per_invoice(env))
     port = free_port()
     gunicorn = [str(Path(python).parent / "gunicorn"), "--pythonpath", str(ROOT / "bench"),
                 "inbox_wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers",

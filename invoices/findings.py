@@ -1,11 +1,10 @@
 """Checks on every received version: arithmetic, taxes, GSTINs, parties, dates.
 
-Each check returns (code, field, message) tuples; `check_version` stores them as
-`Finding` rows. The checks every family shares (arithmetic, totals, tax type, GSTINs,
-a confirmation's contradicting status) are the document layer's (`documents.findings`).
+Each check returns (code, field, message) tuples; `version_findings` gathers them
+before anything is written and `store_findings` stores them as `Finding` rows in one
+statement. The checks every family shares (arithmetic, totals, tax type, GSTINs, a
+confirmation's contradicting status) are the document layer's (`documents.findings`).
 """
-
-import re
 
 from b2bportal.documents import findings as shared
 from b2bportal.documents.hooks import version_checks
@@ -55,15 +54,33 @@ def party_checks(invoice, version) -> list[tuple]:
     return []
 
 
-def duplicate_checks(invoice, version) -> list[tuple]:
-    """The same supplier invoice number already received from the same supplier."""
+def number_taken(supplier_b2b_id: str, number: str, object_id: str, enkash_id=None):
+    """The objectIds of other invoices with this supplier and supplier invoice number (an
+    invoice with the same EnKash id is this one, about to be joined to its objectId)."""
     others = Invoice.objects.filter(
-        supplier_b2b_id=version.supplier_b2b_id,
-        supplier_invoice_number=version.supplier_invoice_number,
-    ).exclude(pk=invoice.pk)
-    other = others.only("object_id").first()
-    if other:
-        message = f"Number {version.supplier_invoice_number} already on {other.object_id}"
+        supplier_b2b_id=supplier_b2b_id, supplier_invoice_number=number
+    ).exclude(object_id=object_id)
+    if enkash_id is not None:
+        others = others.exclude(enkash_id=enkash_id)
+    return others.values("object_id")
+
+
+NOT_LOOKED_UP = object()
+
+
+def duplicate_checks(invoice, version, taken_by=NOT_LOOKED_UP) -> list[tuple]:
+    """The same supplier invoice number already received from the same supplier.
+
+    `taken_by`: the objectId of such an invoice (None: none), when the caller looked it
+    up with `number_taken` already; otherwise it is read here.
+    """
+    if taken_by is NOT_LOOKED_UP:
+        others = number_taken(
+            version.supplier_b2b_id, version.supplier_invoice_number, invoice.object_id
+        )
+        taken_by = others.values_list("object_id", flat=True).first()
+    if taken_by:
+        message = f"Number {version.supplier_invoice_number} already on {taken_by}"
         return [(FindingCode.DUPLICATE_NUMBER, "supplierInvoiceNumber", message)]
     return []
 
@@ -110,35 +127,32 @@ def _position(item) -> int:
     return item.position
 
 
-LINE_INDEX = re.compile(r"\[(\d+)\]")
+def version_findings(invoice, version, items, arrival=(), taken_by=NOT_LOOKED_UP) -> list:
+    """Every check on `version` and its lines (`items`, as stored), without storing them:
+    (code, field, message) tuples.
 
-
-def check_version(invoice, version, items=None, arrival=()) -> list:
-    """Run every check on `version` and store the findings; returns them.
-
-    `items`: the version's lines as stored, when the caller has them (else they are read).
     `arrival`: findings made while reading the message (lines that could not be read,
-    taxes not stated, totals changed by rounding), stored first.
+    taxes not stated, totals changed by rounding), first. `taken_by`: see
+    `duplicate_checks`.
     """
-    items = list(version.items.all()) if items is None else sorted(items, key=_position)
-    untaxed = {
-        int(LINE_INDEX.search(field).group(1)) + 1
-        for code, field, _ in arrival
-        if code == FindingCode.TAX_MISSING
-    }
-    found = [
+    items = sorted(items, key=_position)
+    return [
         *arrival,
-        *line_checks(items, untaxed),
+        *line_checks(items, shared.untaxed_positions(arrival)),
         *total_checks(version, items),
         *tax_type_checks(version),
         *gstin_checks(version),
         *party_checks(invoice, version),
-        *duplicate_checks(invoice, version),
+        *duplicate_checks(invoice, version, taken_by),
         *date_checks(version),
         *bank_checks(invoice, version),
         # Checks other apps add (the match against the purchase order named).
         *version_checks("invoice", invoice, version, items),
     ]
+
+
+def store_findings(version, found: list[tuple]) -> list:
+    """Store `found` (from `version_findings`) on the version, in one statement."""
     return Finding.objects.bulk_create(
         Finding(version=version, code=code, field=field, message=message[:300])
         for code, field, message in found

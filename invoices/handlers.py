@@ -14,7 +14,12 @@ from b2bportal.network.wire import ObjectVersionSerializer, additional_infos, wi
 from . import services
 from .choices import BuyerResponse, SupplierAction
 from .spec import SPEC
-from .wire import NetworkInvoiceSerializer, TransitionSerializer, validate_object_id
+from .wire import (
+    NetworkInvoiceSerializer,
+    TransitionSerializer,
+    received_content,
+    validate_object_id,
+)
 
 
 class _ActionBlock(serializers.Serializer):
@@ -75,13 +80,17 @@ def _reply(received: services.Received, message: Inbound) -> Reply:
 
 def handle_send(message: Inbound) -> Reply:
     """A supplier sends us an invoice."""
-    received = services.receive_invoice(with_b2b_ids(message), inbound=message.record)
+    body = with_b2b_ids(message)
+    content = received_content(body)
+    received = services.receive_invoice(content, body["b2bIds"], inbound=message.record)
     return _reply(received, message)
 
 
 def handle_edit(message: Inbound) -> Reply:
     """A supplier sends a new version of an invoice."""
-    received = services.receive_edit(with_b2b_ids(message), inbound=message.record)
+    body = with_b2b_ids(message)
+    content = received_content(body)
+    received = services.receive_edit(content, body["b2bIds"], inbound=message.record)
     return _reply(received, message)
 
 

@@ -16,13 +16,14 @@ from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import BigIntegerField, Subquery
+from django.db.models.expressions import RawSQL
 
 from b2bportal.documents import services as documents
 from b2bportal.documents.errors import DocumentError
 from b2bportal.documents.local import local_content
 from b2bportal.documents.values import ReceivedDecision
 from b2bportal.network.models import OutboundMessage
-from b2bportal.network.wire import parse
 from b2bportal.parties.models import Business, Counterparty
 from b2bportal.parties.services import resolve_sides, upsert_counterparty
 
@@ -38,7 +39,7 @@ from .choices import (
     SupplierAction,
     VersionState,
 )
-from .findings import check_version
+from .findings import NOT_LOOKED_UP, number_taken, store_findings, version_findings
 from .models import CONTENT_FIELDS, Invoice, InvoiceItem, InvoiceVersion
 from .spec import SPEC
 
@@ -76,9 +77,10 @@ def validate_remarks(remarks, field: str = "remarks") -> str:
     return documents.validate_remarks(remarks, field)
 
 
-def _snapshot(invoice, content: dict, number: int, state: str, *, inbound=None, actor=None):
-    """Write an immutable version with its items and findings."""
-    version = InvoiceVersion.objects.create(
+def _new_version(invoice, content: dict, number: int, state: str, *, inbound, actor, taken_by):
+    """An immutable version with its lines (as they will be stored) and its findings,
+    not written yet: (version, lines, findings)."""
+    version = InvoiceVersion(
         invoice=invoice,
         number=number,
         state=state,
@@ -96,15 +98,33 @@ def _snapshot(invoice, content: dict, number: int, state: str, *, inbound=None, 
         raw=json.loads(json.dumps(content.get("raw") or {}, cls=DjangoJSONEncoder)),
         **{name: content[name] for name in CONTENT_FIELDS if name in content},
     )
-    items = InvoiceItem.objects.bulk_create(
-        [InvoiceItem(version=version, **item) for item in content.get("items") or []]
-    )
+    items = [InvoiceItem(version=version, **item) for item in content.get("items") or []]
+    # The checks read the lines as PostgreSQL will store them, and the count of findings
+    # is known here: neither needs to be read back.
     for item in items:
         documents.as_stored(item, ITEM_DECIMALS)
-    # The checks read the lines just written, as stored, and the count of findings is
-    # known here: neither needs to be read back.
     arrival = content.get("arrival_findings") or ()
-    version.findings_stored = len(check_version(invoice, version, items, arrival))
+    found = version_findings(invoice, version, items, arrival, taken_by)
+    version.findings_stored = len(found)
+    return version, items, found
+
+
+def _write_lines_and_findings(version, items: list, found: list) -> None:
+    InvoiceItem.objects.bulk_create(items)
+    store_findings(version, found)
+
+
+def _snapshot(
+    invoice, content: dict, number: int, state: str, *, inbound=None, actor=None,
+    taken_by=NOT_LOOKED_UP,
+):  # fmt: skip
+    """Write an immutable version with its items and findings (`taken_by`: the invoice
+    holding its number already, when looked up: `findings.duplicate_checks`)."""
+    version, items, found = _new_version(
+        invoice, content, number, state, inbound=inbound, actor=actor, taken_by=taken_by
+    )
+    version.save()
+    _write_lines_and_findings(version, items, found)
     return version
 
 
@@ -123,32 +143,6 @@ def _history(invoice, to_status, **details):
 # -- received documents (we are the buyer) ----------------------------------------------
 
 
-def _parse_invoice(body: dict) -> dict:
-    block = body.get("invoice")
-    if not isinstance(block, dict):
-        raise DocumentError("MISSING_FIELD", "The invoice block is required", "invoice")
-    if wire.is_internal(block):
-        validated = parse(wire.InternalInvoiceSerializer, block, "invoice")
-        content = wire.internal_content(validated, block, body["b2bIds"])
-        # What the message itself says identifies it, not what our records add to it.
-        content["digest"] = wire.content_hash(content)
-        if content["shape"] == Shape.INTERNAL and not content["supplier_gstin"]:
-            _fill_parties(content)
-        return content
-    validated = parse(wire.NetworkInvoiceSerializer, block, "invoice")
-    content = wire.network_content(validated, block)
-    for side, path in (("supplier", "supplierB2BId"), ("buyer", "buyerB2BId")):
-        named, carried = content[f"{side}_b2b_id"], body["b2bIds"][path]
-        if named and named != carried:
-            raise DocumentError(
-                "INVALID_FIELD",
-                f"{side} B2B ID {named} differs from b2bIds.{path} {carried}",
-                f"invoice.{side}Details.b2bId",
-            )
-        content[f"{side}_b2b_id"] = carried
-    return content
-
-
 def _fill_parties(content: dict) -> None:
     """The internal shape names parties by B2B ID only: fill in what our records know.
 
@@ -164,22 +158,43 @@ def _fill_parties(content: dict) -> None:
     content["place_of_supply"] = content["buyer_state_code"]
 
 
-def _receive(body: dict, *, inbound, edit: bool) -> Received:
-    b2b_ids = body["b2bIds"]
-    sides = resolve_sides(b2b_ids["buyerB2BId"], b2b_ids["supplierB2BId"])
+def _look_up(content: dict, b2b_ids: dict):
+    """Our businesses on the message, in one statement that also takes the invoice's lock,
+    finds another invoice with its supplier's number (the duplicate-number check) and
+    reserves the id of a new invoice's first version."""
+    object_id, number = content["object_id"], content["supplier_invoice_number"]
+    others = number_taken(b2b_ids["supplierB2BId"], number, object_id, content.get("enkash_id"))
+    businesses = Business.objects.annotate(
+        invoice_lock=documents.document_lock(object_id),
+        number_taken_by=Subquery(others[:1]),
+        # Used only when the invoice is new (`_create_received`); a number left unused
+        # is a gap in the ids, nothing more.
+        next_version_id=RawSQL(
+            "nextval(pg_get_serial_sequence(%s, 'id'))", (InvoiceVersion._meta.db_table,),
+            output_field=BigIntegerField(),
+        ),
+    )  # fmt: skip
+    return resolve_sides(b2b_ids["buyerB2BId"], b2b_ids["supplierB2BId"], businesses=businesses)
+
+
+def _receive(content: dict, b2b_ids: dict, *, inbound, edit: bool) -> Received:
+    sides = _look_up(content, b2b_ids)
     if sides.role != Role.BUYER:
         raise DocumentError(
             "INVALID_FIELD",
             "Invoices are received by their buyer; we are the supplier of this one",
             "b2bIds.buyerB2BId",
         )
-    content = _parse_invoice(body)
-    wire.check_columns(content)
-    if not content.get("digest"):  # worked out once: the snapshot stores the same
-        content["digest"] = wire.content_hash(content)
+    wire.join_b2b_ids(content, b2b_ids)
+    # What the message itself says identifies it, not what our records add to it.
+    content["digest"] = wire.content_hash(content)
+    if content["shape"] == Shape.INTERNAL and not content["supplier_gstin"]:
+        _fill_parties(content)
+
+    taken_by = sides.business.number_taken_by
 
     def snapshot(invoice, content, number, state):
-        return _snapshot(invoice, content, number, state, inbound=inbound)
+        return _snapshot(invoice, content, number, state, inbound=inbound, taken_by=taken_by)
 
     def apply(invoice, version, *, edit):
         _apply_received_version(invoice, version, inbound=version.inbound_message, edit=edit)
@@ -189,6 +204,7 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
         create=lambda content: _create_received(content, sides, inbound=inbound, edit=edit),
         snapshot=snapshot,
         apply=apply,
+        locked=True,  # by the look-up
     )
     return _received(documents.receive_version(SPEC, content, steps, edit=edit))
 
@@ -220,31 +236,47 @@ def _find_received(content: dict) -> Invoice | None:
 
 
 def _create_received(content: dict, sides, *, inbound, edit: bool) -> Invoice:
+    """A new invoice from its first version. Its row is written once, already applied:
+    its version's id was reserved by the look-up (`_look_up`), and the foreign keys
+    between the two are checked at commit."""
     counterparty = upsert_counterparty(
         sides.counterparty_b2b_id, documents.party_details(content, "supplier")
     )
-    invoice = Invoice.objects.create(
+    invoice = Invoice(
         object_id=content["object_id"],
         enkash_id=content.get("enkash_id"),
         role=Role.BUYER,
         business=sides.business,
         counterparty=counterparty,
-        status="",
+        status=content.get("status") or Status.SENT_TO_BUYER,
         # The network's numbers are kept as they are: 0 is a first version like any other.
         # Only the internal shape, which names none, starts at 1.
         version=1 if content["version"] is None else content["version"],
         **{name: content[name] for name in CONTENT_FIELDS if name in content},
     )
-    version = _snapshot(invoice, content, invoice.version, VersionState.APPLIED, inbound=inbound)
+    version, items, found = _new_version(
+        invoice, content, invoice.version, VersionState.APPLIED, inbound=inbound, actor=None,
+        taken_by=sides.business.number_taken_by,
+    )  # fmt: skip
+    version.pk = sides.business.next_version_id
+    invoice.current_version = version
+    invoice.finding_count = len(found)
+    invoice.save(force_insert=True)
+    InvoiceVersion.objects.bulk_create([version])  # a version's save() refuses a set id
+    _write_lines_and_findings(version, items, found)
     # The version holds the same party details the counterparty was upserted from above.
-    _apply_received_version(invoice, version, inbound=inbound, edit=edit, learned=True)
+    documents.learn_parties(invoice, version, counterparty=False)
+    _history(
+        invoice, invoice.status, from_status="", action="edit" if edit else "send",
+        source=Source.NETWORK, inbound=inbound,
+    )  # fmt: skip
     return invoice
 
 
-def _apply_received_version(invoice, version, *, inbound, edit: bool, learned=False) -> None:
+def _apply_received_version(invoice, version, *, inbound, edit: bool) -> None:
     status = version.status or invoice.status or Status.SENT_TO_BUYER
     _make_current(invoice, version)
-    documents.learn_parties(invoice, version, counterparty=not learned)
+    documents.learn_parties(invoice, version)
     _history(
         invoice, status, action="edit" if edit else "send", source=Source.NETWORK, inbound=inbound
     )
@@ -252,14 +284,16 @@ def _apply_received_version(invoice, version, *, inbound, edit: bool, learned=Fa
     documents.save(invoice)
 
 
-def receive_invoice(body: dict, *, inbound=None) -> Received:
-    """A supplier's invoice reaches us (`req-send-invoice`), in either shape."""
-    return _receive(body, inbound=inbound, edit=False)
+def receive_invoice(content: dict, b2b_ids: dict, *, inbound=None) -> Received:
+    """A supplier's invoice reaches us (`req-send-invoice`): `content` as the wire reads
+    it (`wire.received_content`), `b2b_ids` the message's validated `b2bIds`."""
+    return _receive(content, b2b_ids, inbound=inbound, edit=False)
 
 
-def receive_edit(body: dict, *, inbound=None) -> Received:
-    """A supplier's new version of an invoice reaches us (`req-edit-invoice`)."""
-    return _receive(body, inbound=inbound, edit=True)
+def receive_edit(content: dict, b2b_ids: dict, *, inbound=None) -> Received:
+    """A supplier's new version of an invoice reaches us (`req-edit-invoice`); arguments
+    as for `receive_invoice`."""
+    return _receive(content, b2b_ids, inbound=inbound, edit=True)
 
 
 def receive_confirmation(decision: ReceivedDecision, *, inbound=None) -> Received:

@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from b2bportal.network import delivery, outbox
@@ -248,6 +249,25 @@ def make_current(spec: FamilySpec, document, version) -> None:
     version_applied.send(sender=spec.document_model, document=document, version=version)
 
 
+# The first key of every document's advisory lock (the second: the objectId's hash), in
+# the two-key space, apart from the inbox's one-key locks on message fingerprints.
+DOCUMENT_LOCKS = 4242
+
+
+def document_lock(object_id: str) -> RawSQL:
+    """An expression that takes the transaction's advisory lock on the document with
+    this objectId (waiting while another transaction holds it), evaluating to ''.
+
+    Meant to ride along an earlier look-up (an annotation on the query of our
+    businesses), so a received version's find sees what a transaction that held the
+    lock before it committed, and a new document needs no savepoint to be created.
+    """
+    return RawSQL(
+        "pg_advisory_xact_lock(%s, hashtext(%s))::text", (DOCUMENT_LOCKS, object_id),
+        output_field=models.TextField(),
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class VersionSteps:
     """What a family does with a received version, for `receive_version`.
@@ -255,13 +275,16 @@ class VersionSteps:
     find(content): the document it belongs to, row-locked, or None;
     create(content): the document made from its first version (applied);
     snapshot(document, content, number, state): the immutable version written;
-    apply(document, version, edit): the version made current, its status and history.
+    apply(document, version, edit): the version made current, its status and history;
+    locked: the caller already holds the document's lock (`document_lock`), so no
+    other transaction can be creating it at the same time.
     """
 
     find: Callable
     create: Callable
     snapshot: Callable
     apply: Callable
+    locked: bool = False
 
 
 def apply_received_version(
@@ -347,8 +370,12 @@ def receive_version(spec: FamilySpec, content: dict, steps: VersionSteps, *, edi
     gap closes; the next one is applied, then whatever it unblocks (`drain`).
     """
     digest = content["digest"]
-    with transaction.atomic():
+    # No savepoint of its own: a refusal propagates, and the caller's transaction (the
+    # inbox's savepoint around the handler) undoes whatever was written before it.
+    with transaction.atomic(savepoint=False):
         document = steps.find(content)
+        if document is None and steps.locked:
+            return Received(steps.create(content))
         if document is None:
             try:
                 with transaction.atomic():

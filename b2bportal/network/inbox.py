@@ -378,7 +378,11 @@ def _identify(record: InboundMessage, route: Route, headers: Mapping, body: dict
     record.req_msg_id = _text(first_carried_req_msg_id(body, headers), 64)
 
 
-FIND_ORIGINAL = (
+# Two statements sent as one (the driver binds parameters on our side, so one round trip
+# carries both): in READ COMMITTED each statement reads a snapshot of its own, so the
+# look-up, started once the lock is held, sees what a copy that held it before committed.
+LOCK_AND_FIND_ORIGINAL = (
+    "SELECT pg_advisory_xact_lock(%s);"
     "SELECT id, reply_status, reply_body FROM network_inboundmessage "
     "WHERE fingerprint = %s AND outcome = ANY(%s) AND duplicate_of_id IS NULL "
     "AND id <> %s ORDER BY id LIMIT 1"
@@ -390,16 +394,15 @@ def _lock_and_find_original(record: InboundMessage):
 
     The advisory lock serialises every processing of one fingerprint across processes
     until the transaction ends; the look-up runs after it, so it sees what a copy that
-    held the lock before us committed. Plain SQL: this runs for every message.
+    held the lock before us committed. Plain SQL, one round trip: this runs for every
+    message.
     """
     key = int.from_bytes(bytes.fromhex(record.fingerprint[:16]), "big", signed=True)
+    # Only an original counts: its repeats carry its (possibly older) answer.
+    outcomes = [str(outcome) for outcome in ANSWERED]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-        # Only an original counts: its repeats carry its (possibly older) answer.
-        cursor.execute(
-            FIND_ORIGINAL,
-            [record.fingerprint, [str(outcome) for outcome in ANSWERED], record.pk],
-        )
+        cursor.execute(LOCK_AND_FIND_ORIGINAL, [key, record.fingerprint, outcomes, record.pk])
+        cursor.nextset()  # past the lock's own result
         found = cursor.fetchone()
     if found and isinstance(found[2], str):
         found = (found[0], found[1], json.loads(found[2]))

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, transaction
 
 from b2bportal.parties.models import Business
-from invoices import services
+from invoices import services, wire
 from invoices.models import Invoice, InvoiceVersion
 from tests.fixtures import invoices as data
 
@@ -21,6 +21,7 @@ def test_the_same_new_invoice_arriving_twice_at_once_is_created_once():
         state_code="29",
     )
     body = data.network_invoice()
+    content = wire.received_content(body)
     first_created = threading.Event()
     release_first = threading.Event()
     results, errors = {}, []
@@ -28,7 +29,7 @@ def test_the_same_new_invoice_arriving_twice_at_once_is_created_once():
     def deliver(name, hold=False):
         try:
             with transaction.atomic():
-                results[name] = services.receive_invoice(body)
+                results[name] = services.receive_invoice(content, body["b2bIds"])
                 if hold:
                     first_created.set()
                     release_first.wait(10)  # keep the new invoice uncommitted
