@@ -21,6 +21,7 @@ from django.db.models.expressions import RawSQL
 
 from b2bportal.documents import services as documents
 from b2bportal.documents.errors import DocumentError
+from b2bportal.documents.hooks import version_applied
 from b2bportal.documents.local import local_content
 from b2bportal.documents.values import ReceivedDecision
 from b2bportal.network.models import OutboundMessage
@@ -261,6 +262,8 @@ def _create_received(content: dict, sides, *, inbound, edit: bool) -> Invoice:
     version.pk = sides.business.next_version_id
     invoice.current_version = version
     invoice.finding_count = len(found)
+    # As `documents.make_current` tells other apps (the link to the order it names).
+    version_applied.send(sender=Invoice, document=invoice, version=version)
     invoice.save(force_insert=True)
     InvoiceVersion.objects.bulk_create([version])  # a version's save() refuses a set id
     _write_lines_and_findings(version, items, found)

@@ -381,7 +381,10 @@ def test_the_order_book_costs_three_queries_whatever_its_size(business, webhook)
 def test_two_invoices_against_one_order_at_once_are_matched_one_after_the_other():
     """The second waits for the first's lock on the order, then sees what it took."""
     from b2bportal.parties.models import Business
-    from invoices import services
+    from invoices import services, wire
+
+    def receive(body):
+        return services.receive_invoice(wire.received_content(body), body["b2bIds"])
 
     ours = Business.objects.create(
         b2b_id=data.BUYER_B2B_ID, gstin=data.BUYER_GSTIN, legal_name="Kaveri", state_code="29"
@@ -389,7 +392,7 @@ def test_two_invoices_against_one_order_at_once_are_matched_one_after_the_other(
     make_order(ours, order_lines(*ORDERED))
     # An earlier invoice naming no order: our business and the supplier are known as the
     # two invoices describe them, so nothing but the order is locked by both.
-    services.receive_invoice(invoice_against([(1, 1, 68.40)], n=9, po_number=""))
+    receive(invoice_against([(1, 1, 68.40)], n=9, po_number=""))
     matched = threading.Event()
     release_first = threading.Event()
     errors = []
@@ -397,7 +400,7 @@ def test_two_invoices_against_one_order_at_once_are_matched_one_after_the_other(
     def deliver(n, hold=False):
         try:
             with transaction.atomic():
-                services.receive_invoice(invoice_against([(1, 600, 68.40)], n=n))
+                receive(invoice_against([(1, 600, 68.40)], n=n))
                 if hold:
                     matched.set()
                     release_first.wait(10)  # keep the order locked, the invoice uncommitted
