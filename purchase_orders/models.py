@@ -16,6 +16,9 @@ from b2bportal.documents.models import (
     DocumentParkedAction,
     DocumentStatusChange,
     DocumentVersion,
+    PartyColumns,
+    PartyDetails,
+    ValueColumns,
     party_links,
     status_field,
 )
@@ -23,7 +26,7 @@ from b2bportal.documents.models import (
 from .choices import FindingCode, Status
 
 
-class PurchaseOrderContent(models.Model):
+class PurchaseOrderContent(PartyColumns, ValueColumns):
     """What one version of a purchase order says: parties, dates, totals. Shared by the
     snapshot (`PurchaseOrderVersion`) and the current record (`PurchaseOrder`)."""
 
@@ -31,26 +34,6 @@ class PurchaseOrderContent(models.Model):
     order_date = models.DateField(null=True, blank=True, db_index=True)
     delivery_date = models.DateField(null=True, blank=True)
     subject = models.CharField(max_length=300, blank=True)
-    currency = models.CharField(max_length=3, default="INR")
-    # parties as the order names them
-    supplier_b2b_id = models.CharField("supplier B2B ID", max_length=100, db_index=True)
-    supplier_gstin = models.CharField("supplier GSTIN", max_length=20, blank=True, db_index=True)
-    supplier_legal_name = models.CharField(max_length=200, blank=True)
-    supplier_trade_name = models.CharField(max_length=200, blank=True)
-    supplier_state_code = models.CharField(max_length=2, blank=True)
-    buyer_b2b_id = models.CharField("buyer B2B ID", max_length=100, db_index=True)
-    buyer_gstin = models.CharField("buyer GSTIN", max_length=20, blank=True, db_index=True)
-    buyer_legal_name = models.CharField(max_length=200, blank=True)
-    buyer_trade_name = models.CharField(max_length=200, blank=True)
-    buyer_state_code = models.CharField(max_length=2, blank=True)
-    place_of_supply = models.CharField(max_length=2, blank=True)
-    # poValueDetails
-    assessable_value = models.DecimalField(**MONEY, default=0)
-    cgst_amount = models.DecimalField("CGST", **MONEY, default=0)
-    sgst_amount = models.DecimalField("SGST", **MONEY, default=0)
-    igst_amount = models.DecimalField("IGST", **MONEY, default=0)
-    cess_amount = models.DecimalField("cess", **MONEY, default=0)
-    other_charges = models.DecimalField(**MONEY, default=0)
     total_value = models.DecimalField("total PO value", **MONEY, default=0, db_index=True)
 
     class Meta:
@@ -98,7 +81,7 @@ class PurchaseOrder(PurchaseOrderContent, Document):
         return f"{self.po_number} ({self.object_id})"
 
 
-class PurchaseOrderVersion(PurchaseOrderContent, DocumentVersion):
+class PurchaseOrderVersion(PurchaseOrderContent, PartyDetails, DocumentVersion):
     """One `objectVersion` of a purchase order as it was received or made: never changed.
 
     Less-used sections of the `purchaseOrder` block are kept in `sections` exactly as
@@ -109,10 +92,6 @@ class PurchaseOrderVersion(PurchaseOrderContent, DocumentVersion):
         PurchaseOrder, on_delete=models.CASCADE, related_name="versions"
     )
     status = status_field(Status, blank=True, help_text="The status it carried.")
-    supplier_address = models.JSONField(default=dict, blank=True)
-    buyer_address = models.JSONField(default=dict, blank=True)
-    supplier_contact = models.JSONField(default=dict, blank=True)
-    buyer_contact = models.JSONField(default=dict, blank=True)
     sections = models.JSONField(
         default=dict, blank=True, help_text="The block's other sections, as validated."
     )

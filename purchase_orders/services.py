@@ -14,10 +14,7 @@ as buyer. The status is what the network's messages carry, never computed here.
 Refusals raise `DocumentError(code, detail, field)`.
 """
 
-import json
 from functools import partial
-
-from django.core.serializers.json import DjangoJSONEncoder
 
 from b2bportal.documents import services as documents
 from b2bportal.documents.errors import DocumentError
@@ -41,11 +38,10 @@ from .choices import (
     VersionState,
 )
 from .findings import check_version
-from .models import CONTENT_FIELDS, PurchaseOrder, PurchaseOrderLine, PurchaseOrderVersion
+from .models import PurchaseOrder, PurchaseOrderVersion
 from .spec import SPEC
 
 REMARKS_MAX = documents.REMARKS_MAX
-LINE_DECIMALS = documents.line_decimals(SPEC)
 
 
 class Received(documents.Received):
@@ -71,23 +67,11 @@ def _snapshot(purchase_order, content: dict, number: int, state: str, *, inbound
         purchase_order=purchase_order,
         number=number,
         state=state,
-        status=content.get("status") or "",
-        content_hash=content.get("digest") or wire.content_hash(content),
-        inbound_message=inbound,
-        created_by=actor,
-        supplier_address=content.get("supplier_address") or {},
-        buyer_address=content.get("buyer_address") or {},
-        supplier_contact=content.get("supplier_contact") or {},
-        buyer_contact=content.get("buyer_contact") or {},
-        sections=content.get("sections") or {},
-        raw=json.loads(json.dumps(content.get("raw") or {}, cls=DjangoJSONEncoder)),
-        **{name: content[name] for name in CONTENT_FIELDS if name in content},
+        **documents.version_values(
+            SPEC, content, digest=wire.content_hash, inbound=inbound, actor=actor
+        ),
     )
-    lines = PurchaseOrderLine.objects.bulk_create(
-        [PurchaseOrderLine(version=version, **item) for item in content.get("items") or []]
-    )
-    for line in lines:
-        documents.as_stored(line, LINE_DECIMALS)
+    lines = documents.write_lines(SPEC, version, content.get("items") or [])
     arrival = content.get("arrival_findings") or ()
     version.findings_stored = len(check_version(purchase_order, version, lines, arrival))
     return version

@@ -41,6 +41,54 @@ def party_links(related_name: str) -> tuple[models.ForeignKey, models.ForeignKey
     )
 
 
+class PartyColumns(models.Model):
+    """The parties as a document names them, and the place of supply: columns of a
+    family's content (on its document and on each version)."""
+
+    supplier_b2b_id = models.CharField("supplier B2B ID", max_length=100, db_index=True)
+    supplier_gstin = models.CharField("supplier GSTIN", max_length=20, blank=True, db_index=True)
+    supplier_legal_name = models.CharField(max_length=200, blank=True)
+    supplier_trade_name = models.CharField(max_length=200, blank=True)
+    supplier_state_code = models.CharField(max_length=2, blank=True)
+    buyer_b2b_id = models.CharField("buyer B2B ID", max_length=100, db_index=True)
+    buyer_gstin = models.CharField("buyer GSTIN", max_length=20, blank=True, db_index=True)
+    buyer_legal_name = models.CharField(max_length=200, blank=True)
+    buyer_trade_name = models.CharField(max_length=200, blank=True)
+    buyer_state_code = models.CharField(max_length=2, blank=True)
+    place_of_supply = models.CharField(max_length=2, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ValueColumns(models.Model):
+    """A document's currency, value before tax, taxes and other charges (its total is the
+    family's own column, named as the family names it)."""
+
+    currency = models.CharField(max_length=3, default="INR")
+    assessable_value = models.DecimalField(**MONEY, default=0)
+    cgst_amount = models.DecimalField("CGST", **MONEY, default=0)
+    sgst_amount = models.DecimalField("SGST", **MONEY, default=0)
+    igst_amount = models.DecimalField("IGST", **MONEY, default=0)
+    cess_amount = models.DecimalField("cess", **MONEY, default=0)
+    other_charges = models.DecimalField(**MONEY, default=0)
+
+    class Meta:
+        abstract = True
+
+
+class PartyDetails(models.Model):
+    """What a version says of each party beyond its columns: address and contact."""
+
+    supplier_address = models.JSONField(default=dict, blank=True)
+    buyer_address = models.JSONField(default=dict, blank=True)
+    supplier_contact = models.JSONField(default=dict, blank=True)
+    buyer_contact = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class Document(models.Model):
     """One document between one of our businesses and a counterparty, in its applied version.
 

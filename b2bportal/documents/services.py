@@ -199,6 +199,36 @@ def as_stored(line, decimals: list) -> None:
             setattr(line, field.attname, stored if stored else abs(stored))  # no -0 in numeric
 
 
+DETAILS = ("supplier_address", "buyer_address", "supplier_contact", "buyer_contact", "sections")
+
+
+def version_values(spec: FamilySpec, content: dict, *, digest: Callable, inbound=None, actor=None):
+    """The columns of a new version every family writes the same way: the status it
+    carried, its content digest (`digest(content)` unless the reading made one), where
+    it came from, the parties' details, its other sections, the raw block (as JSON),
+    and the family's content columns."""
+    return {
+        "status": content.get("status") or "",
+        "content_hash": content.get("digest") or digest(content),
+        "inbound_message": inbound,
+        "created_by": actor,
+        **{name: content.get(name) or {} for name in DETAILS},
+        "raw": json.loads(json.dumps(content.get("raw") or {}, cls=DjangoJSONEncoder)),
+        **{name: content[name] for name in spec.content_fields if name in content},
+    }
+
+
+def write_lines(spec: FamilySpec, version, items: list[dict]) -> list:
+    """A new version's lines, inserted at once; returned with their decimals as stored."""
+    lines = spec.line_model.objects.bulk_create(
+        [spec.line_model(version=version, **item) for item in items]
+    )
+    decimals = line_decimals(spec)
+    for line in lines:
+        as_stored(line, decimals)
+    return lines
+
+
 def make_current(spec: FamilySpec, document, version) -> None:
     """Make `version` the document's applied content (the caller saves the document)."""
     if version.state != VersionState.APPLIED:
