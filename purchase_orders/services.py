@@ -151,25 +151,16 @@ def receive_status_change(decision: ReceivedDecision, *, inbound=None) -> Receiv
 # -- our decisions and requests ----------------------------------------------------------
 
 
-def _decision(purchase_order, action, message_type, block_name, target, label, remarks,
-              decision, *, actor, expected_version, source):  # fmt: skip
-    """A confirm or status change of ours: the action block, sent through the outbox."""
+def _decision(purchase_order, action: str, block_name: str, choice: dict, remarks, **request):
+    """A confirm or status change of ours, sent through the outbox: the action block
+    names the version it acts on, the `choice` ({supplierResponse, supplierRemarks} or
+    {buyerAction, buyerRemarks}) and the transition to `request["target"]`."""
 
     def make_body(document, target):
-        return {block_name: documents.action_block(SPEC, document, target, **decision)}
+        return {block_name: documents.action_block(SPEC, document, target, **choice)}
 
     return documents.request_action(
-        SPEC,
-        purchase_order,
-        action,
-        message_type,
-        make_body=make_body,
-        target=target,
-        label=label,
-        actor=actor,
-        expected_version=expected_version,
-        source=source,
-        remarks=remarks,
+        SPEC, purchase_order, action, make_body=make_body, remarks=remarks, **request
     )
 
 
@@ -183,21 +174,36 @@ def confirm(
         )
     remarks = documents.validate_remarks(remarks)
     return _decision(
-        purchase_order, "confirm", "purchase_order.confirm", "poConfirmation",
-        RESPONSE_STATUS[response], f"confirm:{response}", remarks,
+        purchase_order,
+        "confirm",
+        "poConfirmation",
         {"supplierResponse": response, "supplierRemarks": remarks},
-        actor=actor, expected_version=expected_version, source=source,
-    )  # fmt: skip
+        remarks,
+        message_type="purchase_order.confirm",
+        target=RESPONSE_STATUS[response],
+        label=f"confirm:{response}",
+        actor=actor,
+        expected_version=expected_version,
+        source=source,
+    )
 
 
 def _status_change(purchase_order, action: str, remarks, *, actor, expected_version, source):
+    """Our CANCEL or CLOSE as buyer (`poStatus`); the rule table has one row for each."""
     remarks = documents.validate_remarks(remarks)
     return _decision(
-        purchase_order, action.lower(), "purchase_order.status_change", "poStatus",
-        ACTION_STATUS[action], f"status:{action}", remarks,
+        purchase_order,
+        action.lower(),
+        "poStatus",
         {"buyerAction": action, "buyerRemarks": remarks},
-        actor=actor, expected_version=expected_version, source=source,
-    )  # fmt: skip
+        remarks,
+        message_type="purchase_order.status_change",
+        target=ACTION_STATUS[action],
+        label=f"status:{action}",
+        actor=actor,
+        expected_version=expected_version,
+        source=source,
+    )
 
 
 def cancel_purchase_order(

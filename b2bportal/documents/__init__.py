@@ -2,5 +2,7 @@
 
 Abstract models (`models`), a family's specification as data (`spec`), the
 registry of families (`registry`), one implementation of receiving, requesting and
-applying results (`services`), and the domain's errors (`errors`).
+applying results (`services`), the typed values the services decide on (`values`),
+the wire, checks and written content every family shares (`wire`, `findings`,
+`local`), and the domain's errors (`errors`).
 """

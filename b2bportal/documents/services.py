@@ -324,10 +324,8 @@ def create_local(spec: FamilySpec, business, content: dict, *, role, status, sna
         )
         version = snapshot(document, content, 1, VersionState.APPLIED)
         make_current(spec, document, version)
-        history(
-            spec, document, status, from_status="", action="create", source=Source.STAFF,
-            actor=actor,
-        )  # fmt: skip
+        history(spec, document, status, from_status="", action="create", source=Source.STAFF,
+                actor=actor)  # fmt: skip
         save(document)
         return document
 

@@ -418,6 +418,19 @@ def test_our_confirmation_of_a_received_order_closes_the_loop(received, staff, w
     assert (received.status, received.pending_message_id) == ("ACCEPTED", None)
 
 
+def test_a_failed_result_of_our_confirmation_returns_the_order(received, staff, webhook):
+    message = services.confirm(received, "REJECT", "Prices not agreed", actor=staff["reviewer"])
+    assert webhook(CONFIRM_RESULT, data.result(message.req_msg_id, ok=False)).status_code == 200
+    received.refresh_from_db()
+    assert (received.status, received.pending_message_id, received.last_error_field) == (
+        "SENT_TO_SUPPLIER",
+        None,
+        "supplierDetails.gstin",
+    )
+    assert history(received)[-1][:4] == ("refused", "confirm", "SENT_TO_SUPPLIER",
+                                         "SENT_TO_SUPPLIER")  # fmt: skip
+
+
 def test_our_cancel_and_close_go_out_as_po_status(ours, staff, webhook):
     sent(ours, staff, webhook)
     # the supplier accepts: now it may be closed
