@@ -7,8 +7,8 @@ import pytest
 from b2bportal.network.models import OutboundMessage
 from b2bportal.staff.services import DEMO_PASSWORD
 from tests.browser.test_review_journey import to_review  # noqa: F401
-from tests.e2e.conftest import e2e, sandbox  # noqa: F401
-from tests.e2e.test_invoice_loop import supplier_sends, world  # noqa: F401
+from tests.e2e.conftest import e2e, sandbox, world  # noqa: F401
+from tests.e2e.test_invoice_loop import supplier_sends
 from tests.invoices.conftest import business, webhook  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -81,6 +81,9 @@ def test_detail_page_shows_the_order(received, login):
         'id="items"',
         "Deccan Electricals",
         "Saraswati Engineering",
+        # addresses as they are written on an envelope, not as the wire stores them
+        "No. 9, KIADB Industrial Area, Bommasandra, Bengaluru, Karnataka, 560099",
+        "No. 42, 2nd Phase, Peenya Industrial Area, Peenya, Bengaluru, Karnataka, 560058",
     ):
         assert shown in html, shown
     for item in received.current_version.items.all():
@@ -108,6 +111,8 @@ def test_decide_from_the_page_then_the_network_answers(received, login, webhook)
     assert outbound.body["poConfirmation"]["supplierResponse"] == "ACCEPT"
     pending = reviewer.get(detail(received)).content.decode()
     assert 'id="pending"' in pending and 'id="decision-form"' not in pending
+    row = reviewer.get(LIST).content.decode()
+    assert '<span class="pending-mark">' in row and "awaiting network" in row
     result = result_of(outbound, "poConfirmation", "SENT_TO_SUPPLIER", "ACCEPTED")
     assert webhook("/api/v0/purchase-order/resp-confirm", result).status_code == 200
     received.refresh_from_db()

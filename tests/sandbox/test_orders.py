@@ -172,3 +172,23 @@ def test_the_network_refuses_and_fails_bad_order_requests(recorder, make_enkash,
         "newStatus": "CANCELLED",
     }
     assert enkash.network.status_of(draft.object_id) == ("CANCELLED", 1)
+
+
+def test_demo_day_places_our_orders_once(db):
+    """`manage.py sandbox --scenario demo-day` places and sends our three orders; played
+    again, it finds them and places nothing."""
+    from b2bportal.network.models import OutboundMessage
+    from purchase_orders.models import PurchaseOrder
+
+    scenarios.register_in_process()
+    drafts = scenarios.our_orders("demo-day", 0, DAY)
+    placed = scenarios.place_in_process(drafts)
+    orders_placed = PurchaseOrder.objects.filter(object_id__in=placed).order_by("po_number")
+    assert [(o.po_number, o.role, o.business.b2b_id) for o in orders_placed] == [
+        (draft.number, "buyer", draft.buyer.b2b_id) for draft in drafts
+    ]
+    assert [o.total_value for o in orders_placed] == [draft.total for draft in drafts]
+    sent = OutboundMessage.objects.filter(message_type="purchase_order.send")
+    assert sorted(sent.values_list("object_id", flat=True)) == sorted(placed)
+    assert scenarios.place_in_process(drafts) == []
+    assert PurchaseOrder.objects.count() == 3 and sent.count() == 3
