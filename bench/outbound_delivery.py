@@ -1,7 +1,7 @@
 """Outbound delivery benchmark: decisions committed here, delivered by real workers.
 
     .venv/bin/python bench/outbound_delivery.py [--messages 2000] [--workers 1,4]
-                                                [--concurrency 16] [--latency-samples 100]
+                                                [--concurrency 4] [--latency-samples 100]
                                                 [--load-rate 500] [--load-seconds 5]
                                                 [--batch 16] [--floor-threads 16]
 
@@ -426,7 +426,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--workers", default="1,4")
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--latency-samples", type=int, default=100)
     parser.add_argument("--load-rate", type=float, default=500)
     parser.add_argument("--load-seconds", type=float, default=5)

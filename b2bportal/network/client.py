@@ -200,6 +200,10 @@ class EnKashClient:
                 pool=config.connect_timeout,
             ),
             headers={"Accept": "application/json"},
+            # A worker makes as many calls at once as its concurrency times the delivery
+            # batch (both bounded); httpx's default pool (100, of which 20 kept alive)
+            # would queue the surplus or reconnect for every call beyond 20.
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
         )
         self._token_lock = threading.Lock()
         self._token: str = ""

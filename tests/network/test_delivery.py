@@ -299,7 +299,12 @@ class Abandoned(Exception):
 
 
 def test_a_worker_delivers_a_decision_and_never_a_rolled_back_one(workers, enkash, decide):
+    from procrastinate.contrib.django.models import ProcrastinateWorker
+
     workers()
+    # The suite's first worker may take a while to start on a loaded machine: the
+    # delivery is what is timed below, not the start.
+    wait_until(lambda: ProcrastinateWorker.objects.exists(), 60)
     with pytest.raises(Abandoned), transaction.atomic():
         outbox.enqueue("invoice.confirm", confirmation_body("INV" + "R" * 32))
         raise Abandoned
