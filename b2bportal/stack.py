@@ -3,9 +3,9 @@
 Prepares the database, then starts the web server while the demo accounts are created
 and, once the server answers, the background worker and (unless ENKASH_BASE_URL is set)
 the sandbox, as child processes (serving first: on a warm machine the server answers
-within seconds of the migrations), and keeps the server and the worker running: one that dies is started again, after a
-delay that doubles with each death in a row. The private PostgreSQL (when
-DATABASE_URL is unset) lives as long as this process.
+within seconds of the migrations), and keeps the server and the worker running: one
+that dies is started again, after a delay that doubles with each death in a row. The
+private PostgreSQL (when DATABASE_URL is unset) lives as long as this process.
 """
 
 import os
