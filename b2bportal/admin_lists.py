@@ -19,6 +19,7 @@ actions, drag ordering) is drawn by the theme as before.
 import datetime
 import functools
 
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_list import _coerce_field_name, result_hidden_fields
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import (
@@ -153,6 +154,43 @@ def change_url(url_name: str, pk) -> str:
 
 class QuickChangeList(ChangeList):
     """The admin's list with the change URL reversed once and its rows drawn per column."""
+
+    def get_results(self, request):
+        """Django's, except that the page is always read as a slice of the list with one
+        row more, and the count follows what was read.
+
+        Django reads the whole list, with no LIMIT, when the count says it fits one page:
+        with the planner's estimate as the count (`EstimatedCountPaginator`), an estimate
+        too low (a filter whose rows the statistics do not know yet) made a page of a
+        thousand rows, or a read of a whole table. Here a row past the page shows there
+        is a next page, whatever the estimate, and the last page makes the count exact.
+        """
+        if self.list_editable:
+            return super().get_results(request)
+        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
+        count = paginator.count
+        show_all = self.show_all and count <= self.list_max_show_all
+        size = self.list_max_show_all if show_all else self.list_per_page
+        offset = 0 if show_all else (self.page_num - 1) * self.list_per_page
+        rows = list(self.queryset[offset : offset + size + 1])
+        if len(rows) > size:
+            count = max(count, offset + size + 1)
+        elif rows or offset == 0:
+            count = offset + len(rows)
+        else:
+            raise IncorrectLookupParameters  # a page past the end, as Django says
+        paginator.count = count
+        full_result_count = (
+            self.root_queryset.count() if self.model_admin.show_full_result_count else None
+        )
+        self.result_count = count
+        self.show_full_result_count = self.model_admin.show_full_result_count
+        self.show_admin_actions = not self.show_full_result_count or bool(full_result_count)
+        self.full_result_count = full_result_count
+        self.result_list = rows[:size]
+        self.can_show_all = count <= self.list_max_show_all
+        self.multi_page = count > self.list_per_page
+        self.paginator = paginator
 
     @cached_property
     def _result_url_template(self) -> str:

@@ -1,10 +1,11 @@
 """`make run`: the whole back office on one machine, stopped together with Ctrl-C.
 
-Prepares the database, creates the demo accounts, then starts the web server, the
-background worker and (unless ENKASH_BASE_URL is set) the sandbox as child processes,
-and keeps the server and the worker running: one that dies is started again, after a
-delay that doubles with each death in a row. The private PostgreSQL (when
-DATABASE_URL is unset) lives as long as this process.
+Prepares the database, then starts the web server while the demo accounts are created
+and, once the server answers, the background worker and (unless ENKASH_BASE_URL is set)
+the sandbox, as child processes (serving first: on a warm machine the server answers
+within seconds of the migrations), and keeps the server and the worker running: one
+that dies is started again, after a delay that doubles with each death in a row. The
+private PostgreSQL (when DATABASE_URL is unset) lives as long as this process.
 """
 
 import os
@@ -13,6 +14,8 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+
+import httpx
 
 from b2bportal import localdb
 from b2bportal.processes import stop_processes
@@ -105,12 +108,26 @@ class Child:
 def keep_running(children: list[Child], stopping) -> None:
     """Start the children and restart those that die until `stopping()` or a fatal exit."""
     for child in children:
-        child.start()
+        if child.process is None:  # the web server is running already (`main`)
+            child.start()
     try:
         while not stopping() and all(child.check(time.monotonic()) for child in children):
             time.sleep(0.3)
     finally:
         stop_processes([child.process for child in children if child.process], timeout=15)
+
+
+def wait_until_serving(url: str, server: Child, stopping, timeout: float = 60.0) -> None:
+    """Until `url` answers 200, the server exits, `stopping()`, or `timeout` seconds pass
+    (then the rest starts all the same: a server that died is restarted as usual)."""
+    deadline = time.monotonic() + timeout
+    while not stopping() and server.process.poll() is None and time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
 
 
 def main() -> int:
@@ -122,13 +139,27 @@ def main() -> int:
     env.setdefault("ENKASH_WEBHOOK_TOKEN", "dev-webhook-token")
     sandbox_url = use_sandbox(env)
 
-    subprocess.run([*MANAGE, "migrate", "--no-input"], env=env, check=True)
-    subprocess.run([*MANAGE, "demo_accounts"], env=env, check=True)
+    stopping = False
 
-    children = [
-        Child("web server", server_command(port), server_env(env), restart=True),
-        Child("worker", worker_command(), env, restart=True),
-    ]
+    def stop(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    # migrate also runs the system checks, so the web server skips them.
+    subprocess.run([*MANAGE, "migrate", "--no-input"], env=env, check=True)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    # The demo logins' passwords are hashed (seconds of CPU): done while the server starts.
+    accounts = subprocess.Popen([*MANAGE, "demo_accounts"], env=env)
+    server = Child(
+        "web server", [*server_command(port), "--skip-checks"], server_env(env), restart=True
+    )
+    server.start()
+    # The worker and the sandbox (each a Django start of its own) wait until the server
+    # answers: on two cores they would otherwise delay its first answer by seconds.
+    wait_until_serving(f"http://127.0.0.1:{port}/healthz", server, lambda: stopping)
+    accounts.wait()
+    children = [server, Child("worker", worker_command(), env, restart=True)]
     if sandbox_url:
         # The sandbox waits for the app's /healthz, registers our demo businesses and
         # plays the scenario through the real webhook paths. Not restarted: a new one
@@ -161,14 +192,6 @@ def main() -> int:
         "  Press Ctrl-C to stop everything.\n",
         flush=True,
     )
-    stopping = False
-
-    def stop(signum, _frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
     keep_running(children, lambda: stopping)
     return 0
 

@@ -15,7 +15,9 @@ then the decision), a finding on one in ten, a request awaiting the network on o
 received message for one in ten.
 
 Then for each page: SQL queries, the server's median time (--runs requests through
-Django's handler after --warmups requests) and the part of it spent in SQL, how the
+Django's handler after --warmups requests), the part of it spent in SQL and the CPU
+time of the Django process (which a busy shared machine inflates far less than the
+wall time: compare it across runs made at different loads), how the
 list's count was made (planner estimate, a bounded exact count, none) and whether any
 query counted a large table with an unbounded COUNT ("count scan"). Each list page is measured at 50 and 200 rows (the query count must not
 change), and for each filter and search the list's own query is shown with EXPLAIN
@@ -341,18 +343,20 @@ def measure(client, url: str, runs: int, warmups: int = 2) -> dict:
 
     for _ in range(warmups):
         client.get(url)
-    times, sql_times = [], []
+    times, sql_times, cpu_times = [], [], []
     for _ in range(runs):
         with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = client.get(url)
             times.append((time.perf_counter() - started) * 1000)
+            cpu_times.append((time.process_time() - cpu_started) * 1000)
         sql_times.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
     kind, scan = count_kind(captured.captured_queries)
     return {
         "queries": len(captured),
         "ms": statistics.median(times),
         "sql_ms": statistics.median(sql_times),
+        "cpu_ms": statistics.median(cpu_times),
         "status": response.status_code,
         "count": kind,
         "scan": scan,
@@ -508,7 +512,7 @@ def main():
             "counterparty": some.counterparty_id,
         }
         print(
-            f"\n{'page':44} {'queries':>7} {'median ms':>10} {'SQL ms':>7} {'status':>6} "
+            f"\n{'page':44} {'queries':>7} {'median ms':>10} {'SQL ms':>7} {'CPU ms':>7} {'status':>6} "
             f"{'count':>16} {'count scan':>10}"
         )
         plans = []
@@ -521,7 +525,7 @@ def main():
                 over = r["ms"] >= 300 or r["status"] != 200 or r["scan"] != "no"
                 print(
                     f"{f'{label}, {size} rows' if size else label:44} {r['queries']:7d} "
-                    f"{r['ms']:10.1f} {r['sql_ms']:7.1f} {r['status']:6d} {r['count']:>16} "
+                    f"{r['ms']:10.1f} {r['sql_ms']:7.1f} {r['cpu_ms']:7.1f} {r['status']:6d} {r['count']:>16} "
                     f"{r['scan']:>10}"
                     f"{'  <-- over target' if over else ''}",
                     flush=True,

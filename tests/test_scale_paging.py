@@ -161,3 +161,34 @@ def test_api_list_counts_a_small_list_exactly(invoices, admin_client):
     delete_without_analyze(200)
     body = admin_client.get("/api/invoices/", {"limit": "50"}).json()
     assert (body["count"], len(body["results"])) == (INVOICES - 200, 50)
+
+
+def test_an_admin_list_whose_estimate_is_too_low_is_still_read_a_page_at_a_time(
+    invoices, admin_client, settings
+):
+    """An estimate below one page made Django read the whole list (no LIMIT) as one page."""
+    settings.LIST_EXACT_COUNT_MAX_COST = 0  # the planner's estimate, whatever it says
+    Invoice.objects.filter(status="ACCEPTED").update(status="CLOSED")  # statistics: none
+    closed = set(Invoice.objects.filter(status="CLOSED").values_list("pk", flat=True))
+    newest_closed = [pk for pk in invoices if pk in closed]
+
+    def page(number):
+        params = {"status__exact": "CLOSED", "p": str(number)}
+        with CaptureQueriesContext(connection) as captured:
+            cl = admin_client.get("/admin/invoices/invoice/", params).context["cl"]
+        listed = [
+            q["sql"]
+            for q in captured
+            if q["sql"].startswith("SELECT") and 'FROM "invoices_invoice"' in q["sql"]
+        ]
+        assert len(listed) == 1 and " LIMIT 51" in listed[0], listed
+        return cl
+
+    first = page(1)
+    assert [row.pk for row in first.result_list] == newest_closed[:50]
+    assert (first.multi_page, first.paginator.num_pages) == (True, 2)
+    second = page(2)
+    assert [row.pk for row in second.result_list] == newest_closed[50:100]
+    last = page(12)
+    assert [row.pk for row in last.result_list] == newest_closed[550:600]
+    assert (last.result_count, last.paginator.num_pages) == (INVOICES // 2, 12)

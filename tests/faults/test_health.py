@@ -21,6 +21,16 @@ def thresholds(settings):
     settings.ENKASH_STALLED_AFTER_SECONDS = 30
 
 
+@pytest.fixture(autouse=True)
+def empty_queue():
+    """The queue and the workers as these tests make them: a live-server test run before
+    on the same process (the suite runs on several) may have committed a job or a
+    worker's heartbeat. Removed inside this test's transaction, so rolled back after."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")
+        cursor.execute("DELETE FROM procrastinate_workers")
+
+
 def worker_beating(seconds_ago: float) -> None:
     with connection.cursor() as cursor:
         cursor.execute(

@@ -39,3 +39,21 @@ def test_a_child_not_to_restart_stops_make_run():
 
 def test_the_worker_restart_delay_doubles_up_to_its_cap():
     assert [restart_delay(n, 0.5, 4.0) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+
+
+def test_a_server_started_before_the_others_is_kept_not_started_twice():
+    server = stack.Child(
+        "web server", [sys.executable, "-c", "import time; time.sleep(30)"], dict(os.environ), True
+    )
+    server.start()
+    first = server.process
+    stack.keep_running([server], lambda: True)
+    assert server.process is first  # the same process, stopped with the rest
+    assert first.poll() is not None
+
+
+def test_waiting_for_the_server_ends_when_it_exits():
+    server = exited_child(restart=True)
+    started = time.monotonic()
+    stack.wait_until_serving("http://127.0.0.1:9/healthz", server, lambda: False, timeout=30)
+    assert time.monotonic() - started < 5
