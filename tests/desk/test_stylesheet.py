@@ -11,8 +11,10 @@ import unfold
 ROOT = Path(__file__).resolve().parents[2]
 THEME_CSS = Path(unfold.__file__).parent / "static" / "unfold" / "css" / "styles.css"
 
-# Classes that style nothing on purpose: page scripts, tests and our own CSS find by them.
+# Classes that style nothing on purpose: page scripts, tests and our own CSS find by them
+# (`hiddenfields` and `result-list` are the admin's own markup, which its scripts use).
 HOOKS = {
+    "hiddenfields", "result-list",
     "amount", "conflict", "delivery-stalled", "desk-family", "desk-label", "diff-row",
     "finding", "note", "order-mismatch", "overdue-at-network", "parked", "timeline-row",
     "unmatched-results", "where-to-start",
