@@ -42,6 +42,7 @@ from invoices.templatetags.money import inr
 from . import services
 from .choices import ChangeKind, Role, Source, Status, SupplierResponse
 from .forms import DecisionForm, LineFormSet, OurPurchaseOrderForm, RemarksForm, SendForm, lines_of
+from .matching import order_book
 from .models import (
     CONTENT_FIELDS,
     PurchaseOrder,
@@ -252,11 +253,13 @@ class PurchaseOrderAdmin(DocumentAdmin):
         }
 
     def invoiced_against(self, document):
-        """Ordered / invoiced / remaining per line and the invoices against the order.
-
-        None until invoices are matched to their order; the page then shows the figures
-        this returns (the "Invoiced against this order" section)."""
-        return None
+        """Ordered / invoiced / remaining per line of the applied version, the invoices
+        against each line, the invoice lines on no order line and every invoice linked
+        to the order (`matching.order_book`, three queries); None before a version is
+        applied (nothing to invoice yet)."""
+        if document.current_version_id is None:
+            return None
+        return order_book(document)
 
     # -- our own orders (buyer side) -----------------------------------------------------
 

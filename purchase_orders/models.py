@@ -146,6 +146,11 @@ class PurchaseOrderStatusChange(DocumentStatusChange):
         ordering = ["at", "id"]
         verbose_name = "purchase order status change"
         verbose_name_plural = "purchase order status changes"
+        # Auditors export the history, as they do the invoices' (a permission of its own:
+        # viewing the history is not exporting it).
+        permissions = [
+            ("export_purchaseorderstatuschange", "Can export the purchase orders' status history")
+        ]
         indexes = [models.Index(fields=["at", "id"], name="po_statuschange_at_id")]
 
 

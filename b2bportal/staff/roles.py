@@ -22,6 +22,7 @@ ROLES: dict[str, list[str]] = {
         "purchase_orders.view_purchaseorderversion",
         "purchase_orders.view_purchaseorderstatuschange",
         "purchase_orders.export_purchaseorder",
+        "purchase_orders.export_purchaseorderstatuschange",
         "desk.view_note",
         "desk.view_assignment",
     ],
@@ -44,5 +45,21 @@ ROLES: dict[str, list[str]] = {
         "desk.view_assignment",
         "desk.add_note",
         "desk.add_assignment",
+    ],
+    # Procurement: places our purchase orders (create, send, edit, cancel, close) and
+    # follows what was invoiced against them; decides nothing it receives.
+    "Buyer": [
+        "network.view_outboundmessage",
+        "network.view_deliveryattempt",
+        "parties.view_business",
+        "parties.view_counterparty",
+        "invoices.view_invoice",
+        "invoices.view_invoiceversion",
+        "purchase_orders.view_purchaseorder",
+        "purchase_orders.view_purchaseorderversion",
+        "purchase_orders.view_purchaseorderstatuschange",
+        "purchase_orders.manage_purchaseorder",
+        "desk.view_note",
+        "desk.add_note",
     ],
 }

@@ -1,6 +1,7 @@
 """REST representation of purchase orders for ERPs (snake_case; the wire mapping is
 purchase_orders/wire.py)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from b2bportal.documents.api import ContentSerializerMixin
@@ -8,6 +9,7 @@ from b2bportal.documents.services import REMARKS_MAX, is_pending
 from b2bportal.network.wire import NO_QUOTES
 from b2bportal.parties.models import Business
 from purchase_orders.choices import SupplierResponse
+from purchase_orders.matching import order_book
 from purchase_orders.models import (
     PurchaseOrder,
     PurchaseOrderFinding,
@@ -39,13 +41,48 @@ class PurchaseOrderSerializer(ContentSerializerMixin, serializers.ModelSerialize
         return is_pending(obj)
 
 
+def quantity_field(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=18, decimal_places=4, read_only=True, **kwargs)
+
+
+def value_field(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True, **kwargs)
+
+
+class LineInvoiceSerializer(serializers.Serializer):
+    """One invoice line against an order line: its invoice, quantity and value."""
+
+    id = serializers.IntegerField(source="invoice.id", read_only=True)
+    object_id = serializers.CharField(source="invoice.object_id", read_only=True)
+    supplier_invoice_number = serializers.CharField(
+        source="invoice.supplier_invoice_number", read_only=True
+    )
+    quantity = quantity_field(source="item.quantity")
+    value = value_field(source="item.total_item_value")
+
+
 class PurchaseOrderLineSerializer(serializers.ModelSerializer):
-    """One line of the order with its taxes. (What was invoiced against a line, once
-    invoices are matched to their order, is added here.)"""
+    """One line of the order with its taxes, and what invoices took of it: ordered,
+    invoiced and remaining quantity and value, and the invoice lines against it. The
+    figures are the line's `BookLine` (`purchase_orders.matching`), set on the line as
+    `book` by the detail serializer."""
+
+    ordered_quantity = quantity_field(source="book.ordered_quantity")
+    invoiced_quantity = quantity_field(source="book.invoiced_quantity")
+    remaining_quantity = quantity_field(source="book.remaining_quantity")
+    ordered_value = value_field(source="book.ordered_value")
+    invoiced_value = value_field(source="book.invoiced_value")
+    remaining_value = value_field(source="book.remaining_value")
+    invoices = serializers.SerializerMethodField()
 
     class Meta:
         model = PurchaseOrderLine
         exclude = ["id", "version"]
+
+    @extend_schema_field(LineInvoiceSerializer(many=True))
+    def get_invoices(self, line) -> list:
+        against = [{"invoice": invoice, "item": item} for invoice, item in line.book.invoiced_by]
+        return LineInvoiceSerializer(against, many=True).data
 
 
 class PurchaseOrderFindingSerializer(serializers.ModelSerializer):
@@ -68,7 +105,15 @@ class PurchaseOrderVersionSerializer(ContentSerializerMixin, serializers.ModelSe
 class PurchaseOrderDetailSerializer(PurchaseOrderSerializer):
     """A purchase order with its lines, findings, sections and every version."""
 
-    items = PurchaseOrderLineSerializer(source="current_version.items", many=True, read_only=True)
+    items = PurchaseOrderLineSerializer(source="book_lines", many=True, read_only=True)
+    invoiced_value = value_field(
+        source="book.invoiced_value",
+        help_text="Total value of the invoices against the order (not rejected, cancelled "
+        "or deleted).",
+    )
+    remaining_value = value_field(
+        source="book.remaining_value", help_text="The order's total less the invoiced value."
+    )
     findings = PurchaseOrderFindingSerializer(
         source="current_version.findings", many=True, read_only=True
     )
@@ -76,8 +121,21 @@ class PurchaseOrderDetailSerializer(PurchaseOrderSerializer):
     versions = PurchaseOrderVersionSerializer(many=True, read_only=True)
 
     class Meta(PurchaseOrderSerializer.Meta):
-        fields = [*PurchaseOrderSerializer.Meta.fields, "items", "findings", "sections", "versions"]
+        fields = [
+            *PurchaseOrderSerializer.Meta.fields, "invoiced_value", "remaining_value", "items",
+            "findings", "sections", "versions",
+        ]  # fmt: skip
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        # The order book (three queries whatever the number of lines and invoices) gives
+        # the lines of the applied version with their figures.
+        instance.book = order_book(instance)
+        instance.book_lines = []
+        for book_line in instance.book.lines:
+            book_line.line.book = book_line
+            instance.book_lines.append(book_line.line)
+        return super().to_representation(instance)
 
 
 class PurchaseOrderStatusChangeSerializer(serializers.ModelSerializer):

@@ -1,6 +1,7 @@
 """Purchase orders end to end, with the app server, the worker and the sandbox over real
 HTTP: a buyer's order arrives and we confirm it; our own order goes out, its supplier
-accepts it and invoices against it, and we accept the invoice. Refusals of the REST API
+accepts it and invoices against it, the invoice is matched to the order and we accept
+it, and an invoice beyond what remains carries its findings. Refusals of the REST API
 change nothing and send nothing."""
 
 import random
@@ -157,6 +158,27 @@ def test_our_order_is_accepted_invoiced_and_the_invoice_accepted(world, browser)
     assert invoice.current_version.sections["poDetails"] == [
         {"poObjId": object_id, "buyerPoId": "4500077123", "poDate": DAY.isoformat()}
     ]
+    # Matched before the reviewer decides: linked to our order, no PO finding, and the
+    # order's remaining figures are what the invoice left.
+    with rest(world) as api:
+        shown = api.get(f"/api/invoices/{invoice.pk}/").json()
+        ordered = api.get(f"/api/purchase-orders/{order_id}/").json()
+    assert shown["purchase_order"] == {
+        "id": order_id,
+        "object_id": object_id,
+        "po_number": "4500077123",
+    }
+    assert [f["code"] for f in shown["findings"] if f["code"].startswith("PO_")] == []
+    assert (ordered["invoiced_value"], ordered["remaining_value"]) == ("14750.00", "14750.00")
+    [line] = ordered["items"]
+    assert (line["invoiced_quantity"], line["remaining_quantity"], line["remaining_value"]) == (
+        "200.0000",
+        "200.0000",
+        "14750.00",
+    )
+    assert [(i["id"], i["quantity"], i["value"]) for i in line["invoices"]] == [
+        (invoice.pk, "200.0000", "14750.00")
+    ]
     decide(
         browser("reviewer"),
         f"/admin/invoices/invoice/{invoice.pk}/change/",
@@ -168,3 +190,25 @@ def test_our_order_is_accepted_invoiced_and_the_invoice_accepted(world, browser)
     assert invoice.status == "ACCEPTED"
     assert network.status_of(draft.object_id) == ("ACCEPTED", 1)
     assert network.status_of(object_id) == ("ACCEPTED", 1)
+    # A second invoice of 240 kg, beyond the 200 kg (14,750.00) the first one left.
+    beyond = network.invoice_order(object_id, share=Decimal("0.6"), today=DAY)
+    second = wait_until(
+        lambda: Invoice.objects.filter(object_id=beyond.object_id).first(), stack=world
+    )
+    assert (second.total_value, second.purchase_order_id) == (Decimal("17700.00"), order_id)
+    with rest(world) as api:
+        findings = api.get(f"/api/invoices/{second.pk}/").json()["findings"]
+    assert [(f["code"], f["field"], f["message"]) for f in findings] == [
+        (
+            "PO_QUANTITY",
+            "itemLists[0].quantity",
+            "Line 1: quantity 240 beyond the 200 remaining of PO 4500077123 line 1 "
+            "(ordered 400, invoiced before 200)",
+        ),
+        (
+            "PO_VALUE",
+            "valueDetails.totalInvoiceValue",
+            "Total 17700.00 beyond the 14750.00 remaining of PO 4500077123 "
+            "(ordered 29500.00, invoiced before 14750.00)",
+        ),
+    ]

@@ -2,9 +2,17 @@
 """/api/purchase-orders/: list, filters, detail, history, our confirmation of a buyer's
 order, and our own orders created and sent; every refusal changes and sends nothing."""
 
+import pytest
+
 from b2bportal.network.models import OutboundMessage
+from b2bportal.parties.models import Business
 from b2bportal.sandbox.data import COUNTERPARTIES, OUR_BUSINESSES
+from invoices.models import Invoice
 from purchase_orders.models import PurchaseOrder
+from tests.fixtures import invoices as invoices_data
+from tests.fixtures.orders import invoice_against, make_order, order_lines
+from tests.invoices.conftest import SEND as INVOICE_SEND
+from tests.invoices.conftest import webhook
 
 from .surface import (
     api,
@@ -209,3 +217,86 @@ def test_create_and_send_refusals_change_and_send_nothing(received, api):
     assert admin.post(f"{LIST}{received.pk}/send/", {}, format="json").status_code == 409
     assert reviewer.post(f"{LIST}{received.pk}/send/", {}).status_code == 403
     assert state_of(received) == before
+
+
+# -- what was invoiced against the order -------------------------------------------------
+
+
+@pytest.fixture
+def kaveri(db):
+    """Kaveri Engineering, ours: the buyer of `tests.fixtures.orders`' order."""
+    return Business.objects.create(
+        b2b_id=invoices_data.BUYER_B2B_ID,
+        gstin=invoices_data.BUYER_GSTIN,
+        legal_name=invoices_data.BUYER["legal_name"],
+        state_code="29",
+    )
+
+
+def invoice_of(webhook, body) -> Invoice:
+    assert webhook(INVOICE_SEND, body).status_code == 200
+    return Invoice.objects.get(object_id=body["invoice"]["objectId"])
+
+
+def test_detail_shows_what_was_invoiced_per_line_and_in_all(kaveri, webhook, api):
+    # 10000 kg of plate at 68.40 and 4 laser cutting jobs at 4500, IGST 18 %: 8,28,360.00.
+    order = make_order(kaveri, order_lines((10000, 68.40), (4, 4500)))
+    first = invoice_of(webhook, invoice_against([(1, 4000, 68.40), (2, 1, 4500)], n=1))
+    second = invoice_of(webhook, invoice_against([(1, 3500, 68.40)], n=2))
+    body = api("reviewer").get(f"{LIST}{order.pk}/").json()
+    assert (body["totals"]["total_value"], body["invoiced_value"], body["remaining_value"]) == (
+        "828360.00",
+        "610650.00",
+        "217710.00",
+    )
+    names = (
+        "ordered_quantity", "invoiced_quantity", "remaining_quantity", "ordered_value",
+        "invoiced_value", "remaining_value",
+    )  # fmt: skip
+    plate, laser = body["items"]
+    assert [plate[name] for name in names] == [
+        "10000.0000", "7500.0000", "2500.0000", "807120.00", "605340.00", "201780.00",
+    ]  # fmt: skip
+    assert [laser[name] for name in names] == [
+        "4.0000", "1.0000", "3.0000", "21240.00", "5310.00", "15930.00",
+    ]  # fmt: skip
+    assert plate["invoices"] == [
+        {
+            "id": first.pk,
+            "object_id": first.object_id,
+            "supplier_invoice_number": "SGST/26-27/0901",
+            "quantity": "4000.0000",
+            "value": "322848.00",
+        },
+        {
+            "id": second.pk,
+            "object_id": second.object_id,
+            "supplier_invoice_number": "SGST/26-27/0902",
+            "quantity": "3500.0000",
+            "value": "282492.00",
+        },
+    ]
+    assert laser["invoices"] == [
+        {
+            "id": first.pk,
+            "object_id": first.object_id,
+            "supplier_invoice_number": "SGST/26-27/0901",
+            "quantity": "1.0000",
+            "value": "5310.00",
+        }
+    ]
+    assert (plate["description"], plate["hsn_code"]) == ("MS plate 10mm IS 2062 E250", "72085110")
+
+
+def test_detail_of_an_order_not_invoiced(received, api):
+    body = api("reviewer").get(f"{LIST}{received.pk}/").json()
+    total = body["totals"]["total_value"]
+    assert (body["invoiced_value"], body["remaining_value"]) == ("0.00", total)
+    for item in body["items"]:
+        assert (item["invoiced_quantity"], item["invoiced_value"], item["invoices"]) == (
+            "0.0000",
+            "0.00",
+            [],
+        )
+        assert item["remaining_quantity"] == item["ordered_quantity"] == item["quantity"]
+        assert item["remaining_value"] == item["ordered_value"] == item["total_item_value"]
