@@ -26,7 +26,7 @@ from b2bportal.documents.local import local_content
 from b2bportal.documents.values import ReceivedDecision
 from b2bportal.network.models import OutboundMessage
 from b2bportal.parties.models import Business, Counterparty
-from b2bportal.parties.services import resolve_sides, upsert_counterparty
+from b2bportal.parties.services import counterparty_row, resolve_sides, upsert_counterparty
 
 from . import wire
 from .choices import (
@@ -161,13 +161,14 @@ def _fill_parties(content: dict) -> None:
 
 def _look_up(content: dict, b2b_ids: dict):
     """Our businesses on the message, in one statement that also takes the invoice's lock,
-    finds another invoice with its supplier's number (the duplicate-number check) and
-    reserves the id of a new invoice's first version."""
+    finds another invoice with its supplier's number (the duplicate-number check), reads
+    the supplier we know and reserves the id of a new invoice's first version."""
     object_id, number = content["object_id"], content["supplier_invoice_number"]
     others = number_taken(b2b_ids["supplierB2BId"], number, object_id, content.get("enkash_id"))
     businesses = Business.objects.annotate(
         invoice_lock=documents.document_lock(object_id),
         number_taken_by=Subquery(others[:1]),
+        supplier_row=counterparty_row(b2b_ids["supplierB2BId"]),
         # Used only when the invoice is new (`_create_received`); a number left unused
         # is a gap in the ids, nothing more.
         next_version_id=RawSQL(
@@ -241,8 +242,9 @@ def _create_received(content: dict, sides, *, inbound, edit: bool) -> Invoice:
     its version's id was reserved by the look-up (`_look_up`), and the foreign keys
     between the two are checked at commit."""
     counterparty = upsert_counterparty(
-        sides.counterparty_b2b_id, documents.party_details(content, "supplier")
-    )
+        sides.counterparty_b2b_id, documents.party_details(content, "supplier"),
+        known=sides.business.supplier_row,
+    )  # fmt: skip
     invoice = Invoice(
         object_id=content["object_id"],
         enkash_id=content.get("enkash_id"),

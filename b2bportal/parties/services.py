@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
+from django.db.models.functions import JSONObject
 
 from b2bportal.network.handling import Rejected
 
@@ -60,14 +62,42 @@ def _apply(party, details: dict, *, blanks_only: bool = False) -> bool:
     return changed
 
 
-def upsert_counterparty(b2b_id: str, details: dict) -> Counterparty:
+NOT_LOOKED_UP = object()
+
+
+def counterparty_row(b2b_id: str) -> Subquery:
+    """An expression: the counterparty with `b2b_id` as a JSON object of its columns (NULL
+    when we know none), for a caller to read along a look-up of its own and pass to
+    `upsert_counterparty` as `known` (`counterparty_from` makes it a model instance)."""
+    columns = {field.attname: field.attname for field in Counterparty._meta.concrete_fields}
+    rows = Counterparty.objects.filter(b2b_id=b2b_id).values(row=JSONObject(**columns))
+    return Subquery(rows[:1])
+
+
+def counterparty_from(row: dict | None) -> Counterparty | None:
+    """The counterparty a `counterparty_row` read, as if loaded from the database."""
+    if row is None:
+        return None
+    party = Counterparty(
+        **{f.attname: f.to_python(row[f.attname]) for f in Counterparty._meta.concrete_fields}
+    )
+    party._state.adding, party._state.db = False, "default"
+    return party
+
+
+def upsert_counterparty(b2b_id: str, details: dict, *, known=NOT_LOOKED_UP) -> Counterparty:
     """The counterparty with `b2b_id`, created or updated from a message's party details.
 
     One write (and one history row) per change. Two messages from a new supplier may
     arrive at once: the second insert waits for the first's commit, fails on the unique
     B2B ID inside its own savepoint, and then updates the row the first one created.
+    `known`: the row `counterparty_row` read along the caller's look-up (None: none),
+    instead of reading it here.
     """
-    party = Counterparty.objects.filter(b2b_id=b2b_id).first()
+    if known is NOT_LOOKED_UP:
+        party = Counterparty.objects.filter(b2b_id=b2b_id).first()
+    else:
+        party = counterparty_from(known)
     if party is None:
         try:
             with transaction.atomic():

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 from b2bportal.network.models import InboundMessage, OutboundMessage
+from b2bportal.parties.models import Counterparty
 from invoices.choices import ChangeKind, Role, Shape, Status, VersionState
 from invoices.models import Invoice, InvoiceVersion, ParkedAction, StatusChange
 from tests.fixtures import invoices as data
@@ -340,6 +341,23 @@ def test_internal_shape_repeat_is_a_duplicate_after_we_learn_more_of_the_supplie
     assert response.status_code == 200
     assert InboundMessage.objects.filter(outcome="duplicate").count() == 1
     assert Invoice.objects.get(object_id=data.OTHER_OBJECT_ID).versions.count() == 1
+
+
+def test_a_new_invoice_from_a_known_supplier_updates_only_what_changed(received, webhook):
+    """The supplier read along the look-up of our businesses is updated as one loaded
+    from its table would be: the changed field, one history row, the rest kept."""
+    counterparty = Counterparty.objects.get(pk=received.counterparty_id)
+    columns = [f.attname for f in Counterparty._meta.concrete_fields]
+    before = {name: getattr(counterparty, name) for name in columns}
+    body = data.network_invoice(object_id=data.OTHER_OBJECT_ID, number="SGST/26-27/0471")
+    body["invoice"]["supplierDetails"]["email"] = "finance@shreeganeshsteel.in"
+    assert webhook(SEND, body).status_code == 200
+    counterparty.refresh_from_db()
+    after = {name: getattr(counterparty, name) for name in columns}
+    assert {name for name in columns if before[name] != after[name]} == {"email", "updated_at"}
+    assert after["email"] == "finance@shreeganeshsteel.in"
+    assert counterparty.history.count() == 2
+    assert Invoice.objects.get(object_id=data.OTHER_OBJECT_ID).counterparty_id == counterparty.pk
 
 
 def test_a_new_version_updates_the_supplier_and_its_bank_account_history(received, webhook):
