@@ -18,6 +18,7 @@ from b2bportal.documents.models import (
     DocumentVersion,
     party_links,
     status_field,
+    version_once,
 )
 from b2bportal.trigram import trigram_index
 
@@ -182,13 +183,7 @@ class InvoiceVersion(InvoiceContent, DocumentVersion):
 
     class Meta:
         ordering = ["invoice", "number", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["invoice", "number"],
-                condition=models.Q(state__in=["applied", "parked", "proposed"]),
-                name="invoice_version_once",
-            )
-        ]
+        constraints = version_once("invoice", "invoice_version_once")
 
     def __str__(self):
         return f"{self.invoice.object_id} v{self.number}"

@@ -22,7 +22,7 @@ from django.db.models.expressions import RawSQL
 from b2bportal.documents import services as documents
 from b2bportal.documents.errors import DocumentError
 from b2bportal.documents.hooks import version_applied
-from b2bportal.documents.local import local_content
+from b2bportal.documents.local import local_content_of
 from b2bportal.documents.values import ReceivedDecision
 from b2bportal.network.models import OutboundMessage
 from b2bportal.parties.models import Business, Counterparty
@@ -373,13 +373,7 @@ def _local_content(business: Business, data: dict) -> dict:
     invoice_date, due_date, place_of_supply, items [{description, hsn_code, quantity,
     unit, unit_price, gst_rate, is_service}].
     """
-    content = local_content(
-        business,
-        data["buyer"],
-        data["items"],
-        our_side=Role.SUPPLIER,
-        place=data.get("place_of_supply"),
-    )
+    content = local_content_of(business, data, our_side=Role.SUPPLIER)
     return content | {
         "shape": Shape.LOCAL,
         "supplier_invoice_number": data["supplier_invoice_number"],

@@ -18,7 +18,7 @@ from functools import partial
 
 from b2bportal.documents import services as documents
 from b2bportal.documents.errors import DocumentError
-from b2bportal.documents.local import local_content
+from b2bportal.documents.local import local_content_of
 from b2bportal.documents.values import ReceivedDecision
 from b2bportal.documents.wire import read_date
 from b2bportal.network.models import OutboundMessage
@@ -239,13 +239,7 @@ def _local_content(business: Business, data: dict) -> dict:
         raise DocumentError("MISSING_FIELD", "The supplier's B2B ID is required", "supplier.b2b_id")
     if not data.get("po_number"):
         raise DocumentError("MISSING_FIELD", "The PO number is required", "po_number")
-    content = local_content(
-        business,
-        data["supplier"],
-        data["items"],
-        our_side=Role.BUYER,
-        place=data.get("place_of_supply"),
-    )
+    content = local_content_of(business, data, our_side=Role.BUYER)
     return content | {
         "po_number": data["po_number"],
         # dates or their ISO text (the API's JSON); a wrong one is refused naming it

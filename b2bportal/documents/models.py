@@ -41,6 +41,18 @@ def party_links(related_name: str) -> tuple[models.ForeignKey, models.ForeignKey
     )
 
 
+def version_once(document: str, name: str) -> list[models.UniqueConstraint]:
+    """A version's constraints: one live (applied, parked or proposed) version of each
+    number per document, `document` naming the version's foreign key to it."""
+    return [
+        models.UniqueConstraint(
+            fields=[document, "number"],
+            condition=models.Q(state__in=["applied", "parked", "proposed"]),
+            name=name,
+        )
+    ]
+
+
 class PartyColumns(models.Model):
     """The parties as a document names them, and the place of supply: columns of a
     family's content (on its document and on each version)."""
