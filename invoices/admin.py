@@ -36,6 +36,7 @@ from b2bportal.documents.admin import (
     OverdueFilter,
     PendingFilter,
 )
+from b2bportal.documents.models import PENDING
 from b2bportal.exports import FormulaSafeModelResource
 from b2bportal.network.handling import Rejected
 from b2bportal.paginators import EstimatedCountPaginator
@@ -53,7 +54,6 @@ from .forms import (
     lines_of,
 )
 from .models import (
-    PENDING,
     Finding,
     Invoice,
     InvoiceItem,

@@ -143,10 +143,6 @@ OVERDUE_EXEMPT = (
     Status.ABANDONED,
 )  # fmt: skip
 
-# An invoice is pending while a request of ours about it has not failed for good
-# (`services.is_pending` per row).
-PENDING = models.Q(pending_message__isnull=False) & ~models.Q(pending_message__state="failed")
-
 
 def overdue() -> models.Q:
     """Past its due date (today, in local time) and in a status that can still be overdue."""

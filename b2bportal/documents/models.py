@@ -20,6 +20,11 @@ QUANTITY = {"max_digits": 18, "decimal_places": 4}
 RATE = {"max_digits": 7, "decimal_places": 3}
 
 
+# A document is pending while a request of ours about it has not failed for good
+# (`services.is_pending` per row).
+PENDING = models.Q(pending_message__isnull=False) & ~models.Q(pending_message__state="failed")
+
+
 def status_field(statuses, **options) -> models.CharField:
     """A status column over a family's status choices (the network's statuses)."""
     return models.CharField(max_length=40, choices=statuses.choices, **options)
