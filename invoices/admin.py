@@ -36,6 +36,7 @@ from b2bportal.documents.admin import (
     OverdueFilter,
     PendingFilter,
 )
+from b2bportal.documents.models import PENDING
 from b2bportal.exports import FormulaSafeModelResource
 from b2bportal.network.handling import Rejected
 from b2bportal.paginators import EstimatedCountPaginator
@@ -53,7 +54,6 @@ from .forms import (
     lines_of,
 )
 from .models import (
-    PENDING,
     Finding,
     Invoice,
     InvoiceItem,
@@ -207,27 +207,15 @@ class InvoiceAdmin(DocumentAdmin):
 
     # -- list columns --------------------------------------------------------------------
 
-    @display(description="counterparty", ordering="counterparty__legal_name")
-    def counterparty_display(self, obj):
-        return obj.counterparty.display_name
-
     # Short headers and no version column (it is on the invoice's page): at 1440 px the
     # findings and pending columns must be on screen, not behind a sideways scroll.
     @display(description="invoice no.", ordering="supplier_invoice_number")
     def invoice_number(self, obj):
         return obj.supplier_invoice_number
 
-    # The name only: with its B2B ID the column pushed totals and findings off a 1440 px
-    # screen (the B2B ID is on the invoice's page and in the business filter).
-    @display(description="business", ordering="business__legal_name")
-    def business_display(self, obj):
-        return obj.business.display_name
-
-    @display(description="total (₹)", ordering="total_value")
-    def total(self, obj):
-        return inr(obj.total_value)
-
     # -- the detail page's invoice parts -------------------------------------------------
+
+    gross_amounts = True
 
     def document_urls(self):
         view = self.admin_site.admin_view

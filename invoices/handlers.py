@@ -6,13 +6,19 @@ confirmation; the results of our own requests apply through `apply_network_resul
 
 from rest_framework import serializers
 
-from b2bportal.documents.handlers import Envelope, ResultSerializer, read_decision, with_b2b_ids
+from b2bportal.documents.handlers import (
+    decision_serializers,
+    handler_table,
+    read_decision,
+    reply,
+    request_serializers,
+    with_b2b_ids,
+)
 from b2bportal.documents.handlers import handle_result as handle_any_result
 from b2bportal.network.handling import Inbound, Reply
-from b2bportal.network.wire import ObjectVersionSerializer, additional_infos, wire_text
+from b2bportal.network.wire import ObjectVersionSerializer, wire_text
 
 from . import services
-from .choices import BuyerResponse, SupplierAction
 from .spec import SPEC
 from .wire import (
     NetworkInvoiceSerializer,
@@ -29,36 +35,10 @@ class _ActionBlock(serializers.Serializer):
     statusTransition = TransitionSerializer(required=False)
 
 
-class InvoiceConfirmationSerializer(_ActionBlock):
-    """`invoiceConfirmation`: the buyer's decision."""
-
-    buyerResponse = serializers.ChoiceField(choices=BuyerResponse.choices)
-    buyerRemarks = wire_text(services.REMARKS_MAX)
-
-
-class InvoiceStatusSerializer(_ActionBlock):
-    """`invoiceStatus`: the supplier cancels or deletes."""
-
-    supplierAction = serializers.ChoiceField(choices=SupplierAction.choices)
-    supplierRemarks = wire_text(services.REMARKS_MAX)
-
-
-class InvoiceRequestSerializer(Envelope):
-    """`req-send-invoice` / `req-edit-invoice` (the internal shape is accepted as well)."""
-
-    invoice = NetworkInvoiceSerializer()
-
-
-class ConfirmationRequestSerializer(Envelope):
-    """`req-confirm-invoice`."""
-
-    invoiceConfirmation = InvoiceConfirmationSerializer()
-
-
-class StatusChangeRequestSerializer(Envelope):
-    """`req-status-change-invoice`."""
-
-    invoiceStatus = InvoiceStatusSerializer()
+DECISIONS = decision_serializers(SPEC, _ActionBlock, services.REMARKS_MAX)
+# `req-send-invoice` / `req-edit-invoice` accept the internal shape as well.
+SERIALIZERS = request_serializers(SPEC, NetworkInvoiceSerializer, DECISIONS)
+StatusChangeRequestSerializer = SERIALIZERS["invoice.status_change"]
 
 
 # The pages spell the pairs of a reply `additionalInfo` for the invoice (seed 001's
@@ -67,15 +47,7 @@ INFO_KEY = {"invoice": "additionalInfo"}
 
 
 def _reply(received: services.Received, message: Inbound) -> Reply:
-    """The reply to a request: the pages mark its payload's document block and its
-    name/value pairs required, so both are echoed as the sender gave them (the pairs
-    of either spelling, under the spelling the page uses for this reply)."""
-    block = message.route.action.body_block
-    extra = {
-        block: message.body.get(block),
-        INFO_KEY.get(block, "additionalInfos"): additional_infos(message.body),
-    }
-    return Reply(document=received.invoice, duplicate=received.duplicate, extra=extra)
+    return reply(received, message, INFO_KEY)
 
 
 def handle_send(message: Inbound) -> Reply:
@@ -96,14 +68,14 @@ def handle_edit(message: Inbound) -> Reply:
 
 def handle_confirmation(message: Inbound) -> Reply:
     """The buyer accepts, rejects or returns an invoice we supplied."""
-    decision = read_decision(SPEC, message, InvoiceConfirmationSerializer)
+    decision = read_decision(SPEC, message, DECISIONS["invoice.confirm"])
     received = services.receive_confirmation(decision, inbound=message.record)
     return _reply(received, message)
 
 
 def handle_status_change(message: Inbound) -> Reply:
     """The supplier cancels or deletes an invoice we received."""
-    decision = read_decision(SPEC, message, InvoiceStatusSerializer)
+    decision = read_decision(SPEC, message, DECISIONS["invoice.status_change"])
     received = services.receive_status_change(decision, inbound=message.record)
     return _reply(received, message)
 
@@ -113,24 +85,6 @@ def handle_result(message: Inbound) -> Reply:
     return handle_any_result(SPEC, message)
 
 
-HANDLERS = {
-    "invoice.send": handle_send,
-    "invoice.edit": handle_edit,
-    "invoice.confirm": handle_confirmation,
-    "invoice.status_change": handle_status_change,
-    "invoice.send.result": handle_result,
-    "invoice.edit.result": handle_result,
-    "invoice.confirm.result": handle_result,
-    "invoice.status_change.result": handle_result,
-}
-
-SERIALIZERS = {
-    "invoice.send": InvoiceRequestSerializer,
-    "invoice.edit": InvoiceRequestSerializer,
-    "invoice.confirm": ConfirmationRequestSerializer,
-    "invoice.status_change": StatusChangeRequestSerializer,
-    "invoice.send.result": ResultSerializer,
-    "invoice.edit.result": ResultSerializer,
-    "invoice.confirm.result": ResultSerializer,
-    "invoice.status_change.result": ResultSerializer,
-}
+HANDLERS = handler_table(
+    SPEC, handle_send, handle_edit, handle_confirmation, handle_status_change, handle_result
+)

@@ -18,6 +18,7 @@ from b2bportal.documents.models import (
     DocumentVersion,
     party_links,
     status_field,
+    version_once,
 )
 from b2bportal.trigram import trigram_index
 
@@ -142,10 +143,6 @@ OVERDUE_EXEMPT = (
     Status.ABANDONED,
 )  # fmt: skip
 
-# An invoice is pending while a request of ours about it has not failed for good
-# (`services.is_pending` per row).
-PENDING = models.Q(pending_message__isnull=False) & ~models.Q(pending_message__state="failed")
-
 
 def overdue() -> models.Q:
     """Past its due date (today, in local time) and in a status that can still be overdue."""
@@ -182,13 +179,7 @@ class InvoiceVersion(InvoiceContent, DocumentVersion):
 
     class Meta:
         ordering = ["invoice", "number", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["invoice", "number"],
-                condition=models.Q(state__in=["applied", "parked", "proposed"]),
-                name="invoice_version_once",
-            )
-        ]
+        constraints = version_once("invoice", "invoice_version_once")
 
     def __str__(self):
         return f"{self.invoice.object_id} v{self.number}"

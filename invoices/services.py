@@ -22,7 +22,7 @@ from django.db.models.expressions import RawSQL
 from b2bportal.documents import services as documents
 from b2bportal.documents.errors import DocumentError
 from b2bportal.documents.hooks import version_applied
-from b2bportal.documents.local import local_content
+from b2bportal.documents.local import local_content_of
 from b2bportal.documents.values import ReceivedDecision
 from b2bportal.network.models import OutboundMessage
 from b2bportal.parties.models import Business, Counterparty
@@ -30,9 +30,6 @@ from b2bportal.parties.services import counterparty_row, resolve_sides, upsert_c
 
 from . import wire
 from .choices import (
-    ACTION_STATUS,
-    RESPONSE_STATUS,
-    BuyerResponse,
     Role,
     Shape,
     Source,
@@ -320,48 +317,14 @@ def _refuse_provisional(invoice: Invoice) -> None:
                             "object_id")  # fmt: skip
 
 
-def _lock_for_decision(invoice, action: str, expected_version) -> Invoice:
-    return documents.lock_for_decision(
-        SPEC, invoice, action, expected_version, refuse=_refuse_provisional
-    )
-
-
-def _action_block(invoice, target: str, **decision) -> dict:
-    return documents.action_block(SPEC, invoice, target, **decision)
-
-
-def _request(invoice, message_type, body, **details) -> OutboundMessage:
-    return documents.request(SPEC, invoice, message_type, body, **details)
-
-
 def confirm(
     invoice, response, remarks, *, actor=None, expected_version=None, source=Source.STAFF
 ) -> OutboundMessage:
     """Our decision as buyer: ACCEPT, REJECT or RETURN, sent to the network with remarks."""
-    if response not in BuyerResponse.values:
-        raise DocumentError(
-            "INVALID_FIELD", "response must be ACCEPT, REJECT or RETURN", "response"
-        )
-    remarks = validate_remarks(remarks)
-    with transaction.atomic():
-        invoice = _lock_for_decision(invoice, "confirm", expected_version)
-        target = RESPONSE_STATUS[response]
-        body = {
-            "b2bIds": documents.b2b_ids(invoice),
-            "invoiceConfirmation": _action_block(
-                invoice, target, buyerResponse=response, buyerRemarks=remarks
-            ),
-        }
-        return _request(
-            invoice,
-            "invoice.confirm",
-            body,
-            target=target,
-            label=f"confirm:{response}",
-            actor=actor,
-            source=source,
-            remarks=remarks,
-        )
+    return documents.confirm(
+        SPEC, invoice, response, remarks, actor=actor, source=source,
+        expected_version=expected_version, refuse=_refuse_provisional,
+    )  # fmt: skip
 
 
 # -- our own invoices (we are the supplier) -------------------------------------------------
@@ -375,13 +338,7 @@ def _local_content(business: Business, data: dict) -> dict:
     invoice_date, due_date, place_of_supply, items [{description, hsn_code, quantity,
     unit, unit_price, gst_rate, is_service}].
     """
-    content = local_content(
-        business,
-        data["buyer"],
-        data["items"],
-        our_side=Role.SUPPLIER,
-        place=data.get("place_of_supply"),
-    )
+    content = local_content_of(business, data, our_side=Role.SUPPLIER)
     return content | {
         "shape": Shape.LOCAL,
         "supplier_invoice_number": data["supplier_invoice_number"],
@@ -422,26 +379,24 @@ def create_invoice(business: Business, data: dict, *, actor=None) -> Invoice:
         return invoice
 
 
+def _request_action(invoice, action: str, make_body, target, **request) -> OutboundMessage:
+    """`documents.request_action` for our invoice's `invoice.<action>`; a provisional
+    invoice is refused."""
+    return documents.request_action(SPEC, invoice, action, f"invoice.{action}",
+                                    make_body=make_body, target=target, label=action,
+                                    refuse=_refuse_provisional, **request)  # fmt: skip
+
+
 def send_invoice(invoice, *, actor=None, expected_version=None, source=Source.STAFF):
     """Send our CREATED invoice to the buyer through the network (`invoice.send`)."""
-    with transaction.atomic():
-        invoice = _lock_for_decision(invoice, "send", expected_version)
-        block = wire.network_block(
-            invoice.current_version,
-            status_from=invoice.status,
-            status_to=Status.SENT_TO_BUYER,
-            current_version=0,
-        )
-        body = {"b2bIds": documents.b2b_ids(invoice), "invoice": block}
-        return _request(
-            invoice,
-            "invoice.send",
-            body,
-            target=Status.SENT_TO_BUYER,
-            label="send",
-            actor=actor,
-            source=source,
-        )
+
+    def make_body(document, target):
+        block = wire.network_block(document.current_version, current_version=0,
+                                   status_from=document.status, status_to=target)  # fmt: skip
+        return {"invoice": block}
+
+    return _request_action(invoice, "send", make_body, Status.SENT_TO_BUYER, actor=actor,
+                           expected_version=expected_version, source=source)  # fmt: skip
 
 
 def edit_invoice(invoice, data: dict, *, actor=None, expected_version=None, source=Source.STAFF):
@@ -449,29 +404,20 @@ def edit_invoice(invoice, data: dict, *, actor=None, expected_version=None, sour
 
     The version is applied when the network accepts it; refused, the invoice stays as it was.
     """
-    with transaction.atomic():
-        invoice = _lock_for_decision(invoice, "edit", expected_version)
-        content = _local_content(invoice.business, data)
-        content["status"] = invoice.status
-        proposed = _snapshot(
-            invoice, content, invoice.version + 1, VersionState.PROPOSED, actor=actor
-        )
-        block = wire.network_block(
-            proposed,
-            status_from=invoice.status,
-            status_to=invoice.status,
-            current_version=invoice.version,
-        )
-        body = {"b2bIds": documents.b2b_ids(invoice), "invoice": block}
-        return _request(
-            invoice,
-            "invoice.edit",
-            body,
-            target=invoice.status,
-            label="edit",
-            actor=actor,
-            source=source,
-        )
+
+    def make_body(document, target):
+        content = _local_content(document.business, data)
+        content["status"] = document.status
+        proposed = _snapshot(document, content, document.version + 1, VersionState.PROPOSED,
+                             actor=actor)  # fmt: skip
+        block = wire.network_block(proposed, current_version=document.version,
+                                   status_from=document.status, status_to=target)  # fmt: skip
+        return {"invoice": block}
+
+    return _request_action(
+        invoice, "edit", make_body, lambda document: document.status, actor=actor,
+        expected_version=expected_version, source=source,
+    )  # fmt: skip
 
 
 def cancel_invoice(
@@ -484,26 +430,10 @@ def cancel_invoice(
     source=Source.STAFF,
 ):
     """Cancel (or delete) our invoice on the network (`invoice.status_change`)."""
-    remarks = validate_remarks(remarks)
-    with transaction.atomic():
-        invoice = _lock_for_decision(invoice, "cancel", expected_version)
-        target = ACTION_STATUS[action]
-        body = {
-            "b2bIds": documents.b2b_ids(invoice),
-            "invoiceStatus": _action_block(
-                invoice, target, supplierAction=action, supplierRemarks=remarks
-            ),
-        }
-        return _request(
-            invoice,
-            "invoice.status_change",
-            body,
-            target=target,
-            label=f"status:{action}",
-            actor=actor,
-            source=source,
-            remarks=remarks,
-        )
+    return documents.request_decision(
+        SPEC, invoice, "invoice.status_change", action, remarks, action="cancel", actor=actor,
+        expected_version=expected_version, source=source, refuse=_refuse_provisional,
+    )  # fmt: skip
 
 
 # -- the network's answer to a request of ours --------------------------------------------

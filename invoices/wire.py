@@ -48,7 +48,9 @@ from b2bportal.documents.wire import (
     read_date,
     rounding_checks,
     state_code,
+    status_validator,
     tax_missing,
+    transition_serializer,
 )
 from b2bportal.documents.wire import jsonable as _jsonable
 from b2bportal.documents.wire import money as _money
@@ -61,7 +63,6 @@ from b2bportal.network.wire import (
     ObjectVersionSerializer,
     PartyDetailsSerializer,
     QuickSerializer,
-    StatusTransitionSerializer,
     _first_error,
     optional_text,
     parse,
@@ -80,19 +81,8 @@ def validate_object_id(value: str) -> str:
     return value
 
 
-def validate_status(value: str) -> str:
-    if value and value not in Status.values:
-        raise serializers.ValidationError(f"Unknown invoice status {value!r}.")
-    return value
-
-
-class TransitionSerializer(StatusTransitionSerializer):
-    """A status transition whose statuses must be invoice statuses."""
-
-    currentStatus = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, validators=[validate_status]
-    )
-    newStatus = serializers.CharField(max_length=64, validators=[validate_status])
+validate_status = status_validator(Status, "invoice")
+TransitionSerializer = transition_serializer(validate_status, "invoice")
 
 
 # Amounts, lines, dates and parties are read as every family reads them

@@ -37,7 +37,6 @@ from b2bportal.documents.errors import refusal_message
 from b2bportal.exports import FormulaSafeModelResource
 from b2bportal.network.handling import Rejected
 from invoices.forms import BulkDecisionForm
-from invoices.templatetags.money import inr
 
 from . import services
 from .choices import ChangeKind, Role, Source, Status, SupplierResponse
@@ -52,6 +51,7 @@ from .models import (
     PurchaseOrderVersion,
 )
 from .spec import SPEC
+from .templatetags.orders import postal_address
 
 STATUS_COLOURS = {
     Status.SENT_TO_SUPPLIER: "info",
@@ -197,19 +197,12 @@ class PurchaseOrderAdmin(DocumentAdmin):
     def order_number(self, obj):
         return obj.po_number
 
-    @display(description="counterparty", ordering="counterparty__legal_name")
-    def counterparty_display(self, obj):
-        return obj.counterparty.display_name
-
-    @display(description="business", ordering="business__legal_name")
-    def business_display(self, obj):
-        return obj.business.display_name
-
-    @display(description="total (₹)", ordering="total_value")
-    def total(self, obj):
-        return inr(obj.total_value)
-
     # -- URLs of the order's own views ---------------------------------------------------
+
+    party_order = ("buyer", "supplier")  # the buyer wrote the order
+
+    def address_text(self, address) -> str:
+        return postal_address(address)
 
     def document_urls(self):
         view = self.admin_site.admin_view

@@ -5,61 +5,27 @@ supplier's confirmation; the results of our own requests apply through
 `apply_network_result`.
 """
 
-from rest_framework import serializers
-
 from b2bportal.documents.handlers import (
-    Envelope,
-    ResultSerializer,
+    decision_serializers,
+    handler_table,
     read_decision,
+    reply,
+    request_serializers,
     with_b2b_ids,
 )
 from b2bportal.documents.handlers import handle_result as handle_any_result
 from b2bportal.network.handling import Inbound, Reply
-from b2bportal.network.wire import additional_infos, wire_text
 
 from . import services
-from .choices import BuyerAction, SupplierResponse
 from .spec import SPEC
 from .wire import PurchaseOrderActionBlock, PurchaseOrderSerializer
 
-
-class PoConfirmationSerializer(PurchaseOrderActionBlock):
-    """`poConfirmation`: the supplier's decision."""
-
-    supplierResponse = serializers.ChoiceField(choices=SupplierResponse.choices)
-    supplierRemarks = wire_text(services.REMARKS_MAX)
-
-
-class PoStatusSerializer(PurchaseOrderActionBlock):
-    """`poStatus`: the buyer cancels or closes."""
-
-    buyerAction = serializers.ChoiceField(choices=BuyerAction.choices)
-    buyerRemarks = wire_text(services.REMARKS_MAX)
-
-
-class PurchaseOrderRequestSerializer(Envelope):
-    """`purchase-order/req-send` / `req-edit`."""
-
-    purchaseOrder = PurchaseOrderSerializer()
-
-
-class PoConfirmationRequestSerializer(Envelope):
-    """`purchase-order/req-confirm`."""
-
-    poConfirmation = PoConfirmationSerializer()
-
-
-class PoStatusRequestSerializer(Envelope):
-    """`purchase-order/req-status-change`."""
-
-    poStatus = PoStatusSerializer()
+DECISIONS = decision_serializers(SPEC, PurchaseOrderActionBlock, services.REMARKS_MAX)
+SERIALIZERS = request_serializers(SPEC, PurchaseOrderSerializer, DECISIONS)
 
 
 def _reply(received: services.Received, message: Inbound) -> Reply:
-    """The reply to a request: its document block and name/value pairs echoed."""
-    block = message.route.action.body_block
-    extra = {block: message.body.get(block), "additionalInfos": additional_infos(message.body)}
-    return Reply(document=received.purchase_order, duplicate=received.duplicate, extra=extra)
+    return reply(received, message)
 
 
 def handle_send(message: Inbound) -> Reply:
@@ -76,13 +42,13 @@ def handle_edit(message: Inbound) -> Reply:
 
 def handle_confirmation(message: Inbound) -> Reply:
     """The supplier accepts, rejects or returns a purchase order we sent."""
-    decision = read_decision(SPEC, message, PoConfirmationSerializer)
+    decision = read_decision(SPEC, message, DECISIONS["purchase_order.confirm"])
     return _reply(services.receive_confirmation(decision, inbound=message.record), message)
 
 
 def handle_status_change(message: Inbound) -> Reply:
     """The buyer cancels or closes a purchase order it sent us."""
-    decision = read_decision(SPEC, message, PoStatusSerializer)
+    decision = read_decision(SPEC, message, DECISIONS["purchase_order.status_change"])
     return _reply(services.receive_status_change(decision, inbound=message.record), message)
 
 
@@ -91,24 +57,6 @@ def handle_result(message: Inbound) -> Reply:
     return handle_any_result(SPEC, message)
 
 
-HANDLERS = {
-    "purchase_order.send": handle_send,
-    "purchase_order.edit": handle_edit,
-    "purchase_order.confirm": handle_confirmation,
-    "purchase_order.status_change": handle_status_change,
-    "purchase_order.send.result": handle_result,
-    "purchase_order.edit.result": handle_result,
-    "purchase_order.confirm.result": handle_result,
-    "purchase_order.status_change.result": handle_result,
-}
-
-SERIALIZERS = {
-    "purchase_order.send": PurchaseOrderRequestSerializer,
-    "purchase_order.edit": PurchaseOrderRequestSerializer,
-    "purchase_order.confirm": PoConfirmationRequestSerializer,
-    "purchase_order.status_change": PoStatusRequestSerializer,
-    "purchase_order.send.result": ResultSerializer,
-    "purchase_order.edit.result": ResultSerializer,
-    "purchase_order.confirm.result": ResultSerializer,
-    "purchase_order.status_change.result": ResultSerializer,
-}
+HANDLERS = handler_table(
+    SPEC, handle_send, handle_edit, handle_confirmation, handle_status_change, handle_result
+)

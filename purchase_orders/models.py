@@ -21,6 +21,7 @@ from b2bportal.documents.models import (
     ValueColumns,
     party_links,
     status_field,
+    version_once,
 )
 
 from .choices import FindingCode, Status
@@ -98,13 +99,7 @@ class PurchaseOrderVersion(PurchaseOrderContent, PartyDetails, DocumentVersion):
 
     class Meta:
         ordering = ["purchase_order", "number", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["purchase_order", "number"],
-                condition=models.Q(state__in=["applied", "parked", "proposed"]),
-                name="purchase_order_version_once",
-            )
-        ]
+        constraints = version_once("purchase_order", "purchase_order_version_once")
 
     def __str__(self):
         return f"{self.purchase_order.object_id} v{self.number}"

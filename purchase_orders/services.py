@@ -18,7 +18,7 @@ from functools import partial
 
 from b2bportal.documents import services as documents
 from b2bportal.documents.errors import DocumentError
-from b2bportal.documents.local import local_content
+from b2bportal.documents.local import local_content_of
 from b2bportal.documents.values import ReceivedDecision
 from b2bportal.documents.wire import read_date
 from b2bportal.network.models import OutboundMessage
@@ -28,13 +28,10 @@ from b2bportal.parties.services import Sides
 
 from . import wire
 from .choices import (
-    ACTION_STATUS,
-    RESPONSE_STATUS,
     BuyerAction,
     Role,
     Source,
     Status,
-    SupplierResponse,
     VersionState,
 )
 from .findings import check_version
@@ -151,59 +148,20 @@ def receive_status_change(decision: ReceivedDecision, *, inbound=None) -> Receiv
 # -- our decisions and requests ----------------------------------------------------------
 
 
-def _decision(purchase_order, action: str, block_name: str, choice: dict, remarks, **request):
-    """A confirm or status change of ours, sent through the outbox: the action block
-    names the version it acts on, the `choice` ({supplierResponse, supplierRemarks} or
-    {buyerAction, buyerRemarks}) and the transition to `request["target"]`."""
-
-    def make_body(document, target):
-        return {block_name: documents.action_block(SPEC, document, target, **choice)}
-
-    return documents.request_action(
-        SPEC, purchase_order, action, make_body=make_body, remarks=remarks, **request
-    )
-
-
 def confirm(
     purchase_order, response, remarks, *, actor=None, expected_version=None, source=Source.STAFF
 ) -> OutboundMessage:
     """Our decision as supplier: ACCEPT, REJECT or RETURN, sent with remarks."""
-    if response not in SupplierResponse.values:
-        raise DocumentError(
-            "INVALID_FIELD", "response must be ACCEPT, REJECT or RETURN", "response"
-        )
-    remarks = documents.validate_remarks(remarks)
-    return _decision(
-        purchase_order,
-        "confirm",
-        "poConfirmation",
-        {"supplierResponse": response, "supplierRemarks": remarks},
-        remarks,
-        message_type="purchase_order.confirm",
-        target=RESPONSE_STATUS[response],
-        label=f"confirm:{response}",
-        actor=actor,
-        expected_version=expected_version,
-        source=source,
-    )
+    return documents.confirm(SPEC, purchase_order, response, remarks, actor=actor,
+                             expected_version=expected_version, source=source)  # fmt: skip
 
 
 def _status_change(purchase_order, action: str, remarks, *, actor, expected_version, source):
     """Our CANCEL or CLOSE as buyer (`poStatus`); the rule table has one row for each."""
-    remarks = documents.validate_remarks(remarks)
-    return _decision(
-        purchase_order,
-        action.lower(),
-        "poStatus",
-        {"buyerAction": action, "buyerRemarks": remarks},
-        remarks,
-        message_type="purchase_order.status_change",
-        target=ACTION_STATUS[action],
-        label=f"status:{action}",
-        actor=actor,
-        expected_version=expected_version,
-        source=source,
-    )
+    return documents.request_decision(
+        SPEC, purchase_order, "purchase_order.status_change", action, remarks,
+        action=action.lower(), actor=actor, expected_version=expected_version, source=source,
+    )  # fmt: skip
 
 
 def cancel_purchase_order(
@@ -239,13 +197,7 @@ def _local_content(business: Business, data: dict) -> dict:
         raise DocumentError("MISSING_FIELD", "The supplier's B2B ID is required", "supplier.b2b_id")
     if not data.get("po_number"):
         raise DocumentError("MISSING_FIELD", "The PO number is required", "po_number")
-    content = local_content(
-        business,
-        data["supplier"],
-        data["items"],
-        our_side=Role.BUYER,
-        place=data.get("place_of_supply"),
-    )
+    content = local_content_of(business, data, our_side=Role.BUYER)
     return content | {
         "po_number": data["po_number"],
         # dates or their ISO text (the API's JSON); a wrong one is refused naming it

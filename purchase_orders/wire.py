@@ -26,7 +26,6 @@ from b2bportal.network.wire import (
     OBJECT_ID_PATTERN,
     ObjectVersionSerializer,
     PartyDetailsSerializer,
-    StatusTransitionSerializer,
     optional_text,
     party_block,
     party_fields,
@@ -49,19 +48,9 @@ def validate_object_id(value: str) -> str:
     return value
 
 
-def validate_status(value: str) -> str:
-    if value and value not in Status.values:
-        raise serializers.ValidationError(f"Unknown purchase order status {value!r}.")
-    return value
-
-
-class PoTransitionSerializer(StatusTransitionSerializer):
-    """`poStatusTransition`: its statuses must be purchase-order statuses."""
-
-    currentStatus = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, validators=[validate_status]
-    )
-    newStatus = serializers.CharField(max_length=64, validators=[validate_status])
+validate_status = shared.status_validator(Status, "purchase order")
+# `poStatusTransition`
+PoTransitionSerializer = shared.transition_serializer(validate_status, "purchase order")
 
 
 class PoValueDetailsSerializer(serializers.Serializer):

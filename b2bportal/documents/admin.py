@@ -36,6 +36,7 @@ from unfold.decorators import display
 from b2bportal.admin_lists import IndexedSearchMixin, QuickListMixin
 from b2bportal.desk.filters import AttentionColumnMixin
 from b2bportal.documents.errors import refusal_message
+from b2bportal.indian import inr
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import InboundMessage, OutboundMessage
 from b2bportal.network.outbox_admin import document_filter_url
@@ -48,6 +49,8 @@ LIST_FILTERS = "_changelist_filters"
 QUEUE_NEXT = "queue_next"
 # How often a pending document's page asks again whether the network has answered.
 PENDING_REFRESH_SECONDS = 5
+# A party's columns on a document, as its detail page shows them.
+PARTY_CARD_FIELDS = ("legal_name", "trade_name", "b2b_id", "gstin", "state_code")
 
 
 def badge(text: str, variant: str) -> str:
@@ -128,6 +131,8 @@ class DocumentAdmin(
     decision_form_class = None
     bulk_decision_form_class = None
     detail_template = "admin/documents/detail.html"
+    party_order = ("supplier", "buyer")  # the detail page's party cards, left to right
+    gross_amounts = False  # the lines table shows each line's amount before discounts
     bulk_template = "admin/documents/bulk_decide.html"
     history_filter = ""  # the status history list's filter naming one document
     # Decisions a reviewer takes against the document's findings: confirmed first.
@@ -217,6 +222,20 @@ class DocumentAdmin(
         )
 
     # -- URLs ----------------------------------------------------------------------------
+
+    @display(description="counterparty", ordering="counterparty__legal_name")
+    def counterparty_display(self, obj):
+        return obj.counterparty.display_name
+
+    # The name only: with its B2B ID the column pushed totals and findings off a 1440 px
+    # screen (the B2B ID is on the document's page and in the business filter).
+    @display(description="business", ordering="business__legal_name")
+    def business_display(self, obj):
+        return obj.business.display_name
+
+    @display(description="total (₹)", ordering="total_value")
+    def total(self, obj):
+        return inr(obj.total_value)
 
     def document_urls(self) -> list:
         """The family's own document views beyond the shared ones (a subclass adds)."""
@@ -338,9 +357,33 @@ class DocumentAdmin(
             "next_url": self._detail_url(next_pk, list_filters) if next_pk else "",
             "list_url": reverse(f"admin:{self.url_name('changelist')}")
             + (f"?{list_filters}" if list_filters else ""),
+            "parties": self.party_cards(document),
+            "gross_amounts": self.gross_amounts,
             **self.family_context(request, document),
         }
         return TemplateResponse(request, self.detail_template, context)
+
+    def address_text(self, address) -> str:
+        """A party's address as the page shows it: its values, comma-separated."""
+        return ", ".join(str(value) for value in address.values())
+
+    def party_cards(self, document) -> list[dict]:
+        """The parties as the page shows them, in `party_order`: the document's party
+        columns, and the applied version's address and contact."""
+        current = document.current_version
+        cards = []
+        for side in self.party_order:
+            address = getattr(current, f"{side}_address", None)
+            cards.append(
+                {name: getattr(document, f"{side}_{name}") for name in PARTY_CARD_FIELDS}
+                | {
+                    "side": side,
+                    "title": side.capitalize(),
+                    "address": self.address_text(address) if isinstance(address, dict) else "",
+                    "contact": getattr(current, f"{side}_contact", None),
+                }
+            )
+        return cards
 
     def may_confirm(self, document) -> bool:
         """Whether the document's role and status take a decision (the family's table)."""

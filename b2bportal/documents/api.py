@@ -21,6 +21,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from b2bportal.documents.errors import http_status, refusal_body
+from b2bportal.documents.services import REMARKS_MAX, is_pending
 from b2bportal.network.handling import Rejected
 from b2bportal.parties.api.permissions import ModelPermissionsWithView
 
@@ -87,6 +88,81 @@ class ContentSerializerMixin(serializers.Serializer):
     @extend_schema_field(TotalsSerializer)
     def get_totals(self, obj):
         return TotalsSerializer(_totals(obj)).data
+
+
+def document_fields(*own: str) -> list[str]:
+    """A family's list-row fields: identity and status, then `own` (its number and
+    dates), then parties, totals and the pending and error columns."""
+    return [
+        "id", "object_id", "status", "version", "role", *own, "business", "counterparty",
+        "supplier", "buyer", "place_of_supply", "totals", "finding_count", "pending",
+        "pending_status", "last_error_code", "last_error_detail", "last_error_field",
+        "created_at", "updated_at",
+    ]  # fmt: skip
+
+
+class DocumentSerializer(ContentSerializerMixin, serializers.ModelSerializer):
+    """A document in its applied version; a family names its model and fields
+    (`document_fields`) in its `Meta`."""
+
+    business = serializers.CharField(source="business.b2b_id", read_only=True)
+    counterparty = serializers.CharField(source="counterparty.b2b_id", read_only=True)
+    pending = serializers.SerializerMethodField()
+
+    def get_pending(self, obj) -> bool:
+        return is_pending(obj)
+
+
+class DocumentLineSerializer(serializers.ModelSerializer):
+    """One line with its taxes; a family names its line model in its `Meta`."""
+
+    class Meta:
+        exclude = ["id", "version"]
+
+
+class DocumentFindingSerializer(serializers.ModelSerializer):
+    """What is wrong with a version; a family names its finding model in its `Meta`."""
+
+    class Meta:
+        fields = ["code", "field", "message"]
+
+
+class DocumentStatusChangeSerializer(serializers.ModelSerializer):
+    """One row of the status history; a family names its history model in its `Meta`."""
+
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    inbound_message = serializers.PrimaryKeyRelatedField(read_only=True)
+    outbound_message = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        fields = [
+            "at", "kind", "action", "from_status", "to_status", "version", "source", "actor",
+            "remarks", "inbound_message", "outbound_message",
+        ]  # fmt: skip
+
+
+class DocumentConfirmSerializer(serializers.Serializer):
+    """Our decision on a document we received; a family names its `responses` (the
+    choices of its confirmation)."""
+
+    responses = None
+    response = serializers.ChoiceField(choices=[])
+    remarks = serializers.CharField(max_length=REMARKS_MAX, trim_whitespace=True)
+    version = serializers.IntegerField(
+        min_value=0, help_text="The version you decided on; refused (409) if it changed."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["response"].choices = self.responses.choices
+
+
+class AcceptedSerializer(serializers.Serializer):
+    """A request recorded, now awaiting the network; a family adds the document under
+    its `document_key`."""
+
+    req_msg_id = serializers.CharField()
+    message_state = serializers.CharField()
 
 
 class RefusalSerializer(serializers.Serializer):
@@ -234,6 +310,11 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
             )  # fmt: skip
         except Rejected as rejected:
             return refusal(rejected)
+        return self.accepted(document, message)
+
+    def accepted(self, document, message) -> Response:
+        """202: `document` as a list row after the request `message` of ours, which now
+        awaits the network."""
         document.refresh_from_db()
         body = {
             self.document_key: self.serializer_class(document).data,

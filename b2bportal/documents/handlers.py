@@ -14,7 +14,9 @@ from b2bportal.network.wire import (
     DeviceSerializer,
     NameValueSerializer,
     RespSerializer,
+    additional_infos,
     parse,
+    wire_text,
 )
 
 from . import services
@@ -77,3 +79,60 @@ def handle_result(spec: FamilySpec, message: Inbound) -> Reply:
         )
     received = services.apply_network_result(spec, message.answers, body, inbound=message.record)
     return Reply(document=received.document, duplicate=received.duplicate)
+
+
+def decision_serializers(spec: FamilySpec, action_block, remarks_max: int) -> dict[str, type]:
+    """The block serializer of each action a counterparty sends us, by message type: the
+    family's `action_block` plus the action's choice (the keys of its status map) and
+    its remarks, under the names the spec gives them."""
+    return {
+        message_type: type(action_block)(
+            f"{action.block[0].upper()}{action.block[1:]}Serializer",
+            (action_block,),
+            {
+                "__module__": __name__,
+                action.choice_key: serializers.ChoiceField(
+                    choices=[(choice.value, choice.label) for choice in action.statuses]
+                ),
+                action.remarks_key: wire_text(remarks_max),
+            },
+        )
+        for message_type, action in spec.received_actions.items()
+    }
+
+
+def _envelope(block: str, serializer) -> type[Envelope]:
+    name = f"{block[0].upper()}{block[1:]}RequestSerializer"
+    return type(Envelope)(name, (Envelope,), {"__module__": __name__, block: serializer()})
+
+
+def request_serializers(spec: FamilySpec, document_serializer, decisions: dict) -> dict:
+    """A family's `SERIALIZERS` by message type: send and edit carry its document block
+    (`document_serializer`), each received action its block (`decisions`), every result
+    the `ResultSerializer`."""
+    document = _envelope(spec.document_block, document_serializer)
+    table = {f"{spec.name}.send": document, f"{spec.name}.edit": document}
+    for message_type, block_serializer in decisions.items():
+        table[message_type] = _envelope(spec.received_actions[message_type].block, block_serializer)
+    return table | {f"{message_type}.result": ResultSerializer for message_type in table}
+
+
+def handler_table(spec: FamilySpec, send, edit, confirm, status_change, result) -> dict:
+    """A family's `HANDLERS` by message type: its four received actions, then the
+    network's results of its four requests, all handled by `result`."""
+    handlers = {"send": send, "edit": edit, "confirm": confirm, "status_change": status_change}
+    table = {f"{spec.name}.{action}": handler for action, handler in handlers.items()}
+    return table | {f"{message_type}.result": result for message_type in table}
+
+
+def reply(received, message: Inbound, info_keys: dict | None = None) -> Reply:
+    """The reply to a request: the pages mark its payload's document block and its
+    name/value pairs required, so both are echoed as the sender gave them (the pairs
+    of either spelling, under `info_keys[block]` if the family names one for the block,
+    else `additionalInfos`)."""
+    block = message.route.action.body_block
+    extra = {
+        block: message.body.get(block),
+        (info_keys or {}).get(block, "additionalInfos"): additional_infos(message.body),
+    }
+    return Reply(document=received.document, duplicate=received.duplicate, extra=extra)

@@ -44,6 +44,15 @@ def local_line(line: dict, position: int, *, intra: bool) -> dict:
     }
 
 
+def local_content_of(business, data: dict, *, our_side: str) -> dict:
+    """`local_content` of what staff wrote in `data`: the counterparty under its side's
+    key ("buyer" or "supplier"), the lines under "items", the optional place_of_supply."""
+    theirs = "buyer" if our_side == "supplier" else "supplier"
+    return local_content(
+        business, data[theirs], data["items"], our_side=our_side, place=data.get("place_of_supply")
+    )
+
+
 def local_content(business, counterparty: dict, lines: list[dict], *, our_side: str, place=""):
     """Parties, place of supply, lines and totals of a document our `business` writes as
     `our_side` ("supplier" or "buyer") to `counterparty` (party fields incl. b2b_id).

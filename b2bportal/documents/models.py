@@ -20,6 +20,11 @@ QUANTITY = {"max_digits": 18, "decimal_places": 4}
 RATE = {"max_digits": 7, "decimal_places": 3}
 
 
+# A document is pending while a request of ours about it has not failed for good
+# (`services.is_pending` per row).
+PENDING = models.Q(pending_message__isnull=False) & ~models.Q(pending_message__state="failed")
+
+
 def status_field(statuses, **options) -> models.CharField:
     """A status column over a family's status choices (the network's statuses)."""
     return models.CharField(max_length=40, choices=statuses.choices, **options)
@@ -39,6 +44,18 @@ def party_links(related_name: str) -> tuple[models.ForeignKey, models.ForeignKey
         models.ForeignKey(Business, on_delete=models.PROTECT, related_name=related_name),
         models.ForeignKey(Counterparty, on_delete=models.PROTECT, related_name=related_name),
     )
+
+
+def version_once(document: str, name: str) -> list[models.UniqueConstraint]:
+    """A version's constraints: one live (applied, parked or proposed) version of each
+    number per document, `document` naming the version's foreign key to it."""
+    return [
+        models.UniqueConstraint(
+            fields=[document, "number"],
+            condition=models.Q(state__in=["applied", "parked", "proposed"]),
+            name=name,
+        )
+    ]
 
 
 class PartyColumns(models.Model):

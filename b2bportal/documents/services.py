@@ -679,6 +679,43 @@ def request_action(
         )
 
 
+def request_decision(
+    spec: FamilySpec, document, message_type: str, choice: str, remarks, *, action: str, **request
+) -> OutboundMessage:
+    """Our confirm or status change (`message_type`), sent through the outbox.
+
+    Its block is the one the spec reads when the counterparty sends the same message
+    (`received_actions`): the version acted on, `choice` (a response or an action) and
+    `remarks` under the spec's keys, and the transition to the status `choice` leads
+    to. `action` is the rule table's row; `request`: actor, expected_version, source,
+    refuse (as `request_action`).
+    """
+    remarks = validate_remarks(remarks)
+    shape = spec.received_actions[message_type]
+    choices = {shape.choice_key: choice, shape.remarks_key: remarks}
+
+    def make_body(locked, target):
+        return {shape.block: action_block(spec, locked, target, **choices)}
+
+    return request_action(
+        spec, document, action, message_type, make_body=make_body,
+        target=shape.statuses[choice], label=f"{shape.label}:{choice}", remarks=remarks,
+        **request,
+    )  # fmt: skip
+
+
+def confirm(spec: FamilySpec, document, response, remarks, **request) -> OutboundMessage:
+    """Our decision on a document we received: ACCEPT, REJECT or RETURN, with remarks
+    (`request_decision`)."""
+    message_type = f"{spec.name}.confirm"
+    if response not in list(spec.received_actions[message_type].statuses):
+        raise DocumentError(
+            "INVALID_FIELD", "response must be ACCEPT, REJECT or RETURN", "response"
+        )
+    return request_decision(spec, document, message_type, response, remarks, action="confirm",
+                            **request)  # fmt: skip
+
+
 def _label(spec: FamilySpec, outbound: OutboundMessage) -> str:
     return outbound.message_type.removeprefix(f"{spec.name}.")
 

@@ -21,7 +21,12 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from b2bportal.network.handling import Rejected
-from b2bportal.network.wire import ItemSerializer, OtherTaxSerializer, TypeValueSerializer
+from b2bportal.network.wire import (
+    ItemSerializer,
+    OtherTaxSerializer,
+    StatusTransitionSerializer,
+    TypeValueSerializer,
+)
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -463,3 +468,28 @@ def content_digest(content: dict, keys: tuple[str, ...]) -> str:
     data = {k: norm(content.get(k)) for k in keys}
     encoded = json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder).encode()
     return hashlib.sha256(encoded).hexdigest()
+
+
+def status_validator(statuses, family: str):
+    """A validator refusing a status that is not one of the family's `statuses` (blank
+    passes: a missing `currentStatus` is the serializer's to judge)."""
+
+    def validate_status(value: str) -> str:
+        if value and value not in statuses.values:
+            raise serializers.ValidationError(f"Unknown {family} status {value!r}.")
+        return value
+
+    return validate_status
+
+
+def transition_serializer(validate_status, name: str) -> type[StatusTransitionSerializer]:
+    """A family's status transition block: both statuses pass `validate_status`."""
+    fields = {
+        "currentStatus": serializers.CharField(
+            max_length=64, required=False, allow_blank=True, validators=[validate_status]
+        ),
+        "newStatus": serializers.CharField(max_length=64, validators=[validate_status]),
+        "__doc__": f"A status transition whose statuses must be {name} statuses.",
+    }
+    class_name = name.title().replace(" ", "") + "TransitionSerializer"
+    return type(StatusTransitionSerializer)(class_name, (StatusTransitionSerializer,), fields)

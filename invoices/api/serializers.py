@@ -3,48 +3,41 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from b2bportal.documents.api import (
+    AcceptedSerializer,
+    DocumentConfirmSerializer,
+    DocumentFindingSerializer,
+    DocumentLineSerializer,
+    DocumentSerializer,
+    DocumentStatusChangeSerializer,
+    PartySerializer,
+    RefusalSerializer,
+    TotalsSerializer,
+    document_fields,
+)
 from b2bportal.documents.api import ContentSerializerMixin as _ContentMixin
-from b2bportal.documents.api import PartySerializer, RefusalSerializer, TotalsSerializer
 from invoices.choices import BuyerResponse
 from invoices.models import Finding, Invoice, InvoiceItem, InvoiceVersion, StatusChange
-from invoices.services import REMARKS_MAX, is_pending
 from invoices.wire import enkash_rows
 
 
-class InvoiceSerializer(_ContentMixin, serializers.ModelSerializer):
+class InvoiceSerializer(DocumentSerializer):
     """An invoice in its applied version: identity, status, parties, totals."""
-
-    business = serializers.CharField(source="business.b2b_id", read_only=True)
-    counterparty = serializers.CharField(source="counterparty.b2b_id", read_only=True)
-    pending = serializers.SerializerMethodField()
 
     class Meta:
         model = Invoice
-        fields = [
-            "id", "object_id", "status", "version", "role", "supplier_invoice_number",
-            "invoice_date", "due_date", "business", "counterparty", "supplier", "buyer",
-            "place_of_supply", "totals", "finding_count", "pending", "pending_status",
-            "last_error_code", "last_error_detail", "last_error_field", "created_at",
-            "updated_at",
-        ]  # fmt: skip
+        fields = document_fields("supplier_invoice_number", "invoice_date", "due_date")
         read_only_fields = fields
 
-    def get_pending(self, obj) -> bool:
-        return is_pending(obj)
 
-
-class InvoiceItemSerializer(serializers.ModelSerializer):
-    """One line with its taxes."""
-
-    class Meta:
+class InvoiceItemSerializer(DocumentLineSerializer):
+    class Meta(DocumentLineSerializer.Meta):
         model = InvoiceItem
-        exclude = ["id", "version"]
 
 
-class FindingSerializer(serializers.ModelSerializer):
-    class Meta:
+class FindingSerializer(DocumentFindingSerializer):
+    class Meta(DocumentFindingSerializer.Meta):
         model = Finding
-        fields = ["code", "field", "message"]
 
 
 class InvoiceVersionSerializer(_ContentMixin, serializers.ModelSerializer):
@@ -104,37 +97,22 @@ class InvoiceDetailSerializer(InvoiceSerializer):
         return {row["key"]: row["value"] for row in enkash_rows(details)}
 
 
-class StatusChangeSerializer(serializers.ModelSerializer):
-    """One row of the status history."""
-
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
-    inbound_message = serializers.PrimaryKeyRelatedField(read_only=True)
-    outbound_message = serializers.PrimaryKeyRelatedField(read_only=True)
-
-    class Meta:
+class StatusChangeSerializer(DocumentStatusChangeSerializer):
+    class Meta(DocumentStatusChangeSerializer.Meta):
         model = StatusChange
-        fields = [
-            "at", "kind", "action", "from_status", "to_status", "version", "source", "actor",
-            "remarks", "inbound_message", "outbound_message",
-        ]  # fmt: skip
 
 
-class ConfirmSerializer(serializers.Serializer):
+class ConfirmSerializer(DocumentConfirmSerializer):
     """Our decision on an invoice we received."""
 
-    response = serializers.ChoiceField(choices=BuyerResponse.choices)
-    remarks = serializers.CharField(max_length=REMARKS_MAX, trim_whitespace=True)
+    responses = BuyerResponse
     version = serializers.IntegerField(
         min_value=1, help_text="The version you decided on; refused (409) if it changed."
     )
 
 
-class ConfirmedSerializer(serializers.Serializer):
-    """The decision recorded: the request now awaiting the network."""
-
+class ConfirmedSerializer(AcceptedSerializer):
     invoice = InvoiceSerializer()
-    req_msg_id = serializers.CharField()
-    message_state = serializers.CharField()
 
 
 __all__ = ["PartySerializer", "RefusalSerializer", "TotalsSerializer"]  # shared, re-exported

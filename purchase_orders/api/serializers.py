@@ -4,8 +4,16 @@ purchase_orders/wire.py)."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from b2bportal.documents.api import ContentSerializerMixin
-from b2bportal.documents.services import REMARKS_MAX, is_pending
+from b2bportal.documents.api import (
+    AcceptedSerializer,
+    ContentSerializerMixin,
+    DocumentConfirmSerializer,
+    DocumentFindingSerializer,
+    DocumentLineSerializer,
+    DocumentSerializer,
+    DocumentStatusChangeSerializer,
+    document_fields,
+)
 from b2bportal.network.wire import NO_QUOTES
 from b2bportal.parties.models import Business
 from purchase_orders.choices import SupplierResponse
@@ -19,26 +27,13 @@ from purchase_orders.models import (
 )
 
 
-class PurchaseOrderSerializer(ContentSerializerMixin, serializers.ModelSerializer):
+class PurchaseOrderSerializer(DocumentSerializer):
     """A purchase order in its applied version: identity, status, parties, dates, totals."""
-
-    business = serializers.CharField(source="business.b2b_id", read_only=True)
-    counterparty = serializers.CharField(source="counterparty.b2b_id", read_only=True)
-    pending = serializers.SerializerMethodField()
 
     class Meta:
         model = PurchaseOrder
-        fields = [
-            "id", "object_id", "status", "version", "role", "po_number", "order_date",
-            "delivery_date", "subject", "business", "counterparty", "supplier", "buyer",
-            "place_of_supply", "totals", "finding_count", "pending", "pending_status",
-            "last_error_code", "last_error_detail", "last_error_field", "created_at",
-            "updated_at",
-        ]  # fmt: skip
+        fields = document_fields("po_number", "order_date", "delivery_date", "subject")
         read_only_fields = fields
-
-    def get_pending(self, obj) -> bool:
-        return is_pending(obj)
 
 
 def quantity_field(**kwargs) -> serializers.DecimalField:
@@ -61,7 +56,7 @@ class LineInvoiceSerializer(serializers.Serializer):
     value = value_field(source="item.total_item_value")
 
 
-class PurchaseOrderLineSerializer(serializers.ModelSerializer):
+class PurchaseOrderLineSerializer(DocumentLineSerializer):
     """One line of the order with its taxes, and what invoices took of it: ordered,
     invoiced and remaining quantity and value, and the invoice lines against it. The
     figures are the line's `BookLine` (`purchase_orders.matching`), set on the line as
@@ -75,9 +70,8 @@ class PurchaseOrderLineSerializer(serializers.ModelSerializer):
     remaining_value = value_field(source="book.remaining_value")
     invoices = serializers.SerializerMethodField()
 
-    class Meta:
+    class Meta(DocumentLineSerializer.Meta):
         model = PurchaseOrderLine
-        exclude = ["id", "version"]
 
     @extend_schema_field(LineInvoiceSerializer(many=True))
     def get_invoices(self, line) -> list:
@@ -85,10 +79,9 @@ class PurchaseOrderLineSerializer(serializers.ModelSerializer):
         return LineInvoiceSerializer(against, many=True).data
 
 
-class PurchaseOrderFindingSerializer(serializers.ModelSerializer):
-    class Meta:
+class PurchaseOrderFindingSerializer(DocumentFindingSerializer):
+    class Meta(DocumentFindingSerializer.Meta):
         model = PurchaseOrderFinding
-        fields = ["code", "field", "message"]
 
 
 class PurchaseOrderVersionSerializer(ContentSerializerMixin, serializers.ModelSerializer):
@@ -138,37 +131,19 @@ class PurchaseOrderDetailSerializer(PurchaseOrderSerializer):
         return super().to_representation(instance)
 
 
-class PurchaseOrderStatusChangeSerializer(serializers.ModelSerializer):
-    """One row of the status history."""
-
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
-    inbound_message = serializers.PrimaryKeyRelatedField(read_only=True)
-    outbound_message = serializers.PrimaryKeyRelatedField(read_only=True)
-
-    class Meta:
+class PurchaseOrderStatusChangeSerializer(DocumentStatusChangeSerializer):
+    class Meta(DocumentStatusChangeSerializer.Meta):
         model = PurchaseOrderStatusChange
-        fields = [
-            "at", "kind", "action", "from_status", "to_status", "version", "source", "actor",
-            "remarks", "inbound_message", "outbound_message",
-        ]  # fmt: skip
 
 
-class PurchaseOrderConfirmSerializer(serializers.Serializer):
+class PurchaseOrderConfirmSerializer(DocumentConfirmSerializer):
     """Our decision, as supplier, on a buyer's order."""
 
-    response = serializers.ChoiceField(choices=SupplierResponse.choices)
-    remarks = serializers.CharField(max_length=REMARKS_MAX, trim_whitespace=True)
-    version = serializers.IntegerField(
-        min_value=0, help_text="The version you decided on; refused (409) if it changed."
-    )
+    responses = SupplierResponse
 
 
-class PurchaseOrderConfirmedSerializer(serializers.Serializer):
-    """The request recorded, now awaiting the network."""
-
+class PurchaseOrderConfirmedSerializer(AcceptedSerializer):
     purchase_order = PurchaseOrderSerializer()
-    req_msg_id = serializers.CharField()
-    message_state = serializers.CharField()
 
 
 class OrderSupplierSerializer(serializers.Serializer):

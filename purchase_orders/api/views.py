@@ -131,10 +131,4 @@ class PurchaseOrderViewSet(DocumentViewSet):
             )
         except Rejected as rejected:
             return refusal(rejected)
-        order.refresh_from_db()
-        body = {
-            self.document_key: self.serializer_class(order).data,
-            "req_msg_id": message.req_msg_id,
-            "message_state": message.state,
-        }
-        return Response(body, status=status.HTTP_202_ACCEPTED)
+        return self.accepted(order, message)
