@@ -78,7 +78,8 @@ def test_a_popup_list_is_left_to_the_theme(varied, login):
     [
         (Invoice, "q=0461", "invoice_number_trgm"),
         (Invoice, f"q={data.SUPPLIER_GSTIN}", "invoice_supplier_gstin_trgm"),
-        (Invoice, "q=Shree Ganesh", "invoice_cparty_updated"),
+        # the counterparty's keys first, then the invoices by either index on that key
+        (Invoice, "q=Shree Ganesh", ("invoice_cparty_updated", "invoices_invoice_counterparty_id")),
         (StatusChange, "q=GRN 4471", "statuschange_remarks_trgm"),
     ],
 )
@@ -90,7 +91,8 @@ def test_the_search_is_read_from_indexes(varied, model, query, index):
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         plan = queryset.explain()
-    assert index in plan
+    assert f"Seq Scan on {model._meta.db_table}" not in plan
+    assert any(name in plan for name in ([index] if isinstance(index, str) else index))
     assert list(queryset)  # and the search finds what it should
 
 
