@@ -5,13 +5,15 @@ from rest_framework import serializers
 
 from b2bportal.documents.api import (
     AcceptedSerializer,
-    ContentSerializerMixin,
     DocumentConfirmSerializer,
     DocumentFindingSerializer,
     DocumentLineSerializer,
     DocumentSerializer,
     DocumentStatusChangeSerializer,
+    DocumentVersionSerializer,
     document_fields,
+    for_model,
+    version_fields,
 )
 from b2bportal.network.wire import NO_QUOTES
 from b2bportal.parties.models import Business
@@ -34,28 +36,15 @@ class PurchaseOrderSerializer(DocumentSerializer):
         read_only_fields = fields
 
 
-class PurchaseOrderLineSerializer(DocumentLineSerializer):
-    """One line of the order with its taxes. (What was invoiced against a line, once
-    invoices are matched to their order, is added here.)"""
-
-    class Meta(DocumentLineSerializer.Meta):
-        model = PurchaseOrderLine
-
-
-class PurchaseOrderFindingSerializer(DocumentFindingSerializer):
-    class Meta(DocumentFindingSerializer.Meta):
-        model = PurchaseOrderFinding
-
-
-class PurchaseOrderVersionSerializer(ContentSerializerMixin, serializers.ModelSerializer):
-    """One version snapshot (without its lines)."""
-
-    class Meta:
-        model = PurchaseOrderVersion
-        fields = [
-            "number", "state", "status", "created_at", "po_number", "order_date",
-            "delivery_date", "subject", "supplier", "buyer", "place_of_supply", "totals",
-        ]  # fmt: skip
+# What was invoiced against a line, once invoices are matched to their order, is added
+# to its line serializer.
+PurchaseOrderLineSerializer = for_model(DocumentLineSerializer, PurchaseOrderLine)
+PurchaseOrderFindingSerializer = for_model(DocumentFindingSerializer, PurchaseOrderFinding)
+PurchaseOrderVersionSerializer = for_model(
+    DocumentVersionSerializer,
+    PurchaseOrderVersion,
+    fields=version_fields("po_number", "order_date", "delivery_date", "subject"),
+)
 
 
 class PurchaseOrderDetailSerializer(PurchaseOrderSerializer):
@@ -73,9 +62,9 @@ class PurchaseOrderDetailSerializer(PurchaseOrderSerializer):
         read_only_fields = fields
 
 
-class PurchaseOrderStatusChangeSerializer(DocumentStatusChangeSerializer):
-    class Meta(DocumentStatusChangeSerializer.Meta):
-        model = PurchaseOrderStatusChange
+PurchaseOrderStatusChangeSerializer = for_model(
+    DocumentStatusChangeSerializer, PurchaseOrderStatusChange
+)
 
 
 class PurchaseOrderConfirmSerializer(DocumentConfirmSerializer):
