@@ -14,23 +14,14 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from import_export import fields
-from unfold.contrib.filters.admin import (
-    AutocompleteSelectFilter,
-    ChoicesDropdownFilter,
-    RangeDateFilter,
-    RangeNumericFilter,
-    RelatedDropdownFilter,
-)
 from unfold.decorators import display
 
 from b2bportal.admin_lists import IndexedSearchMixin, QuickListMixin
-from b2bportal.desk.filters import AssignedFilter, AttentionFilter, OutstandingFilter
 from b2bportal.documents.admin import (
     DocumentAdmin,
     DocumentHistoryAdmin,
-    HasFindingsFilter,
     OverdueFilter,
-    PendingFilter,
+    document_filters,
 )
 from b2bportal.documents.models import PENDING
 from b2bportal.exports import FormulaSafeModelResource
@@ -166,21 +157,7 @@ class InvoiceAdmin(DocumentAdmin):
     ]
     list_display_links = ["invoice_number"]
     list_select_related = ["business", "counterparty", "pending_message"]
-    list_filter = [
-        ("status", ChoicesDropdownFilter),
-        "role",
-        ("business", RelatedDropdownFilter),
-        ("counterparty", AutocompleteSelectFilter),  # thousands of them: searched, not listed
-        ("invoice_date", RangeDateFilter),
-        ("due_date", RangeDateFilter),
-        ("total_value", RangeNumericFilter),
-        OverdueFilter,
-        HasFindingsFilter,
-        PendingFilter,
-        AttentionFilter,
-        OutstandingFilter,
-        AssignedFilter,
-    ]
+    list_filter = document_filters("invoice_date", "due_date", flags=[OverdueFilter])
     search_fields = [
         "supplier_invoice_number",
         "object_id",

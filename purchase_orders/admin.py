@@ -15,22 +15,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export import fields
-from unfold.contrib.filters.admin import (
-    AutocompleteSelectFilter,
-    ChoicesDropdownFilter,
-    RangeDateFilter,
-    RangeNumericFilter,
-    RelatedDropdownFilter,
-)
 from unfold.decorators import display
 
 from b2bportal.desk.families import awaiting_review, family_of
-from b2bportal.desk.filters import AssignedFilter, AttentionFilter, OutstandingFilter
 from b2bportal.documents.admin import (
     DocumentAdmin,
     DocumentHistoryAdmin,
-    HasFindingsFilter,
-    PendingFilter,
+    document_filters,
 )
 from b2bportal.documents.errors import refusal_message
 from b2bportal.exports import FormulaSafeModelResource
@@ -129,21 +120,7 @@ class PurchaseOrderAdmin(DocumentAdmin):
     ]
     list_display_links = ["order_number"]
     list_select_related = ["business", "counterparty", "pending_message"]
-    list_filter = [
-        AwaitingConfirmationFilter,
-        ("status", ChoicesDropdownFilter),
-        "role",
-        ("business", RelatedDropdownFilter),
-        ("counterparty", AutocompleteSelectFilter),
-        ("order_date", RangeDateFilter),
-        ("delivery_date", RangeDateFilter),
-        ("total_value", RangeNumericFilter),
-        HasFindingsFilter,
-        PendingFilter,
-        AttentionFilter,
-        OutstandingFilter,
-        AssignedFilter,
-    ]
+    list_filter = [AwaitingConfirmationFilter, *document_filters("order_date", "delivery_date")]
     search_fields = [
         "po_number",
         "object_id",

@@ -34,12 +34,19 @@ from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
     ChoicesDropdownFilter,
     RangeDateFilter,
+    RangeNumericFilter,
+    RelatedDropdownFilter,
 )
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
 from b2bportal.admin_lists import IndexedSearchMixin, QuickListMixin, change_url
-from b2bportal.desk.filters import AttentionColumnMixin
+from b2bportal.desk.filters import (
+    AssignedFilter,
+    AttentionColumnMixin,
+    AttentionFilter,
+    OutstandingFilter,
+)
 from b2bportal.documents.errors import refusal_message
 from b2bportal.indian import inr
 from b2bportal.network.handling import Rejected
@@ -109,6 +116,25 @@ class HasFindingsFilter(YesNoFilter):
 class PendingFilter(YesNoFilter):
     title = "pending action"
     parameter_name = "pending"
+
+
+def document_filters(*dates: str, flags=()) -> list:
+    """A family's list filters: status, role, parties, its `dates` (ranges), total, its
+    own yes/no `flags`, then findings, pending and the desk's attention filters."""
+    return [
+        ("status", ChoicesDropdownFilter),
+        "role",
+        ("business", RelatedDropdownFilter),
+        ("counterparty", AutocompleteSelectFilter),  # thousands of them: searched, not listed
+        *((date, RangeDateFilter) for date in dates),
+        ("total_value", RangeNumericFilter),
+        *flags,
+        HasFindingsFilter,
+        PendingFilter,
+        AttentionFilter,
+        OutstandingFilter,
+        AssignedFilter,
+    ]
 
 
 class DocumentAdmin(
