@@ -7,6 +7,7 @@ confirmation; the results of our own requests apply through `apply_network_resul
 from rest_framework import serializers
 
 from b2bportal.documents import handlers as shared
+from b2bportal.documents.handlers import with_b2b_ids
 from b2bportal.network.handling import Inbound, Reply
 from b2bportal.network.wire import ObjectVersionSerializer, wire_text
 
@@ -44,7 +45,7 @@ def _reply(received: services.Received, message: Inbound) -> Reply:
 
 def handle_send(message: Inbound) -> Reply:
     """A supplier sends us an invoice."""
-    body = shared.with_b2b_ids(message)
+    body = with_b2b_ids(message)
     content = received_content(body)
     received = services.receive_invoice(content, body["b2bIds"], inbound=message.record)
     return _reply(received, message)
@@ -52,7 +53,7 @@ def handle_send(message: Inbound) -> Reply:
 
 def handle_edit(message: Inbound) -> Reply:
     """A supplier sends a new version of an invoice."""
-    body = shared.with_b2b_ids(message)
+    body = with_b2b_ids(message)
     content = received_content(body)
     received = services.receive_edit(content, body["b2bIds"], inbound=message.record)
     return _reply(received, message)

@@ -3,18 +3,7 @@ purchase_orders/wire.py)."""
 
 from rest_framework import serializers
 
-from b2bportal.documents.api import (
-    AcceptedSerializer,
-    DocumentConfirmSerializer,
-    DocumentFindingSerializer,
-    DocumentLineSerializer,
-    DocumentSerializer,
-    DocumentStatusChangeSerializer,
-    DocumentVersionSerializer,
-    document_fields,
-    for_model,
-    version_fields,
-)
+from b2bportal.documents import api as shared
 from b2bportal.network.wire import NO_QUOTES
 from b2bportal.parties.models import Business
 from purchase_orders.choices import SupplierResponse
@@ -27,23 +16,30 @@ from purchase_orders.models import (
 )
 
 
-class PurchaseOrderSerializer(DocumentSerializer):
+class PurchaseOrderSerializer(shared.DocumentSerializer):
     """A purchase order in its applied version: identity, status, parties, dates, totals."""
 
     class Meta:
         model = PurchaseOrder
-        fields = document_fields("po_number", "order_date", "delivery_date", "subject")
+        fields = shared.document_fields("po_number", "order_date", "delivery_date", "subject")
         read_only_fields = fields
 
 
-# What was invoiced against a line, once invoices are matched to their order, is added
-# to its line serializer.
-PurchaseOrderLineSerializer = for_model(DocumentLineSerializer, PurchaseOrderLine)
-PurchaseOrderFindingSerializer = for_model(DocumentFindingSerializer, PurchaseOrderFinding)
-PurchaseOrderVersionSerializer = for_model(
-    DocumentVersionSerializer,
+class PurchaseOrderLineSerializer(shared.DocumentLineSerializer):
+    """One line of the order with its taxes. (What was invoiced against a line, once
+    invoices are matched to their order, is added here.)"""
+
+    class Meta(shared.DocumentLineSerializer.Meta):
+        model = PurchaseOrderLine
+
+
+PurchaseOrderFindingSerializer = shared.for_model(
+    shared.DocumentFindingSerializer, PurchaseOrderFinding
+)
+PurchaseOrderVersionSerializer = shared.for_model(
+    shared.DocumentVersionSerializer,
     PurchaseOrderVersion,
-    fields=version_fields("po_number", "order_date", "delivery_date", "subject"),
+    fields=shared.version_fields("po_number", "order_date", "delivery_date", "subject"),
 )
 
 
@@ -62,18 +58,18 @@ class PurchaseOrderDetailSerializer(PurchaseOrderSerializer):
         read_only_fields = fields
 
 
-PurchaseOrderStatusChangeSerializer = for_model(
-    DocumentStatusChangeSerializer, PurchaseOrderStatusChange
+PurchaseOrderStatusChangeSerializer = shared.for_model(
+    shared.DocumentStatusChangeSerializer, PurchaseOrderStatusChange
 )
 
 
-class PurchaseOrderConfirmSerializer(DocumentConfirmSerializer):
+class PurchaseOrderConfirmSerializer(shared.DocumentConfirmSerializer):
     """Our decision, as supplier, on a buyer's order."""
 
     responses = SupplierResponse
 
 
-class PurchaseOrderConfirmedSerializer(AcceptedSerializer):
+class PurchaseOrderConfirmedSerializer(shared.AcceptedSerializer):
     purchase_order = PurchaseOrderSerializer()
 
 
