@@ -12,34 +12,20 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils.html import format_html
 from import_export import fields
-from import_export.admin import ExportActionMixin
-from unfold.admin import ModelAdmin
-from unfold.contrib.filters.admin import (
-    AutocompleteSelectFilter,
-    ChoicesDropdownFilter,
-    RangeDateFilter,
-    RangeNumericFilter,
-    RelatedDropdownFilter,
-)
-from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
-from b2bportal.admin_lists import IndexedSearchMixin, QuickListMixin, change_url
-from b2bportal.desk.filters import AssignedFilter, AttentionFilter, OutstandingFilter
+from b2bportal.admin_lists import IndexedSearchMixin, QuickListMixin
 from b2bportal.documents.admin import (
     DocumentAdmin,
-    HasFindingsFilter,
+    DocumentHistoryAdmin,
     OverdueFilter,
-    PendingFilter,
+    document_filters,
 )
 from b2bportal.documents.models import PENDING
 from b2bportal.exports import FormulaSafeModelResource
 from b2bportal.network.handling import Rejected
-from b2bportal.paginators import EstimatedCountPaginator
 
 from . import services
 from .choices import BuyerResponse, ChangeKind, Role, Source, Status, allowed
@@ -171,21 +157,7 @@ class InvoiceAdmin(DocumentAdmin):
     ]
     list_display_links = ["invoice_number"]
     list_select_related = ["business", "counterparty", "pending_message"]
-    list_filter = [
-        ("status", ChoicesDropdownFilter),
-        "role",
-        ("business", RelatedDropdownFilter),
-        ("counterparty", AutocompleteSelectFilter),  # thousands of them: searched, not listed
-        ("invoice_date", RangeDateFilter),
-        ("due_date", RangeDateFilter),
-        ("total_value", RangeNumericFilter),
-        OverdueFilter,
-        HasFindingsFilter,
-        PendingFilter,
-        AttentionFilter,
-        OutstandingFilter,
-        AssignedFilter,
-    ]
+    list_filter = document_filters("invoice_date", "due_date", flags=[OverdueFilter])
     search_fields = [
         "supplier_invoice_number",
         "object_id",
@@ -290,66 +262,33 @@ class InvoiceAdmin(DocumentAdmin):
         """A new invoice of ours, with its lines (created, not yet sent)."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        return self._invoice_form(request, None)
+        return self.own_form_view(request, None)
 
     def edit_view(self, request, pk):
         if not (self.has_decide_permission(request) and self.has_add_permission(request)):
             raise PermissionDenied
         invoice = get_object_or_404(self.detail_queryset(), pk=pk, role=Role.SUPPLIER)
-        return self._invoice_form(request, invoice)
+        return self.own_form_view(request, invoice)
 
-    def _invoice_form(self, request, invoice):
-        if request.method == "POST":
-            form, lines = OurInvoiceForm(request.POST), LineFormSet(request.POST, prefix="lines")
-            if form.is_valid() and lines.is_valid():
-                data = form.service_data(lines_of(lines))
-                try:
-                    if invoice is None:
-                        invoice = services.create_invoice(
-                            form.cleaned_data["business"], data, actor=request.user
-                        )
-                        messages.success(request, "Created. Check it, then send it.")
-                    else:
-                        services.edit_invoice(
-                            invoice,
-                            data,
-                            actor=request.user,
-                            expected_version=form.cleaned_data["version"],
-                        )
-                        messages.success(request, "New version sent, awaiting the network.")
-                    return HttpResponseRedirect(self._detail_url(invoice.pk))
-                except Rejected as rejected:
-                    form.add_error(None, rejected.detail)
-        elif invoice is not None:
-            form = OurInvoiceForm(initial=self._initial(invoice))
-            lines = LineFormSet(
-                prefix="lines",
-                initial=[
-                    {
-                        "description": i.description,
-                        "hsn_code": i.hsn_code,
-                        "quantity": i.quantity,
-                        "unit": i.unit,
-                        "unit_price": i.unit_price,
-                        "gst_rate": i.gst_rate,
-                        "is_service": i.is_service,
-                    }
-                    for i in invoice.current_version.items.all()
-                ],
-            )
-        else:
-            form, lines = OurInvoiceForm(), LineFormSet(prefix="lines")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Edit {invoice.supplier_invoice_number}" if invoice else "New invoice",
-            "opts": self.model._meta,
-            "form": form,
-            "lines": lines,
-            "invoice": invoice,
-        }
-        return TemplateResponse(request, "admin/invoices/invoice/our_invoice_form.html", context)
+    own_form_class = OurInvoiceForm
+    own_lines_formset = LineFormSet
+    own_lines_of = staticmethod(lines_of)
+    own_form_template = "admin/invoices/invoice/our_invoice_form.html"
 
-    def _initial(self, invoice) -> dict:
+    def refusal_text(self, rejected):
+        return rejected.detail
+
+    def create_own(self, request, business, data):
+        return services.create_invoice(business, data, actor=request.user)
+
+    def edit_own(self, request, document, data, expected_version):
+        services.edit_invoice(document, data, actor=request.user, expected_version=expected_version)
+
+    def own_form_context(self, document) -> dict:
+        title = f"Edit {document.supplier_invoice_number}" if document else "New invoice"
+        return {"title": title, "invoice": document}
+
+    def own_initial(self, invoice) -> dict:
         return {
             "business": invoice.business_id,
             "buyer_b2b_id": invoice.buyer_b2b_id,
@@ -399,60 +338,15 @@ class StatusChangeResource(FormulaSafeModelResource):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(QuickListMixin, IndexedSearchMixin, ExportActionMixin, ModelAdmin):
+class StatusChangeAdmin(QuickListMixin, IndexedSearchMixin, DocumentHistoryAdmin):
     """Every transition of every invoice, newest first: the auditor's trail, read-only."""
 
+    document_field = "invoice"
+    number_field = "supplier_invoice_number"
     resource_classes = [StatusChangeResource]
-    # The history is the largest table: never counted in full to draw a page.
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
-    export_form_class = ExportForm
-    list_display = [
-        "at",
-        "invoice_link",
-        "action",
-        "kind",
-        "from_status",
-        "to_status",
-        "version",
-        "source",
-        "actor",
-        "remarks",
-        "message_link",
-    ]
-    list_select_related = ["invoice", "actor"]
-    list_filter = [
-        ("invoice", AutocompleteSelectFilter),
-        ("at", RangeDateFilter),
-        "source",
-        "kind",
-        ("to_status", ChoicesDropdownFilter),
-    ]
-    list_filter_submit = True
     search_fields = ["invoice__object_id", "invoice__supplier_invoice_number", "remarks"]
     search_help_text = "objectId, supplier invoice number or remarks"
-    ordering = ["-at", "-id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @display(description="invoice", ordering="invoice__supplier_invoice_number")
-    def invoice_link(self, obj):
-        url = change_url("admin:invoices_invoice_change", obj.invoice_id)
-        return format_html('<a href="{}">{}</a>', url, obj.invoice.supplier_invoice_number)
-
-    @display(description="message")
-    def message_link(self, obj):
-        if obj.inbound_message_id:
-            url = change_url("admin:network_inboundmessage_change", obj.inbound_message_id)
-            return format_html('<a href="{}">in #{}</a>', url, obj.inbound_message_id)
-        if obj.outbound_message_id:
-            url = change_url("admin:network_outboundmessage_change", obj.outbound_message_id)
-            return format_html('<a href="{}">out #{}</a>', url, obj.outbound_message_id)
-        return "-"
+    def document_link(self, obj):
+        return super().document_link(obj)

@@ -6,15 +6,8 @@ confirmation; the results of our own requests apply through `apply_network_resul
 
 from rest_framework import serializers
 
-from b2bportal.documents.handlers import (
-    decision_serializers,
-    handler_table,
-    read_decision,
-    reply,
-    request_serializers,
-    with_b2b_ids,
-)
-from b2bportal.documents.handlers import handle_result as handle_any_result
+from b2bportal.documents import handlers as shared
+from b2bportal.documents.handlers import with_b2b_ids
 from b2bportal.network.handling import Inbound, Reply
 from b2bportal.network.wire import ObjectVersionSerializer, wire_text
 
@@ -35,9 +28,9 @@ class _ActionBlock(serializers.Serializer):
     statusTransition = TransitionSerializer(required=False)
 
 
-DECISIONS = decision_serializers(SPEC, _ActionBlock, services.REMARKS_MAX)
+DECISIONS = shared.decision_serializers(SPEC, _ActionBlock, services.REMARKS_MAX)
 # `req-send-invoice` / `req-edit-invoice` accept the internal shape as well.
-SERIALIZERS = request_serializers(SPEC, NetworkInvoiceSerializer, DECISIONS)
+SERIALIZERS = shared.request_serializers(SPEC, NetworkInvoiceSerializer, DECISIONS)
 StatusChangeRequestSerializer = SERIALIZERS["invoice.status_change"]
 
 
@@ -47,7 +40,7 @@ INFO_KEY = {"invoice": "additionalInfo"}
 
 
 def _reply(received: services.Received, message: Inbound) -> Reply:
-    return reply(received, message, INFO_KEY)
+    return shared.reply(received, message, INFO_KEY)
 
 
 def handle_send(message: Inbound) -> Reply:
@@ -68,23 +61,18 @@ def handle_edit(message: Inbound) -> Reply:
 
 def handle_confirmation(message: Inbound) -> Reply:
     """The buyer accepts, rejects or returns an invoice we supplied."""
-    decision = read_decision(SPEC, message, DECISIONS["invoice.confirm"])
+    decision = shared.read_decision(SPEC, message, DECISIONS["invoice.confirm"])
     received = services.receive_confirmation(decision, inbound=message.record)
     return _reply(received, message)
 
 
 def handle_status_change(message: Inbound) -> Reply:
     """The supplier cancels or deletes an invoice we received."""
-    decision = read_decision(SPEC, message, DECISIONS["invoice.status_change"])
+    decision = shared.read_decision(SPEC, message, DECISIONS["invoice.status_change"])
     received = services.receive_status_change(decision, inbound=message.record)
     return _reply(received, message)
 
 
-def handle_result(message: Inbound) -> Reply:
-    """The network's result of our send, confirm, edit or status change."""
-    return handle_any_result(SPEC, message)
-
-
-HANDLERS = handler_table(
-    SPEC, handle_send, handle_edit, handle_confirmation, handle_status_change, handle_result
+HANDLERS = shared.handler_table(
+    SPEC, handle_send, handle_edit, handle_confirmation, handle_status_change
 )

@@ -18,7 +18,7 @@ from b2bportal.documents.models import (
     DocumentVersion,
     party_links,
     status_field,
-    version_once,
+    version_meta,
 )
 from b2bportal.trigram import trigram_index
 
@@ -177,9 +177,7 @@ class InvoiceVersion(InvoiceContent, DocumentVersion):
         "sent, by their wire names (invoices.wire.ENKASH_FIELDS).",
     )
 
-    class Meta:
-        ordering = ["invoice", "number", "id"]
-        constraints = version_once("invoice", "invoice_version_once")
+    Meta = version_meta("invoice", "invoice_version_once")
 
     def __str__(self):
         return f"{self.invoice.object_id} v{self.number}"

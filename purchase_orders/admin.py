@@ -12,26 +12,16 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export import fields
-from unfold.contrib.filters.admin import (
-    AutocompleteSelectFilter,
-    ChoicesDropdownFilter,
-    RangeDateFilter,
-    RangeNumericFilter,
-    RelatedDropdownFilter,
-)
 from unfold.decorators import display
 
 from b2bportal.desk.families import awaiting_review, family_of
-from b2bportal.desk.filters import AssignedFilter, AttentionFilter, OutstandingFilter
 from b2bportal.documents.admin import (
     DocumentAdmin,
     DocumentHistoryAdmin,
-    HasFindingsFilter,
-    PendingFilter,
+    document_filters,
 )
 from b2bportal.documents.errors import refusal_message
 from b2bportal.exports import FormulaSafeModelResource
@@ -63,15 +53,6 @@ STATUS_COLOURS = {
     Status.REJECTED: "danger",
     Status.CANCELLED: "danger",
 }
-LINE_FIELDS = (
-    "description",
-    "hsn_code",
-    "quantity",
-    "unit",
-    "unit_price",
-    "gst_rate",
-    "is_service",
-)
 
 
 class AwaitingConfirmationFilter(admin.SimpleListFilter):
@@ -140,21 +121,7 @@ class PurchaseOrderAdmin(DocumentAdmin):
     ]
     list_display_links = ["order_number"]
     list_select_related = ["business", "counterparty", "pending_message"]
-    list_filter = [
-        AwaitingConfirmationFilter,
-        ("status", ChoicesDropdownFilter),
-        "role",
-        ("business", RelatedDropdownFilter),
-        ("counterparty", AutocompleteSelectFilter),
-        ("order_date", RangeDateFilter),
-        ("delivery_date", RangeDateFilter),
-        ("total_value", RangeNumericFilter),
-        HasFindingsFilter,
-        PendingFilter,
-        AttentionFilter,
-        OutstandingFilter,
-        AssignedFilter,
-    ]
+    list_filter = [AwaitingConfirmationFilter, *document_filters("order_date", "delivery_date")]
     search_fields = [
         "po_number",
         "object_id",
@@ -314,57 +281,32 @@ class PurchaseOrderAdmin(DocumentAdmin):
         """A new order of ours, with its lines (created, not yet sent)."""
         if not self.has_manage_permission(request):
             raise PermissionDenied
-        return self._order_form(request, None)
+        return self.own_form_view(request, None)
 
     def edit_view(self, request, pk):
         order = self._our_order(request, pk)
         order = get_object_or_404(self.detail_queryset(), pk=order.pk)
-        return self._order_form(request, order)
+        return self.own_form_view(request, order)
 
-    def _order_form(self, request, order):
-        """Create (order None) or edit (a new version sent at once) one of our orders."""
-        if request.method == "POST":
-            form = OurPurchaseOrderForm(request.POST)
-            lines = LineFormSet(request.POST, prefix="lines")
-            if form.is_valid() and lines.is_valid():
-                data = form.service_data(lines_of(lines))
-                try:
-                    if order is None:
-                        order = services.create_purchase_order(
-                            form.cleaned_data["business"], data, actor=request.user
-                        )
-                        messages.success(request, "Created. Check it, then send it.")
-                    else:
-                        services.edit_purchase_order(
-                            order,
-                            data,
-                            actor=request.user,
-                            expected_version=form.cleaned_data["version"],
-                        )
-                        messages.success(request, "New version sent, awaiting the network.")
-                    return HttpResponseRedirect(self._detail_url(order.pk))
-                except Rejected as rejected:
-                    form.add_error(None, refusal_message(rejected))
-        elif order is not None:
-            form = OurPurchaseOrderForm(initial=OurPurchaseOrderForm.initial_of(order))
-            items = order.current_version.items.all() if order.current_version else []
-            lines = LineFormSet(
-                prefix="lines",
-                initial=[{name: getattr(item, name) for name in LINE_FIELDS} for item in items],
-            )
-        else:
-            form, lines = OurPurchaseOrderForm(), LineFormSet(prefix="lines")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Edit purchase order {order.po_number}" if order else "New purchase order",
-            "opts": self.model._meta,
-            "form": form,
-            "lines": lines,
-            "order": order,
-        }
-        return TemplateResponse(
-            request, "admin/purchase_orders/purchaseorder/our_order_form.html", context
+    own_form_class = OurPurchaseOrderForm
+    own_lines_formset = LineFormSet
+    own_lines_of = staticmethod(lines_of)
+    own_form_template = "admin/purchase_orders/purchaseorder/our_order_form.html"
+
+    def create_own(self, request, business, data):
+        return services.create_purchase_order(business, data, actor=request.user)
+
+    def edit_own(self, request, document, data, expected_version):
+        services.edit_purchase_order(
+            document, data, actor=request.user, expected_version=expected_version
         )
+
+    def own_initial(self, document) -> dict:
+        return OurPurchaseOrderForm.initial_of(document)
+
+    def own_form_context(self, document) -> dict:
+        title = f"Edit purchase order {document.po_number}" if document else "New purchase order"
+        return {"title": title, "order": document}
 
 
 class PurchaseOrderStatusChangeResource(FormulaSafeModelResource):
@@ -395,13 +337,6 @@ class PurchaseOrderStatusChangeAdmin(DocumentHistoryAdmin):
     document_field = "purchase_order"
     number_field = "po_number"
     resource_classes = [PurchaseOrderStatusChangeResource]
-    list_filter = [
-        ("purchase_order", AutocompleteSelectFilter),
-        ("at", RangeDateFilter),
-        "source",
-        "kind",
-        ("to_status", ChoicesDropdownFilter),
-    ]
     search_fields = ["purchase_order__object_id", "purchase_order__po_number", "remarks"]
     search_help_text = "objectId, PO number or remarks"
 

@@ -21,7 +21,7 @@ from b2bportal.documents.models import (
     ValueColumns,
     party_links,
     status_field,
-    version_once,
+    version_meta,
 )
 
 from .choices import FindingCode, Status
@@ -97,9 +97,7 @@ class PurchaseOrderVersion(PurchaseOrderContent, PartyDetails, DocumentVersion):
         default=dict, blank=True, help_text="The block's other sections, as validated."
     )
 
-    class Meta:
-        ordering = ["purchase_order", "number", "id"]
-        constraints = version_once("purchase_order", "purchase_order_version_once")
+    Meta = version_meta("purchase_order", "purchase_order_version_once")
 
     def __str__(self):
         return f"{self.purchase_order.object_id} v{self.number}"

@@ -30,11 +30,23 @@ from django.utils.safestring import mark_safe
 from import_export.admin import ExportActionMixin
 from unfold.admin import ModelAdmin
 from unfold.admin import checkbox as unfold_checkbox
+from unfold.contrib.filters.admin import (
+    AutocompleteSelectFilter,
+    ChoicesDropdownFilter,
+    RangeDateFilter,
+    RangeNumericFilter,
+    RelatedDropdownFilter,
+)
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
-from b2bportal.admin_lists import IndexedSearchMixin, QuickListMixin
-from b2bportal.desk.filters import AttentionColumnMixin
+from b2bportal.admin_lists import IndexedSearchMixin, QuickListMixin, change_url
+from b2bportal.desk.filters import (
+    AssignedFilter,
+    AttentionColumnMixin,
+    AttentionFilter,
+    OutstandingFilter,
+)
 from b2bportal.documents.errors import refusal_message
 from b2bportal.indian import inr
 from b2bportal.network.handling import Rejected
@@ -104,6 +116,25 @@ class HasFindingsFilter(YesNoFilter):
 class PendingFilter(YesNoFilter):
     title = "pending action"
     parameter_name = "pending"
+
+
+def document_filters(*dates: str, flags=()) -> list:
+    """A family's list filters: status, role, parties, its `dates` (ranges), total, its
+    own yes/no `flags`, then findings, pending and the desk's attention filters."""
+    return [
+        ("status", ChoicesDropdownFilter),
+        "role",
+        ("business", RelatedDropdownFilter),
+        ("counterparty", AutocompleteSelectFilter),  # thousands of them: searched, not listed
+        *((date, RangeDateFilter) for date in dates),
+        ("total_value", RangeNumericFilter),
+        *flags,
+        HasFindingsFilter,
+        PendingFilter,
+        AttentionFilter,
+        OutstandingFilter,
+        AssignedFilter,
+    ]
 
 
 class DocumentAdmin(
@@ -362,6 +393,71 @@ class DocumentAdmin(
             **self.family_context(request, document),
         }
         return TemplateResponse(request, self.detail_template, context)
+
+    # -- our own documents, written here ---------------------------------------------------
+    # A family that writes its own sets the form, its line formset and `lines_of` (the
+    # formset's lines as the services take them), the page's template and the hooks below.
+
+    own_form_class = None
+    own_lines_formset = None
+    own_lines_of = None
+    own_form_template = ""
+    own_line_fields = ("description", "hsn_code", "quantity", "unit", "unit_price", "gst_rate",
+                       "is_service")  # fmt: skip
+
+    def refusal_text(self, rejected: Rejected) -> str:
+        """A refusal of an action on our own document, as staff read it."""
+        return refusal_message(rejected)
+
+    def create_own(self, request, business, data):
+        raise NotImplementedError
+
+    def edit_own(self, request, document, data, expected_version):
+        raise NotImplementedError
+
+    def own_initial(self, document) -> dict:
+        raise NotImplementedError
+
+    def own_form_context(self, document) -> dict:
+        """The form page's title and the document under the family's name."""
+        raise NotImplementedError
+
+    def own_form_view(self, request, document):
+        """Create (`document` None) or edit (a new version sent at once) one of our
+        documents, with its lines."""
+        if request.method == "POST":
+            form = self.own_form_class(request.POST)
+            lines = self.own_lines_formset(request.POST, prefix="lines")
+            if form.is_valid() and lines.is_valid():
+                data = form.service_data(self.own_lines_of(lines))
+                try:
+                    if document is None:
+                        document = self.create_own(request, form.cleaned_data["business"], data)
+                        messages.success(request, "Created. Check it, then send it.")
+                    else:
+                        self.edit_own(request, document, data, form.cleaned_data["version"])
+                        messages.success(request, "New version sent, awaiting the network.")
+                    return HttpResponseRedirect(self._detail_url(document.pk))
+                except Rejected as rejected:
+                    form.add_error(None, self.refusal_text(rejected))
+        elif document is not None:
+            form = self.own_form_class(initial=self.own_initial(document))
+            items = document.current_version.items.all() if document.current_version else []
+            lines = self.own_lines_formset(
+                prefix="lines",
+                initial=[{name: getattr(item, name) for name in self.own_line_fields}
+                         for item in items],
+            )  # fmt: skip
+        else:
+            form, lines = self.own_form_class(), self.own_lines_formset(prefix="lines")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "lines": lines,
+            **self.own_form_context(document),
+        }
+        return TemplateResponse(request, self.own_form_template, context)
 
     def address_text(self, address) -> str:
         """A party's address as the page shows it: its values, comma-separated."""
@@ -628,8 +724,8 @@ class DocumentHistoryAdmin(ExportActionMixin, ModelAdmin):
     """A family's status history, newest first: the auditor's trail, read-only.
 
     A subclass sets `model`, `document_field` (the history's foreign key to its document),
-    `number_field` (the document's number as people say it), `resource_classes`,
-    `list_filter` and `search_fields`; `document_link` and `message_link` are columns.
+    `number_field` (the document's number as people say it), `resource_classes` and
+    `search_fields`; `document_link` and `message_link` are columns.
     """
 
     document_field = ""
@@ -650,6 +746,12 @@ class DocumentHistoryAdmin(ExportActionMixin, ModelAdmin):
     def get_list_select_related(self, request):
         return [self.document_field, "actor"]
 
+    def get_list_filter(self, request):
+        return [
+            (self.document_field, AutocompleteSelectFilter), ("at", RangeDateFilter), "source",
+            "kind", ("to_status", ChoicesDropdownFilter),
+        ]  # fmt: skip
+
     def has_add_permission(self, request):
         return False
 
@@ -663,15 +765,15 @@ class DocumentHistoryAdmin(ExportActionMixin, ModelAdmin):
     def document_link(self, obj):
         document = getattr(obj, self.document_field)
         meta = document._meta
-        url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[document.pk])
+        url = change_url(f"admin:{meta.app_label}_{meta.model_name}_change", document.pk)
         return format_html('<a href="{}">{}</a>', url, getattr(document, self.number_field))
 
     @display(description="message")
     def message_link(self, obj):
         if obj.inbound_message_id:
-            url = reverse("admin:network_inboundmessage_change", args=[obj.inbound_message_id])
+            url = change_url("admin:network_inboundmessage_change", obj.inbound_message_id)
             return format_html('<a href="{}">in #{}</a>', url, obj.inbound_message_id)
         if obj.outbound_message_id:
-            url = reverse("admin:network_outboundmessage_change", args=[obj.outbound_message_id])
+            url = change_url("admin:network_outboundmessage_change", obj.outbound_message_id)
             return format_html('<a href="{}">out #{}</a>', url, obj.outbound_message_id)
         return "-"

@@ -165,6 +165,28 @@ class AcceptedSerializer(serializers.Serializer):
     message_state = serializers.CharField()
 
 
+class DocumentVersionSerializer(ContentSerializerMixin, serializers.ModelSerializer):
+    """One version snapshot (without its lines)."""
+
+
+def version_fields(*own: str, kinds: tuple[str, ...] = ()) -> list[str]:
+    """A family's version fields: number and state (then `kinds`, e.g. an invoice's
+    shape), status and time, `own` (its number and dates), parties and totals."""
+    return [
+        "number", "state", *kinds, "status", "created_at", *own, "supplier", "buyer",
+        "place_of_supply", "totals",
+    ]  # fmt: skip
+
+
+def for_model(base, model, doc: str = "", **meta) -> type:
+    """The serializer `base` over a family's `model` (`<model>Serializer`), with more
+    `Meta` options (`fields`, ...) and its own description `doc`."""
+    options = {"model": model, **meta}
+    attrs = {"Meta": type("Meta", (getattr(base, "Meta", object),), options)}
+    attrs["__doc__"] = doc or base.__doc__
+    return type(base)(f"{model.__name__}Serializer", (base,), attrs)
+
+
 class RefusalSerializer(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()

@@ -6,6 +6,8 @@ Not a handlers module itself (the network app collects only apps' `handlers.py`,
 this package is no app): a family builds its handlers from these.
 """
 
+import functools
+
 from rest_framework import serializers
 
 from b2bportal.network.handling import Inbound, Reply
@@ -117,11 +119,12 @@ def request_serializers(spec: FamilySpec, document_serializer, decisions: dict) 
     return table | {f"{message_type}.result": ResultSerializer for message_type in table}
 
 
-def handler_table(spec: FamilySpec, send, edit, confirm, status_change, result) -> dict:
+def handler_table(spec: FamilySpec, send, edit, confirm, status_change) -> dict:
     """A family's `HANDLERS` by message type: its four received actions, then the
-    network's results of its four requests, all handled by `result`."""
+    network's results of its four requests (`handle_result`)."""
     handlers = {"send": send, "edit": edit, "confirm": confirm, "status_change": status_change}
     table = {f"{spec.name}.{action}": handler for action, handler in handlers.items()}
+    result = functools.partial(handle_result, spec)
     return table | {f"{message_type}.result": result for message_type in table}
 
 

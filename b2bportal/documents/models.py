@@ -46,16 +46,22 @@ def party_links(related_name: str) -> tuple[models.ForeignKey, models.ForeignKey
     )
 
 
-def version_once(document: str, name: str) -> list[models.UniqueConstraint]:
-    """A version's constraints: one live (applied, parked or proposed) version of each
-    number per document, `document` naming the version's foreign key to it."""
-    return [
-        models.UniqueConstraint(
-            fields=[document, "number"],
-            condition=models.Q(state__in=["applied", "parked", "proposed"]),
-            name=name,
-        )
-    ]
+def version_meta(document: str, constraint: str) -> type:
+    """A version model's `Meta`: ordered by document and number, and one live (applied,
+    parked or proposed) version of each number per document; `document` names the
+    version's foreign key to its document, `constraint` the constraint."""
+
+    class Meta:
+        ordering = [document, "number", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[document, "number"],
+                condition=models.Q(state__in=["applied", "parked", "proposed"]),
+                name=constraint,
+            )
+        ]
+
+    return Meta
 
 
 class PartyColumns(models.Model):

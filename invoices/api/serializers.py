@@ -10,12 +10,14 @@ from b2bportal.documents.api import (
     DocumentLineSerializer,
     DocumentSerializer,
     DocumentStatusChangeSerializer,
+    DocumentVersionSerializer,
     PartySerializer,
     RefusalSerializer,
     TotalsSerializer,
     document_fields,
+    for_model,
+    version_fields,
 )
-from b2bportal.documents.api import ContentSerializerMixin as _ContentMixin
 from invoices.choices import BuyerResponse
 from invoices.models import Finding, Invoice, InvoiceItem, InvoiceVersion, StatusChange
 from invoices.wire import enkash_rows
@@ -30,25 +32,13 @@ class InvoiceSerializer(DocumentSerializer):
         read_only_fields = fields
 
 
-class InvoiceItemSerializer(DocumentLineSerializer):
-    class Meta(DocumentLineSerializer.Meta):
-        model = InvoiceItem
-
-
-class FindingSerializer(DocumentFindingSerializer):
-    class Meta(DocumentFindingSerializer.Meta):
-        model = Finding
-
-
-class InvoiceVersionSerializer(_ContentMixin, serializers.ModelSerializer):
-    """One version snapshot (without its lines)."""
-
-    class Meta:
-        model = InvoiceVersion
-        fields = [
-            "number", "state", "shape", "status", "created_at", "supplier_invoice_number",
-            "invoice_date", "due_date", "supplier", "buyer", "place_of_supply", "totals",
-        ]  # fmt: skip
+InvoiceItemSerializer = for_model(DocumentLineSerializer, InvoiceItem)
+FindingSerializer = for_model(DocumentFindingSerializer, Finding)
+InvoiceVersionSerializer = for_model(
+    DocumentVersionSerializer,
+    InvoiceVersion,
+    fields=version_fields("supplier_invoice_number", "invoice_date", "due_date", kinds=("shape",)),
+)
 
 
 class OrderLinkSerializer(serializers.Serializer):
@@ -97,9 +87,7 @@ class InvoiceDetailSerializer(InvoiceSerializer):
         return {row["key"]: row["value"] for row in enkash_rows(details)}
 
 
-class StatusChangeSerializer(DocumentStatusChangeSerializer):
-    class Meta(DocumentStatusChangeSerializer.Meta):
-        model = StatusChange
+StatusChangeSerializer = for_model(DocumentStatusChangeSerializer, StatusChange)
 
 
 class ConfirmSerializer(DocumentConfirmSerializer):

@@ -4,16 +4,7 @@ purchase_orders/wire.py)."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from b2bportal.documents.api import (
-    AcceptedSerializer,
-    ContentSerializerMixin,
-    DocumentConfirmSerializer,
-    DocumentFindingSerializer,
-    DocumentLineSerializer,
-    DocumentSerializer,
-    DocumentStatusChangeSerializer,
-    document_fields,
-)
+from b2bportal.documents import api as shared
 from b2bportal.network.wire import NO_QUOTES
 from b2bportal.parties.models import Business
 from purchase_orders.choices import SupplierResponse
@@ -27,12 +18,12 @@ from purchase_orders.models import (
 )
 
 
-class PurchaseOrderSerializer(DocumentSerializer):
+class PurchaseOrderSerializer(shared.DocumentSerializer):
     """A purchase order in its applied version: identity, status, parties, dates, totals."""
 
     class Meta:
         model = PurchaseOrder
-        fields = document_fields("po_number", "order_date", "delivery_date", "subject")
+        fields = shared.document_fields("po_number", "order_date", "delivery_date", "subject")
         read_only_fields = fields
 
 
@@ -56,7 +47,7 @@ class LineInvoiceSerializer(serializers.Serializer):
     value = value_field(source="item.total_item_value")
 
 
-class PurchaseOrderLineSerializer(DocumentLineSerializer):
+class PurchaseOrderLineSerializer(shared.DocumentLineSerializer):
     """One line of the order with its taxes, and what invoices took of it: ordered,
     invoiced and remaining quantity and value, and the invoice lines against it. The
     figures are the line's `BookLine` (`purchase_orders.matching`), set on the line as
@@ -70,7 +61,7 @@ class PurchaseOrderLineSerializer(DocumentLineSerializer):
     remaining_value = value_field(source="book.remaining_value")
     invoices = serializers.SerializerMethodField()
 
-    class Meta(DocumentLineSerializer.Meta):
+    class Meta(shared.DocumentLineSerializer.Meta):
         model = PurchaseOrderLine
 
     @extend_schema_field(LineInvoiceSerializer(many=True))
@@ -79,20 +70,14 @@ class PurchaseOrderLineSerializer(DocumentLineSerializer):
         return LineInvoiceSerializer(against, many=True).data
 
 
-class PurchaseOrderFindingSerializer(DocumentFindingSerializer):
-    class Meta(DocumentFindingSerializer.Meta):
-        model = PurchaseOrderFinding
-
-
-class PurchaseOrderVersionSerializer(ContentSerializerMixin, serializers.ModelSerializer):
-    """One version snapshot (without its lines)."""
-
-    class Meta:
-        model = PurchaseOrderVersion
-        fields = [
-            "number", "state", "status", "created_at", "po_number", "order_date",
-            "delivery_date", "subject", "supplier", "buyer", "place_of_supply", "totals",
-        ]  # fmt: skip
+PurchaseOrderFindingSerializer = shared.for_model(
+    shared.DocumentFindingSerializer, PurchaseOrderFinding
+)
+PurchaseOrderVersionSerializer = shared.for_model(
+    shared.DocumentVersionSerializer,
+    PurchaseOrderVersion,
+    fields=shared.version_fields("po_number", "order_date", "delivery_date", "subject"),
+)
 
 
 class PurchaseOrderDetailSerializer(PurchaseOrderSerializer):
@@ -131,18 +116,18 @@ class PurchaseOrderDetailSerializer(PurchaseOrderSerializer):
         return super().to_representation(instance)
 
 
-class PurchaseOrderStatusChangeSerializer(DocumentStatusChangeSerializer):
-    class Meta(DocumentStatusChangeSerializer.Meta):
-        model = PurchaseOrderStatusChange
+PurchaseOrderStatusChangeSerializer = shared.for_model(
+    shared.DocumentStatusChangeSerializer, PurchaseOrderStatusChange
+)
 
 
-class PurchaseOrderConfirmSerializer(DocumentConfirmSerializer):
+class PurchaseOrderConfirmSerializer(shared.DocumentConfirmSerializer):
     """Our decision, as supplier, on a buyer's order."""
 
     responses = SupplierResponse
 
 
-class PurchaseOrderConfirmedSerializer(AcceptedSerializer):
+class PurchaseOrderConfirmedSerializer(shared.AcceptedSerializer):
     purchase_order = PurchaseOrderSerializer()
 
 
