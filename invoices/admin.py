@@ -28,7 +28,7 @@ from b2bportal.exports import FormulaSafeModelResource
 from b2bportal.network.handling import Rejected
 
 from . import services
-from .choices import BuyerResponse, ChangeKind, Role, Source, Status, allowed
+from .choices import BuyerResponse, ChangeKind, Role, Source, Status
 from .diff import version_diff
 from .forms import (
     BulkDecisionForm,
@@ -47,6 +47,7 @@ from .models import (
     StatusChange,
     overdue,
 )
+from .spec import SPEC
 from .templatetags.money import inr
 from .wire import enkash_rows
 
@@ -172,7 +173,7 @@ class InvoiceAdmin(DocumentAdmin):
         return {**super().yes_no_conditions(), "overdue": overdue(), "pending": PENDING}
 
     def may_confirm(self, document):
-        return allowed("confirm", document.role, document.status)
+        return SPEC.allowed("confirm", document.role, document.status)
 
     def version_diff(self, old, new):
         return version_diff(old, new)
@@ -210,7 +211,7 @@ class InvoiceAdmin(DocumentAdmin):
         }
 
     def _can_act(self, request, invoice, action) -> bool:
-        return request.user.has_perm("invoices.add_invoice") and allowed(
+        return request.user.has_perm("invoices.add_invoice") and SPEC.allowed(
             action, invoice.role, invoice.status
         )
 

@@ -80,11 +80,6 @@ ALLOWED_FROM: dict[str, dict[str, frozenset]] = {
 }
 
 
-def allowed(action: str, role: str, status: str) -> bool:
-    """True when the local rule table lets us take `action` as `role` from `status`."""
-    return status in ALLOWED_FROM.get(action, {}).get(role, frozenset())
-
-
 class FindingCode(models.TextChoices):
     """What a received version may have wrong with it."""
 

@@ -24,6 +24,7 @@ from b2bportal.documents.errors import DocumentError
 from b2bportal.documents.hooks import version_applied
 from b2bportal.documents.local import local_content_of
 from b2bportal.documents.values import ReceivedDecision
+from b2bportal.documents.wire import named_b2b_ids
 from b2bportal.network.models import OutboundMessage
 from b2bportal.parties.models import Business, Counterparty
 from b2bportal.parties.services import counterparty_row, resolve_sides, upsert_counterparty
@@ -184,7 +185,7 @@ def _receive(content: dict, b2b_ids: dict, *, inbound, edit: bool) -> Received:
             "Invoices are received by their buyer; we are the supplier of this one",
             "b2bIds.buyerB2BId",
         )
-    wire.join_b2b_ids(content, b2b_ids)
+    named_b2b_ids(content, b2b_ids, "invoice")
     # What the message itself says identifies it, not what our records add to it.
     content["digest"] = wire.content_hash(content)
     if content["shape"] == Shape.INTERNAL and not content["supplier_gstin"]:

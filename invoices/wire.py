@@ -633,8 +633,9 @@ def received_content(body: dict) -> dict:
     (see the module docstring); `body["b2bIds"]` already validated.
 
     Numbers that do not fit their columns are refused naming the field they came from.
-    Whether the parties it names are those of `b2bIds` is `join_b2b_ids`'s to check, once
-    the message is known to be for a business of ours.
+    Whether the parties it names are those of `b2bIds` is checked by
+    `documents.wire.named_b2b_ids`, once the message is known to be for a business of
+    ours.
     """
     block = body.get("invoice")
     if not isinstance(block, dict):
@@ -646,19 +647,6 @@ def received_content(body: dict) -> dict:
         content = network_content(parse(NetworkInvoiceSerializer, block, "invoice"), block)
     check_columns(content)
     return content
-
-
-def join_b2b_ids(content: dict, b2b_ids: dict) -> None:
-    """Give the content the B2B IDs of `b2bIds`; a party naming another one is refused."""
-    for side, path in (("supplier", "supplierB2BId"), ("buyer", "buyerB2BId")):
-        named, carried = content[f"{side}_b2b_id"], b2b_ids[path]
-        if named and named != carried:
-            raise Rejected(
-                "INVALID_FIELD",
-                f"{side} B2B ID {named} differs from b2bIds.{path} {carried}",
-                f"invoice.{side}Details.b2bId",
-            )
-        content[f"{side}_b2b_id"] = carried
 
 
 # Where each stored number came from, to name the field when it does not fit its column.
