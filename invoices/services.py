@@ -21,7 +21,6 @@ from django.db.models.expressions import RawSQL
 
 from b2bportal.documents import services as documents
 from b2bportal.documents.errors import DocumentError
-from b2bportal.documents.hooks import version_applied
 from b2bportal.documents.local import local_content_of
 from b2bportal.documents.values import ReceivedDecision
 from b2bportal.documents.wire import named_b2b_ids
@@ -260,10 +259,7 @@ def _create_received(content: dict, sides, *, inbound, edit: bool) -> Invoice:
         taken_by=sides.business.number_taken_by,
     )  # fmt: skip
     version.pk = sides.business.next_version_id
-    invoice.current_version = version
-    invoice.finding_count = len(found)
-    # As `documents.make_current` tells other apps (the link to the order it names).
-    version_applied.send(sender=Invoice, document=invoice, version=version)
+    _make_current(invoice, version)  # already applied: nothing of the version is written
     invoice.save(force_insert=True)
     InvoiceVersion.objects.bulk_create([version])  # a version's save() refuses a set id
     _write_lines_and_findings(version, items, found)
