@@ -1,9 +1,10 @@
 """Checks on every received version: arithmetic, taxes, GSTINs, parties, dates.
 
 Each check returns (code, field, message) tuples; `version_findings` gathers them
-before anything is written and `store_findings` stores them as `Finding` rows in one
-statement. The checks every family shares (arithmetic, totals, tax type, GSTINs, a
-confirmation's contradicting status) are the document layer's (`documents.findings`).
+before anything is written; the document layer writes them as `Finding` rows with the
+version's other rows. The checks every family shares (arithmetic, totals, tax
+type, GSTINs, a confirmation's contradicting status) are the document layer's
+(`documents.findings`).
 """
 
 from b2bportal.documents import findings as shared
@@ -11,7 +12,7 @@ from b2bportal.documents.hooks import version_checks
 from b2bportal.parties.models import Business
 
 from .choices import FindingCode, Role
-from .models import Finding, Invoice
+from .models import Invoice
 
 # The checks every family shares (`documents.findings`), with the invoice's block names.
 line_checks = shared.line_checks
@@ -149,11 +150,3 @@ def version_findings(invoice, version, items, arrival=(), taken_by=NOT_LOOKED_UP
         # Checks other apps add (the match against the purchase order named).
         *version_checks("invoice", invoice, version, items),
     ]
-
-
-def store_findings(version, found: list[tuple]) -> list:
-    """Store `found` (from `version_findings`) on the version, in one statement."""
-    return Finding.objects.bulk_create(
-        Finding(version=version, code=code, field=field, message=message[:300])
-        for code, field, message in found
-    )

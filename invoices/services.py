@@ -11,13 +11,11 @@ Refusals raise `DocumentError(code, detail, field)` (a `Rejected`): handlers pas
 the sender, the admin and the API show it with the catalogue's HTTP status.
 """
 
-import json
 from decimal import Decimal
+from functools import partial
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import BigIntegerField, Subquery
-from django.db.models.expressions import RawSQL
+from django.db.models import Subquery
 
 from b2bportal.documents import services as documents
 from b2bportal.documents.errors import DocumentError
@@ -37,8 +35,8 @@ from .choices import (
     SupplierAction,
     VersionState,
 )
-from .findings import NOT_LOOKED_UP, number_taken, store_findings, version_findings
-from .models import CONTENT_FIELDS, Invoice, InvoiceItem, InvoiceVersion
+from .findings import NOT_LOOKED_UP, number_taken, version_findings
+from .models import CONTENT_FIELDS, Invoice, InvoiceVersion
 from .spec import SPEC
 
 CENT = Decimal("0.01")
@@ -75,58 +73,27 @@ def validate_remarks(remarks, field: str = "remarks") -> str:
     return documents.validate_remarks(remarks, field)
 
 
-def _new_version(invoice, content: dict, number: int, state: str, *, inbound, actor, taken_by):
-    """An immutable version with its lines (as they will be stored) and its findings,
-    not written yet: (version, lines, findings)."""
-    version = InvoiceVersion(
-        invoice=invoice,
-        number=number,
-        state=state,
-        shape=content["shape"],
-        status=content.get("status") or "",
-        content_hash=content.get("digest") or wire.content_hash(content),
-        inbound_message=inbound,
-        created_by=actor,
-        supplier_address=content.get("supplier_address") or {},
-        buyer_address=content.get("buyer_address") or {},
-        supplier_contact=content.get("supplier_contact") or {},
-        buyer_contact=content.get("buyer_contact") or {},
-        sections=content.get("sections") or {},
-        enkash_details=content.get("enkash_details") or {},
-        raw=json.loads(json.dumps(content.get("raw") or {}, cls=DjangoJSONEncoder)),
-        **{name: content[name] for name in CONTENT_FIELDS if name in content},
-    )
-    items = [InvoiceItem(version=version, **item) for item in content.get("items") or []]
-    # The checks read the lines as PostgreSQL will store them, and the count of findings
-    # is known here: neither needs to be read back.
-    for item in items:
-        documents.as_stored(item, ITEM_DECIMALS)
-    arrival = content.get("arrival_findings") or ()
-    found = version_findings(invoice, version, items, arrival, taken_by)
-    version.findings_stored = len(found)
-    return version, items, found
-
-
-def _write_lines_and_findings(version, items: list, found: list) -> None:
-    InvoiceItem.objects.bulk_create(items)
-    store_findings(version, found)
-
-
-def _snapshot(
+def _new_version(
     invoice, content: dict, number: int, state: str, *, inbound=None, actor=None,
     taken_by=NOT_LOOKED_UP,
 ):  # fmt: skip
-    """Write an immutable version with its items and findings (`taken_by`: the invoice
-    holding its number already, when looked up: `findings.duplicate_checks`)."""
-    version, items, found = _new_version(
-        invoice, content, number, state, inbound=inbound, actor=actor, taken_by=taken_by
-    )
-    version.save()
-    _write_lines_and_findings(version, items, found)
-    return version
+    """An immutable version with its lines (as they will be stored) and its findings, not
+    written yet: (version, lines, findings). `taken_by`: the invoice holding its number
+    already, when looked up (`findings.duplicate_checks`)."""
+    version, items = documents.new_version(
+        SPEC, invoice, content, number, state, digest=wire.content_hash, inbound=inbound,
+        actor=actor, shape=content["shape"], enkash_details=content.get("enkash_details") or {},
+    )  # fmt: skip
+    # The checks read the lines as PostgreSQL will store them, and the count of findings
+    # is known here: neither needs to be read back.
+    arrival = content.get("arrival_findings") or ()
+    return version, items, version_findings(invoice, version, items, arrival, taken_by)
 
 
-ITEM_DECIMALS = documents.line_decimals(SPEC)
+def _snapshot(invoice, content: dict, number: int, state: str, **made):
+    """Write an immutable version with its items and findings (`made`: as for
+    `_new_version`)."""
+    return documents.write_version(SPEC, *_new_version(invoice, content, number, state, **made))
 
 
 def _make_current(invoice: Invoice, version: InvoiceVersion) -> None:
@@ -159,7 +126,7 @@ def _fill_parties(content: dict) -> None:
 def _look_up(content: dict, b2b_ids: dict):
     """Our businesses on the message, in one statement that also takes the invoice's lock,
     finds another invoice with its supplier's number (the duplicate-number check), reads
-    the supplier we know and reserves the id of a new invoice's first version."""
+    the supplier we know and reserves the ids of a new invoice and its first version."""
     object_id, number = content["object_id"], content["supplier_invoice_number"]
     others = number_taken(b2b_ids["supplierB2BId"], number, object_id, content.get("enkash_id"))
     businesses = Business.objects.annotate(
@@ -168,10 +135,8 @@ def _look_up(content: dict, b2b_ids: dict):
         supplier_row=counterparty_row(b2b_ids["supplierB2BId"]),
         # Used only when the invoice is new (`_create_received`); a number left unused
         # is a gap in the ids, nothing more.
-        next_version_id=RawSQL(
-            "nextval(pg_get_serial_sequence(%s, 'id'))", (InvoiceVersion._meta.db_table,),
-            output_field=BigIntegerField(),
-        ),
+        next_invoice_id=documents.next_id(Invoice),
+        next_version_id=documents.next_id(InvoiceVersion),
     )  # fmt: skip
     return resolve_sides(b2b_ids["buyerB2BId"], b2b_ids["supplierB2BId"], businesses=businesses)
 
@@ -195,14 +160,11 @@ def _receive(content: dict, b2b_ids: dict, *, inbound, edit: bool) -> Received:
     def snapshot(invoice, content, number, state):
         return _snapshot(invoice, content, number, state, inbound=inbound, taken_by=taken_by)
 
-    def apply(invoice, version, *, edit):
-        _apply_received_version(invoice, version, inbound=version.inbound_message, edit=edit)
-
     steps = documents.VersionSteps(
         find=_find_received,
         create=lambda content: _create_received(content, sides, inbound=inbound, edit=edit),
         snapshot=snapshot,
-        apply=apply,
+        apply=partial(documents.apply_received_version, SPEC, first_status=Status.SENT_TO_BUYER),
         locked=True,  # by the look-up
     )
     return _received(documents.receive_version(SPEC, content, steps, edit=edit))
@@ -235,52 +197,16 @@ def _find_received(content: dict) -> Invoice | None:
 
 
 def _create_received(content: dict, sides, *, inbound, edit: bool) -> Invoice:
-    """A new invoice from its first version. Its row is written once, already applied:
-    its version's id was reserved by the look-up (`_look_up`), and the foreign keys
-    between the two are checked at commit."""
-    counterparty = upsert_counterparty(
-        sides.counterparty_b2b_id, documents.party_details(content, "supplier"),
-        known=sides.business.supplier_row,
-    )  # fmt: skip
-    invoice = Invoice(
-        object_id=content["object_id"],
+    """A new invoice from its first version, written once, already applied: the ids of
+    the invoice and its version were reserved by the look-up (`_look_up`)."""
+    business = sides.business
+    return documents.create_received(
+        SPEC, content, sides,
+        build=partial(_new_version, inbound=inbound, taken_by=business.number_taken_by),
+        first_status=Status.SENT_TO_BUYER, edit=edit,
+        ids=(business.next_invoice_id, business.next_version_id), known=business.supplier_row,
         enkash_id=content.get("enkash_id"),
-        role=Role.BUYER,
-        business=sides.business,
-        counterparty=counterparty,
-        status=content.get("status") or Status.SENT_TO_BUYER,
-        # The network's numbers are kept as they are: 0 is a first version like any other.
-        # Only the internal shape, which names none, starts at 1.
-        version=1 if content["version"] is None else content["version"],
-        **{name: content[name] for name in CONTENT_FIELDS if name in content},
-    )
-    version, items, found = _new_version(
-        invoice, content, invoice.version, VersionState.APPLIED, inbound=inbound, actor=None,
-        taken_by=sides.business.number_taken_by,
     )  # fmt: skip
-    version.pk = sides.business.next_version_id
-    _make_current(invoice, version)  # already applied: nothing of the version is written
-    invoice.save(force_insert=True)
-    InvoiceVersion.objects.bulk_create([version])  # a version's save() refuses a set id
-    _write_lines_and_findings(version, items, found)
-    # The version holds the same party details the counterparty was upserted from above.
-    documents.learn_parties(invoice, version, counterparty=False)
-    _history(
-        invoice, invoice.status, from_status="", action="edit" if edit else "send",
-        source=Source.NETWORK, inbound=inbound,
-    )  # fmt: skip
-    return invoice
-
-
-def _apply_received_version(invoice, version, *, inbound, edit: bool) -> None:
-    status = version.status or invoice.status or Status.SENT_TO_BUYER
-    _make_current(invoice, version)
-    documents.learn_parties(invoice, version)
-    _history(
-        invoice, status, action="edit" if edit else "send", source=Source.NETWORK, inbound=inbound
-    )
-    invoice.status = status
-    documents.save(invoice)
 
 
 def receive_invoice(content: dict, b2b_ids: dict, *, inbound=None) -> Received:

@@ -3,14 +3,15 @@ lines, the tax type for the place of supply, GSTINs (the document layer's shared
 `documents.findings`), and the order's own: its number already used by the same buyer,
 a delivery date before the order date.
 
-Each check returns (code, field, message) tuples; `check_version` stores them as
+Each check returns (code, field, message) tuples; `version_findings` gathers them
+before anything is written, and the document layer writes them as
 `PurchaseOrderFinding` rows.
 """
 
 from b2bportal.documents import findings as shared
 
 from .choices import FindingCode
-from .models import PurchaseOrder, PurchaseOrderFinding
+from .models import PurchaseOrder
 from .wire import TOTAL, VALUES
 
 
@@ -41,11 +42,11 @@ def date_checks(version) -> list[tuple]:
     return []
 
 
-def check_version(purchase_order, version, items, arrival=()) -> list:
-    """Run every check on `version` (its lines as stored) and store the findings;
-    returns them. `arrival`: findings made while reading the message, stored first."""
+def version_findings(purchase_order, version, items, arrival=()) -> list:
+    """Every check on `version` (its lines as stored): (code, field, message) tuples, not
+    written yet. `arrival`: findings made while reading the message, first."""
     items = sorted(items, key=lambda item: item.position)
-    found = [
+    return [
         *arrival,
         *shared.line_checks(items, shared.untaxed_positions(arrival)),
         *shared.total_checks(version, items, values_block=VALUES, total_name=TOTAL),
@@ -54,7 +55,3 @@ def check_version(purchase_order, version, items, arrival=()) -> list:
         *duplicate_checks(purchase_order, version),
         *date_checks(version),
     ]
-    return PurchaseOrderFinding.objects.bulk_create(
-        PurchaseOrderFinding(version=version, code=code, field=field, message=message[:300])
-        for code, field, message in found
-    )

@@ -34,8 +34,8 @@ from .choices import (
     Status,
     VersionState,
 )
-from .findings import check_version
-from .models import PurchaseOrder, PurchaseOrderVersion
+from .findings import version_findings
+from .models import PurchaseOrder
 from .spec import SPEC
 
 REMARKS_MAX = documents.REMARKS_MAX
@@ -58,20 +58,24 @@ def is_pending(purchase_order: PurchaseOrder) -> bool:
     return documents.is_pending(purchase_order)
 
 
-def _snapshot(purchase_order, content: dict, number: int, state: str, *, inbound=None, actor=None):
-    """Write an immutable version with its lines and findings."""
-    version = PurchaseOrderVersion.objects.create(
-        purchase_order=purchase_order,
-        number=number,
-        state=state,
-        **documents.version_values(
-            SPEC, content, digest=wire.content_hash, inbound=inbound, actor=actor
-        ),
-    )
-    lines = documents.write_lines(SPEC, version, content.get("items") or [])
+def _new_version(purchase_order, content: dict, number: int, state: str, *, inbound=None,
+                 actor=None):  # fmt: skip
+    """An immutable version with its lines (as they will be stored) and its findings, not
+    written yet: (version, lines, findings)."""
+    version, lines = documents.new_version(
+        SPEC, purchase_order, content, number, state, digest=wire.content_hash,
+        inbound=inbound, actor=actor,
+    )  # fmt: skip
     arrival = content.get("arrival_findings") or ()
-    version.findings_stored = len(check_version(purchase_order, version, lines, arrival))
-    return version
+    return version, lines, version_findings(purchase_order, version, lines, arrival)
+
+
+def _snapshot(purchase_order, content: dict, number: int, state: str, **made):
+    """Write an immutable version with its lines and findings (`made`: as for
+    `_new_version`)."""
+    return documents.write_version(
+        SPEC, *_new_version(purchase_order, content, number, state, **made)
+    )
 
 
 # -- received orders (we are the supplier) ---------------------------------------------
@@ -90,14 +94,13 @@ def _our_supplier_side(b2b_ids: dict) -> Sides:
     return Sides(Role.SUPPLIER, business, b2b_ids["buyerB2BId"])
 
 
-def _apply_received(purchase_order, version, *, edit, learned=False):
+def _apply_received(purchase_order, version, *, edit):
     documents.apply_received_version(
         SPEC,
         purchase_order,
         version,
         first_status=Status.SENT_TO_SUPPLIER,
         edit=edit,
-        learned=learned,
     )
 
 
@@ -116,7 +119,12 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
     steps = documents.VersionSteps(
         find=_find,
         create=partial(
-            documents.create_received, SPEC, sides=sides, snapshot=snapshot, apply=_apply_received
+            documents.create_received,
+            SPEC,
+            sides=sides,
+            build=partial(_new_version, inbound=inbound),
+            first_status=Status.SENT_TO_SUPPLIER,
+            edit=edit,
         ),  # fmt: skip
         snapshot=snapshot,
         apply=_apply_received,

@@ -25,18 +25,25 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from b2bportal.network import delivery, outbox
 from b2bportal.network.models import OutboundMessage
 from b2bportal.network.outbox import enqueue
-from b2bportal.parties.services import refresh_business, resolve_sides, upsert_counterparty
+from b2bportal.parties.services import (
+    NOT_LOOKED_UP,
+    refresh_business,
+    resolve_sides,
+    upsert_counterparty,
+)
 
+from . import rows
 from .choices import ChangeKind, Role, Source, VersionState
 from .errors import DocumentError
 from .hooks import version_applied
@@ -103,7 +110,15 @@ def save(document) -> None:
     document.save()
 
 
-def history(
+def history(spec: FamilySpec, document, to_status, **details):
+    """Append one row to the document's status history (at its current version);
+    `details` as for `history_row`."""
+    row = history_row(spec, document, to_status, **details)
+    row.save(force_insert=True)
+    return row
+
+
+def history_row(
     spec: FamilySpec,
     document,
     to_status,
@@ -118,8 +133,9 @@ def history(
     outbound=None,
     fingerprint="",
 ):
-    """Append one row to the document's status history (at its current version)."""
-    return spec.history_model.objects.create(
+    """The status history row of a change, not written yet (`history` writes it; a new
+    document's first row goes with its other rows through `rows.insert`)."""
+    return spec.history_model(
         **{spec.parent_field: document},
         kind=kind,
         action=action,
@@ -182,11 +198,12 @@ def learn_parties(document, source, *, counterparty: bool = True) -> None:
 # -- versions ------------------------------------------------------------------------------
 
 
-def line_decimals(spec: FamilySpec) -> list:
-    """Each decimal column of the family's lines, with the exponent of its scale."""
+@cache
+def _line_decimals(line_model: type[models.Model]) -> list:
+    """Each decimal column of a family's lines, with the exponent of its scale."""
     return [
         (field, Decimal(1).scaleb(-field.decimal_places))
-        for field in spec.line_model._meta.concrete_fields
+        for field in line_model._meta.concrete_fields
         if isinstance(field, models.DecimalField)
     ]
 
@@ -220,15 +237,43 @@ def version_values(spec: FamilySpec, content: dict, *, digest: Callable, inbound
     }
 
 
-def write_lines(spec: FamilySpec, version, items: list[dict]) -> list:
-    """A new version's lines, inserted at once; returned with their decimals as stored."""
-    lines = spec.line_model.objects.bulk_create(
-        [spec.line_model(version=version, **item) for item in items]
+def new_version(
+    spec: FamilySpec, document, content: dict, number: int, state: str, *, digest: Callable,
+    inbound=None, actor=None, **columns,
+):  # fmt: skip
+    """A new immutable version of `document` (`version_values`, plus the family's own
+    `columns`) and its lines, not written yet: (version, lines). The lines' decimals
+    are as PostgreSQL will store them, so checks read what will be kept."""
+    version = spec.version_model(
+        **{spec.parent_field: document},
+        number=number,
+        state=state,
+        **version_values(spec, content, digest=digest, inbound=inbound, actor=actor),
+        **columns,
     )
-    decimals = line_decimals(spec)
+    decimals = _line_decimals(spec.line_model)
+    lines = [spec.line_model(version=version, **item) for item in content.get("items") or []]
     for line in lines:
         as_stored(line, decimals)
-    return lines
+    return version, lines
+
+
+def finding_rows(spec: FamilySpec, version, found: list[tuple]) -> list:
+    """The finding rows of `found` ((code, field, message) tuples) on `version`, unwritten."""
+    return [
+        spec.finding_model(version=version, code=code, field=field, message=message[:300])
+        for code, field, message in found
+    ]
+
+
+def write_version(spec: FamilySpec, version, lines: list, found: list[tuple]):
+    """Write a version made by `new_version`, with its lines and its findings: the version
+    first (its id comes back), then the rest in one round trip. Returns the version,
+    knowing how many findings it got."""
+    version.save()
+    rows.insert(lines, finding_rows(spec, version, found))
+    version.findings_stored = len(found)
+    return version
 
 
 def make_current(spec: FamilySpec, document, version) -> None:
@@ -247,6 +292,16 @@ def make_current(spec: FamilySpec, document, version) -> None:
     stored = getattr(version, "findings_stored", None)
     document.finding_count = version.findings.count() if stored is None else stored
     version_applied.send(sender=spec.document_model, document=document, version=version)
+
+
+def next_id(model) -> RawSQL:
+    """An expression reserving the next id of `model`'s table, to ride along a look-up:
+    rows written together (`rows.insert`) can then point at each other. An id left
+    unused is a gap in the ids, nothing more."""
+    return RawSQL(
+        "nextval(pg_get_serial_sequence(%s, 'id'))", (model._meta.db_table,),
+        output_field=models.BigIntegerField(),
+    )  # fmt: skip
 
 
 # The first key of every document's advisory lock (the second: the objectId's hash), in
@@ -287,17 +342,12 @@ class VersionSteps:
     locked: bool = False
 
 
-def apply_received_version(
-    spec: FamilySpec, document, version, *, first_status, edit, learned=False
-):
+def apply_received_version(spec: FamilySpec, document, version, *, first_status, edit):
     """Make a received version the document's content and take the status it carries
-    (else the document's, else `first_status`), with its history row.
-
-    `learned`: the counterparty was just upserted from these same details.
-    """
+    (else the document's, else `first_status`), with its history row."""
     status = version.status or document.status or first_status
     make_current(spec, document, version)
-    learn_parties(document, version, counterparty=not learned)
+    learn_parties(document, version)
     history(
         spec,
         document,
@@ -310,27 +360,60 @@ def apply_received_version(
     save(document)
 
 
-def create_received(spec: FamilySpec, content: dict, sides, *, snapshot: Callable, apply: Callable):
-    """The document a counterparty's first version makes, that version applied.
+def create_received(
+    spec: FamilySpec, content: dict, sides, *, build: Callable, first_status: str, edit: bool,
+    ids: tuple | None = None, known=NOT_LOOKED_UP, **columns,
+):  # fmt: skip
+    """The document a counterparty's first version makes, that version applied, with its
+    history row. The document, its version, lines, findings and history are each
+    written once, in one round trip (`rows.insert`).
 
-    `sides` is who we are on the message (`parties.services.Sides`); `snapshot` and
-    `apply` are the family's `VersionSteps` ones (`apply` takes `learned=True`).
+    `sides`: who we are on the message (`parties.services.Sides`); `build(document,
+    content, number, state)` makes the version unwritten: (version, lines, findings as
+    tuples). `ids`: the document's and version's ids when a look-up reserved them
+    (`next_id`), else reserved here; `known`: the counterparty row read along a look-up
+    (`counterparty_row`). `columns`: the family's own columns of the document.
     """
     theirs = Role.SUPPLIER if spec.receiver_role == Role.BUYER else Role.BUYER
-    counterparty = upsert_counterparty(sides.counterparty_b2b_id, party_details(content, theirs))
-    document = spec.document_model.objects.create(
+    counterparty = upsert_counterparty(
+        sides.counterparty_b2b_id, party_details(content, theirs), known=known
+    )
+    document_id, version_id = ids or reserve_ids(spec.document_model, spec.version_model)
+    document = spec.document_model(
+        pk=document_id,
         object_id=content["object_id"],
         role=spec.receiver_role,
         business=sides.business,
         counterparty=counterparty,
-        status="",
+        status=content.get("status") or first_status,
         # The network's numbers are kept as they are: 0 is a first version like any other.
+        # Only a shape that names none starts at 1.
         version=1 if content["version"] is None else content["version"],
         **{name: content[name] for name in spec.content_fields if name in content},
+        **columns,
     )
-    version = snapshot(document, content, document.version, VersionState.APPLIED)
-    apply(document, version, edit=False, learned=True)
+    version, lines, found = build(document, content, document.version, VersionState.APPLIED)
+    version.pk = version_id
+    version.findings_stored = len(found)
+    make_current(spec, document, version)  # already applied: nothing of it is written yet
+    change = history_row(
+        spec, document, document.status, from_status="", action="edit" if edit else "send",
+        source=Source.NETWORK, inbound=version.inbound_message,
+    )  # fmt: skip
+    rows.insert([document], [version], lines, finding_rows(spec, version, found), [change])
+    # The version holds the same party details the counterparty was upserted from above.
+    learn_parties(document, version, counterparty=False)
     return document
+
+
+def reserve_ids(*models_: type[models.Model]) -> tuple:
+    """The next id of each model's table, reserved in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(["nextval(pg_get_serial_sequence(%s, 'id'))"] * len(models_)),
+            [model._meta.db_table for model in models_],
+        )
+        return cursor.fetchone()
 
 
 def create_local(spec: FamilySpec, business, content: dict, *, role, status, snapshot, actor):
