@@ -19,11 +19,19 @@ with N concurrent senders, each a bounded number of requests:
   plus the outbox's three look-ups, no document handler;
 - inbox+invoice handler: the same invoice as `req-send-invoice`, addressed to a buyer
   B2B ID registered as ours, so the invoices app's handler creates a new invoice each
-  time (when that app is installed; otherwise it is answered as it is).
+  time (when that app is installed; otherwise it is answered as it is);
+- inbox+order handler: a purchase order with the same parties and 20 lines
+  (`purchase-order/req-send`), sent by a buyer to a supplier B2B ID registered as ours,
+  so the purchase orders app's handler creates a new order each time.
 
-Prints throughput and p50/p99 latency of each, the ratios to the floor, and the
-outcome counts of what the inbox recorded, and the SQL statements one received invoice
-costs (counted with Django's test client before the phases run). Target: inbox at least
+Every document phase counts end to end: the reply is sent once the document is fully
+processed (visible in the API with its version, lines, findings and history).
+
+Prints throughput and p50/p99 latency of each, the CPU the web workers and their
+PostgreSQL backends spent per request (read from /proc: far steadier than wall time on
+a machine doing other work), the ratios to the floor, and the outcome counts of what the inbox recorded, and the SQL statements one received invoice
+and one received purchase order cost (counted with Django's test client before the
+phases run). Target: inbox at least
 half the floor's throughput and p99 under 100 ms at 16 senders. Stops by itself; drops its database at the end.
 """
 
@@ -53,7 +61,10 @@ SECRET = "whsec_YmVuY2gtc2lnbmluZy1zZWNyZXQtMDEyMzQ1Njc4OQ=="
 INVOICE_PATH = "/api/v0/invoice/req-send-invoice"
 RESULT_PATH = "/api/v0/invoice/resp-send-invoice"
 NOTE_PATH = "/api/v0/cd-note/req-send"
+ORDER_PATH = "/api/v0/purchase-order/req-send"
 BUYER, SUPPLIER = "BUYER-BENCH-1", "SUPPLIER-BENCH-1"
+# Purchase orders are received by their supplier: a supplier of ours, a buyer that is not.
+ORDER_BUYER, ORDER_SUPPLIER = "BUYER-BENCH-PO", "SUPPLIER-BENCH-PO"
 BUYER_GSTIN, SUPPLIER_GSTIN = "27AAACB2230M1Z2", "27AABCS1429B1Z1"
 FLOOR_PATH = "/bench/floor"
 
@@ -178,18 +189,21 @@ def production_env(database_url: str) -> dict:
     return env
 
 
-def make_buyer_ours(env: dict) -> str:
-    """Register the buyer B2B ID as one of our businesses, when the parties app is there."""
+def make_parties_ours(env: dict) -> str:
+    """Register the invoices' buyer and the orders' supplier as our businesses, when the
+    parties app is there."""
     script = (
         "import django; django.setup()\n"
         "from django.apps import apps\n"
         "try:\n"
         "    Business = apps.get_model('parties', 'Business')\n"
         "except LookupError:\n"
-        "    print('no parties app: invoices measured as they are answered'); raise SystemExit\n"
+        "    print('no parties app: documents measured as they are answered'); raise SystemExit\n"
         f"Business.objects.get_or_create(b2b_id='{BUYER}', defaults=dict(gstin='{BUYER_GSTIN}',"
         " legal_name='Buyers Private Limited'))\n"
-        f"print('buyer {BUYER} registered as ours')\n"
+        f"Business.objects.get_or_create(b2b_id='{ORDER_SUPPLIER}', defaults=dict("
+        f"gstin='{SUPPLIER_GSTIN}', legal_name='Suppliers Private Limited'))\n"
+        f"print('buyer {BUYER} and supplier {ORDER_SUPPLIER} registered as ours')\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
@@ -207,6 +221,44 @@ def wait_ready(port: int, server: subprocess.Popen, timeout: float = 300) -> Non
         raise SystemExit("gunicorn exited; see its output above") from None
     except TimeoutError:
         raise SystemExit("gunicorn did not become ready") from None
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) process `pid` has used so far, 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_processes(server_pid: int, database_url: str) -> dict[str, list[int]]:
+    """The gunicorn workers (children of the master) and the PostgreSQL backends serving
+    the bench's database."""
+    import psycopg
+
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        backends = conn.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return {"web": [int(pid) for pid in children], "postgres": [pid for (pid,) in backends]}
+
+
+def cpu_by_part(processes: dict[str, list[int]]) -> dict[str, dict[int, float]]:
+    return {part: {pid: cpu_seconds(pid) for pid in pids} for part, pids in processes.items()}
+
+
+def cpu_spent(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds each part spent between two readings (a process gone is not counted:
+    a lower bound)."""
+    return {
+        part: sum(
+            cpu - before[part][pid] for pid, cpu in after[part].items() if cpu >= before[part][pid]
+        )
+        for part in after
+    }
 
 
 def run_phase(port: int, senders: int, total: int, make_request) -> dict:
@@ -254,6 +306,15 @@ def run_phase(port: int, senders: int, total: int, make_request) -> dict:
     return {"latencies": latencies, "wall": time.perf_counter() - started, "statuses": statuses}
 
 
+def measured_phase(port, senders, total, make_request, server_pid, database_url) -> dict:
+    """`run_phase`, with the CPU the web workers and their database backends spent on it."""
+    processes = server_processes(server_pid, database_url)
+    before = cpu_by_part(processes)
+    run = run_phase(port, senders, total, make_request)
+    run["cpu"] = cpu_spent(before, cpu_by_part(processes))
+    return run
+
+
 def summary(runs: list[dict]) -> dict:
     """One phase over its rounds: throughput over the summed wall time, latency percentiles."""
     latencies = sorted(x for run in runs for x in run["latencies"])
@@ -261,7 +322,9 @@ def summary(runs: list[dict]) -> dict:
     for run in runs:
         for status, n in run["statuses"].items():
             statuses[status] = statuses.get(status, 0) + n
+    cpu = {part: sum(run["cpu"][part] for run in runs) for part in runs[0]["cpu"]}
     return {
+        "cpu_ms": {part: seconds * 1000 / len(latencies) for part, seconds in cpu.items()},
         "requests": len(latencies),
         "throughput": len(latencies) / sum(run["wall"] for run in runs),
         "p50_ms": statistics.median(latencies) * 1000,
@@ -300,6 +363,36 @@ def note_request():
     return NOTE_PATH, body, signed(body)
 
 
+def order_message() -> dict:
+    """A new purchase order from a buyer to our supplier: the invoice's parties and 20
+    lines, in the `purchaseOrder` block (PROTOCOL §3)."""
+    message = invoice_message(ORDER_BUYER, ORDER_SUPPLIER)
+    invoice = message.pop("invoice")
+    object_id = "POR" + invoice["objectId"][3:]
+    values = invoice["valueDetails"]
+    message["purchaseOrder"] = {
+        "objectId": object_id,
+        "buyerPONumber": "PO/" + object_id[-10:],
+        "ts": invoice["ts"],
+        "orderDate": "2026-11-20",
+        "deliveryDate": "2026-12-20",
+        "subject": "Fasteners for the December run",
+        "objectVersion": {"currentVersion": 0, "newVersion": 1},
+        "poStatusTransition": {"currentStatus": "CREATED", "newStatus": "SENT_TO_SUPPLIER"},
+        "supplierDetails": invoice["supplierDetails"],
+        "buyerDetails": invoice["buyerDetails"],
+        "itemLists": invoice["itemLists"],
+        "poValueDetails": {"assessmentValue": values["assessmentValue"],
+                           "totalPOValue": values["totalInvoiceValue"], "otherValues": []},
+    }  # fmt: skip
+    return message
+
+
+def order_request():
+    body = json.dumps(order_message()).encode()
+    return ORDER_PATH, body, signed(body)
+
+
 def result_request():
     """The network's result of a send of ours (resp-send-invoice: the same invoice and a resp
     block), matching no request of ours: the inbox's whole path, no document handler."""
@@ -329,13 +422,13 @@ print(f"{len(captured)} statements (HTTP {status})")
 """
 
 
-def statements_per_invoice(env: dict) -> str:
-    """The statements one `req-send-invoice` costs, counted through Django's test client
-    in a process of its own (the second of two invoices from the same supplier)."""
-    script = STATEMENTS_SCRIPT % {"path": INVOICE_PATH}
+def statements_per_document(env: dict, path: str, make_request) -> str:
+    """The statements one received document costs, counted through Django's test client
+    in a process of its own (the second of two from the same sender)."""
+    script = STATEMENTS_SCRIPT % {"path": path}
     lines = []
     for _ in range(2):
-        _, body, headers = inbox_request()
+        _, body, headers = make_request()
         lines += [body.decode(), json.dumps(headers)]
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
                             input="\n".join(lines) + "\n", capture_output=True, text=True)  # fmt: skip
@@ -374,8 +467,15 @@ def main() -> None:
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env,
                    check=True)  # fmt: skip
-    print(make_buyer_ours(env))
-    print("statements per invoice (req-send-invoice, 20 lines):", statements_per_invoice(env))
+    print(make_parties_ours(env))
+    print(
+        "statements per invoice (req-send-invoice, 20 lines):",
+        statements_per_document(env, INVOICE_PATH, inbox_request),
+    )
+    print(
+        "statements per purchase order (purchase-order/req-send, 20 lines):",
+        statements_per_document(env, ORDER_PATH, order_request),
+    )
     port = free_port()
     gunicorn = [str(Path(python).parent / "gunicorn"), "--pythonpath", str(ROOT / "bench"),
                 "inbox_wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers",
@@ -391,6 +491,7 @@ def main() -> None:
             "inbox": note_request,  # the inbox's own work: no handler for notes yet
             "inbox+outbox match": result_request,  # an invoice result matching no request
             "inbox+invoice handler": inbox_request,  # a new invoice created per message
+            "inbox+order handler": order_request,  # a new purchase order per message
         }
         if args.only:
             phases = {name: make for name, make in phases.items() if name in args.only.split(",")}
@@ -401,11 +502,13 @@ def main() -> None:
         runs: dict[str, list] = {name: [] for name in phases}
         for _ in range(args.rounds):
             for name, make in phases.items():
-                runs[name].append(run_phase(port, args.senders, args.requests // args.rounds, make))
+                runs[name].append(measured_phase(port, args.senders, args.requests // args.rounds,
+                                                 make, server.pid, database_url))  # fmt: skip
         results = {name: summary(phase_runs) for name, phase_runs in runs.items()}
         for name, r in results.items():
             print(f"{name:21} {r['requests']:6d} req {r['throughput']:8.1f} req/s  "
                   f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
+                  f"CPU ms/req web {r['cpu_ms']['web']:5.2f} postgres {r['cpu_ms']['postgres']:5.2f}  "
                   f"HTTP {r['statuses']}")  # fmt: skip
         floor = results["floor"]["throughput"]
         for name in list(results)[1:]:
