@@ -24,7 +24,7 @@ from b2bportal.documents.values import ReceivedDecision
 from b2bportal.documents.wire import named_b2b_ids
 from b2bportal.network.models import OutboundMessage
 from b2bportal.parties.models import Business, Counterparty
-from b2bportal.parties.services import counterparty_row, resolve_sides, upsert_counterparty
+from b2bportal.parties.services import upsert_counterparty
 
 from . import wire
 from .choices import (
@@ -124,21 +124,11 @@ def _fill_parties(content: dict) -> None:
 
 
 def _look_up(content: dict, b2b_ids: dict):
-    """Our businesses on the message, in one statement that also takes the invoice's lock,
-    finds another invoice with its supplier's number (the duplicate-number check), reads
-    the supplier we know and reserves the ids of a new invoice and its first version."""
+    """Who we are on the message (`documents.look_up`), with another invoice holding its
+    supplier's number (the duplicate-number check) read in the same statement."""
     object_id, number = content["object_id"], content["supplier_invoice_number"]
     others = number_taken(b2b_ids["supplierB2BId"], number, object_id, content.get("enkash_id"))
-    businesses = Business.objects.annotate(
-        invoice_lock=documents.document_lock(object_id),
-        number_taken_by=Subquery(others[:1]),
-        supplier_row=counterparty_row(b2b_ids["supplierB2BId"]),
-        # Used only when the invoice is new (`_create_received`); a number left unused
-        # is a gap in the ids, nothing more.
-        next_invoice_id=documents.next_id(Invoice),
-        next_version_id=documents.next_id(InvoiceVersion),
-    )  # fmt: skip
-    return resolve_sides(b2b_ids["buyerB2BId"], b2b_ids["supplierB2BId"], businesses=businesses)
+    return documents.look_up(SPEC, object_id, b2b_ids, number_taken_by=Subquery(others[:1]))
 
 
 def _receive(content: dict, b2b_ids: dict, *, inbound, edit: bool) -> Received:
@@ -197,15 +187,11 @@ def _find_received(content: dict) -> Invoice | None:
 
 
 def _create_received(content: dict, sides, *, inbound, edit: bool) -> Invoice:
-    """A new invoice from its first version, written once, already applied: the ids of
-    the invoice and its version were reserved by the look-up (`_look_up`)."""
-    business = sides.business
+    """A new invoice from its first version, written once, already applied."""
     return documents.create_received(
         SPEC, content, sides,
-        build=partial(_new_version, inbound=inbound, taken_by=business.number_taken_by),
-        first_status=Status.SENT_TO_BUYER, edit=edit,
-        ids=(business.next_invoice_id, business.next_version_id), known=business.supplier_row,
-        enkash_id=content.get("enkash_id"),
+        build=partial(_new_version, inbound=inbound, taken_by=sides.business.number_taken_by),
+        first_status=Status.SENT_TO_BUYER, edit=edit, enkash_id=content.get("enkash_id"),
     )  # fmt: skip
 
 

@@ -21,10 +21,10 @@ from b2bportal.documents.errors import DocumentError
 from b2bportal.documents.local import local_content_of
 from b2bportal.documents.values import ReceivedDecision
 from b2bportal.documents.wire import read_date
+from b2bportal.network.handling import Rejected
 from b2bportal.network.models import OutboundMessage
 from b2bportal.network.wire import parse
 from b2bportal.parties.models import Business
-from b2bportal.parties.services import Sides
 
 from . import wire
 from .choices import (
@@ -81,17 +81,21 @@ def _snapshot(purchase_order, content: dict, number: int, state: str, **made):
 # -- received orders (we are the supplier) ---------------------------------------------
 
 
-def _our_supplier_side(b2b_ids: dict) -> Sides:
-    """We are the supplier of a purchase order sent to us: the supplier must be ours."""
-    business = Business.objects.filter(b2b_id=b2b_ids["supplierB2BId"]).first()
-    if business is None:
+def _look_up(content: dict, b2b_ids: dict):
+    """Who we are on the message (`documents.look_up`): the supplier must be ours, as
+    purchase orders are received by their supplier."""
+    try:
+        sides = documents.look_up(SPEC, content["object_id"], b2b_ids)
+    except Rejected:
+        sides = None
+    if sides is None or sides.role != Role.SUPPLIER:
         raise DocumentError(
             "UNKNOWN_B2B_ID",
             f"Supplier B2B ID {b2b_ids['supplierB2BId']!r} is not one of our businesses "
             "(purchase orders are received by their supplier)",
             "b2bIds.supplierB2BId",
         )
-    return Sides(Role.SUPPLIER, business, b2b_ids["buyerB2BId"])
+    return sides
 
 
 def _apply_received(purchase_order, version, *, edit):
@@ -109,12 +113,12 @@ def _find(content: dict) -> PurchaseOrder | None:
 
 
 def _receive(body: dict, *, inbound, edit: bool) -> Received:
-    sides = _our_supplier_side(body["b2bIds"])
     raw = body.get(wire.BLOCK)
     validated = parse(wire.PurchaseOrderSerializer, raw, wire.BLOCK)
     content = wire.content(validated, raw, body["b2bIds"])
     wire.check_columns(content)
     content["digest"] = wire.content_hash(content)
+    sides = _look_up(content, body["b2bIds"])
     snapshot = partial(_snapshot, inbound=inbound)
     steps = documents.VersionSteps(
         find=_find,
@@ -128,6 +132,7 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
         ),  # fmt: skip
         snapshot=snapshot,
         apply=_apply_received,
+        locked=True,  # by the look-up
     )
     return _received(documents.receive_version(SPEC, content, steps, edit=edit))
 

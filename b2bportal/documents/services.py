@@ -29,15 +29,16 @@ from functools import cache
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from b2bportal.network import delivery, outbox
 from b2bportal.network.models import OutboundMessage
 from b2bportal.network.outbox import enqueue
+from b2bportal.parties.models import Business
 from b2bportal.parties.services import (
-    NOT_LOOKED_UP,
+    counterparty_row,
     refresh_business,
     resolve_sides,
     upsert_counterparty,
@@ -304,6 +305,24 @@ def next_id(model) -> RawSQL:
     )  # fmt: skip
 
 
+def look_up(spec: FamilySpec, object_id: str, b2b_ids: dict, **annotations):
+    """Who we are on a received version (`parties.services.Sides`), in one statement that
+    also takes the document's lock (`document_lock`), reads the counterparty we know
+    (`counterparty_row`) and reserves the ids of a new document and its first version
+    (`next_id`): all found on `Sides.business`, as `create_received` takes them.
+    `annotations`: the family's own look-ups riding along. A message for none of our
+    businesses is refused (UNKNOWN_B2B_ID)."""
+    buyer, supplier = b2b_ids["buyerB2BId"], b2b_ids["supplierB2BId"]
+    businesses = Business.objects.annotate(
+        document_lock=document_lock(object_id),
+        counterparty_row=counterparty_row(supplier if spec.receiver_role == Role.BUYER else buyer),
+        next_document_id=next_id(spec.document_model),
+        next_version_id=next_id(spec.version_model),
+        **annotations,
+    )
+    return resolve_sides(buyer, supplier, businesses=businesses)
+
+
 # The first key of every document's advisory lock (the second: the objectId's hash), in
 # the two-key space, apart from the inbox's one-key locks on message fingerprints.
 DOCUMENT_LOCKS = 4242
@@ -362,28 +381,27 @@ def apply_received_version(spec: FamilySpec, document, version, *, first_status,
 
 def create_received(
     spec: FamilySpec, content: dict, sides, *, build: Callable, first_status: str, edit: bool,
-    ids: tuple | None = None, known=NOT_LOOKED_UP, **columns,
+    **columns,
 ):  # fmt: skip
     """The document a counterparty's first version makes, that version applied, with its
     history row. The document, its version, lines, findings and history are each
     written once, in one round trip (`rows.insert`).
 
-    `sides`: who we are on the message (`parties.services.Sides`); `build(document,
-    content, number, state)` makes the version unwritten: (version, lines, findings as
-    tuples). `ids`: the document's and version's ids when a look-up reserved them
-    (`next_id`), else reserved here; `known`: the counterparty row read along a look-up
-    (`counterparty_row`). `columns`: the family's own columns of the document.
+    `sides`: who we are on the message, from `look_up` (its business carries the ids
+    reserved for the document and its version, and the counterparty we know);
+    `build(document, content, number, state)` makes the version unwritten: (version,
+    lines, findings as tuples). `columns`: the family's own columns of the document.
     """
+    business = sides.business
     theirs = Role.SUPPLIER if spec.receiver_role == Role.BUYER else Role.BUYER
     counterparty = upsert_counterparty(
-        sides.counterparty_b2b_id, party_details(content, theirs), known=known
+        sides.counterparty_b2b_id, party_details(content, theirs), known=business.counterparty_row
     )
-    document_id, version_id = ids or reserve_ids(spec.document_model, spec.version_model)
     document = spec.document_model(
-        pk=document_id,
+        pk=business.next_document_id,
         object_id=content["object_id"],
         role=spec.receiver_role,
-        business=sides.business,
+        business=business,
         counterparty=counterparty,
         status=content.get("status") or first_status,
         # The network's numbers are kept as they are: 0 is a first version like any other.
@@ -393,7 +411,7 @@ def create_received(
         **columns,
     )
     version, lines, found = build(document, content, document.version, VersionState.APPLIED)
-    version.pk = version_id
+    version.pk = business.next_version_id
     version.findings_stored = len(found)
     make_current(spec, document, version)  # already applied: nothing of it is written yet
     change = history_row(
@@ -404,16 +422,6 @@ def create_received(
     # The version holds the same party details the counterparty was upserted from above.
     learn_parties(document, version, counterparty=False)
     return document
-
-
-def reserve_ids(*models_: type[models.Model]) -> tuple:
-    """The next id of each model's table, reserved in one statement."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT " + ", ".join(["nextval(pg_get_serial_sequence(%s, 'id'))"] * len(models_)),
-            [model._meta.db_table for model in models_],
-        )
-        return cursor.fetchone()
 
 
 def create_local(spec: FamilySpec, business, content: dict, *, role, status, snapshot, actor):
