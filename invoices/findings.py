@@ -8,6 +8,7 @@ type, GSTINs, a confirmation's contradicting status) are the document layer's
 """
 
 from b2bportal.documents import findings as shared
+from b2bportal.documents.findings import NOT_LOOKED_UP
 from b2bportal.documents.hooks import version_checks
 from b2bportal.parties.models import Business
 
@@ -64,9 +65,6 @@ def number_taken(supplier_b2b_id: str, number: str, object_id: str, enkash_id=No
     if enkash_id is not None:
         others = others.exclude(enkash_id=enkash_id)
     return others.values("object_id")
-
-
-NOT_LOOKED_UP = object()
 
 
 def duplicate_checks(invoice, version, taken_by=NOT_LOOKED_UP) -> list[tuple]:

@@ -16,6 +16,8 @@ Refusals raise `DocumentError(code, detail, field)`.
 
 from functools import partial
 
+from django.db.models import Subquery
+
 from b2bportal.documents import services as documents
 from b2bportal.documents.errors import DocumentError
 from b2bportal.documents.local import local_content_of
@@ -34,7 +36,7 @@ from .choices import (
     Status,
     VersionState,
 )
-from .findings import version_findings
+from .findings import NOT_LOOKED_UP, number_taken, version_findings
 from .models import PurchaseOrder
 from .spec import SPEC
 
@@ -59,15 +61,16 @@ def is_pending(purchase_order: PurchaseOrder) -> bool:
 
 
 def _new_version(purchase_order, content: dict, number: int, state: str, *, inbound=None,
-                 actor=None):  # fmt: skip
+                 actor=None, taken_by=NOT_LOOKED_UP):  # fmt: skip
     """An immutable version with its lines (as they will be stored) and its findings, not
-    written yet: (version, lines, findings)."""
+    written yet: (version, lines, findings). `taken_by`: the order holding its number
+    already, when looked up (`findings.duplicate_checks`)."""
     version, lines = documents.new_version(
         SPEC, purchase_order, content, number, state, digest=wire.content_hash,
         inbound=inbound, actor=actor,
     )  # fmt: skip
     arrival = content.get("arrival_findings") or ()
-    return version, lines, version_findings(purchase_order, version, lines, arrival)
+    return version, lines, version_findings(purchase_order, version, lines, arrival, taken_by)
 
 
 def _snapshot(purchase_order, content: dict, number: int, state: str, **made):
@@ -82,10 +85,14 @@ def _snapshot(purchase_order, content: dict, number: int, state: str, **made):
 
 
 def _look_up(content: dict, b2b_ids: dict):
-    """Who we are on the message (`documents.look_up`): the supplier must be ours, as
-    purchase orders are received by their supplier."""
+    """Who we are on the message (`documents.look_up`), with another order holding its
+    buyer's number (the duplicate-number check) read in the same statement. The
+    supplier must be ours, as purchase orders are received by their supplier."""
+    others = number_taken(b2b_ids["buyerB2BId"], content["po_number"], content["object_id"])
     try:
-        sides = documents.look_up(SPEC, content["object_id"], b2b_ids)
+        sides = documents.look_up(
+            SPEC, content["object_id"], b2b_ids, number_taken_by=Subquery(others[:1])
+        )
     except Rejected:
         sides = None
     if sides is None or sides.role != Role.SUPPLIER:
@@ -96,16 +103,6 @@ def _look_up(content: dict, b2b_ids: dict):
             "b2bIds.supplierB2BId",
         )
     return sides
-
-
-def _apply_received(purchase_order, version, *, edit):
-    documents.apply_received_version(
-        SPEC,
-        purchase_order,
-        version,
-        first_status=Status.SENT_TO_SUPPLIER,
-        edit=edit,
-    )
 
 
 def _find(content: dict) -> PurchaseOrder | None:
@@ -119,19 +116,19 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
     wire.check_columns(content)
     content["digest"] = wire.content_hash(content)
     sides = _look_up(content, body["b2bIds"])
-    snapshot = partial(_snapshot, inbound=inbound)
+    made = {"inbound": inbound, "taken_by": sides.business.number_taken_by}
     steps = documents.VersionSteps(
         find=_find,
         create=partial(
             documents.create_received,
             SPEC,
             sides=sides,
-            build=partial(_new_version, inbound=inbound),
+            build=partial(_new_version, **made),
             first_status=Status.SENT_TO_SUPPLIER,
             edit=edit,
         ),  # fmt: skip
-        snapshot=snapshot,
-        apply=_apply_received,
+        snapshot=partial(_snapshot, **made),
+        apply=partial(documents.apply_received_version, SPEC, first_status=Status.SENT_TO_SUPPLIER),
         locked=True,  # by the look-up
     )
     return _received(documents.receive_version(SPEC, content, steps, edit=edit))

@@ -16,6 +16,9 @@ from b2bportal.parties import gstin as gstin_rules
 LINE_TOLERANCE = Decimal("0.01")
 TOTAL_TOLERANCE = Decimal("1.00")
 CENT = Decimal("0.01")
+# A look-up the caller has not made (so the check makes it), as opposed to one that
+# found nothing (None).
+NOT_LOOKED_UP = object()
 
 
 def _off(a: Decimal, b: Decimal, tolerance: Decimal) -> bool:

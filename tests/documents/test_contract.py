@@ -10,6 +10,8 @@ history is append-only; deciding needs the family's decide permission.
 """
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from b2bportal.access.services import issue_token
@@ -227,3 +229,44 @@ def test_deciding_needs_the_decide_permission(family, adapter, staff, received):
     assert state(received) == before
     assert adapter.decide_over_api(api("reviewer"), received).status_code == 202
     assert OutboundMessage.objects.count() == 1
+
+
+# -- cost --------------------------------------------------------------------------------
+
+
+def test_a_new_document_costs_the_same_statements_whatever_its_lines(family, adapter, webhook):
+    """A new document of 20 lines costs the statements one of 2 does, the same in every
+    family: its rows (document, version, lines, findings, history) go in one round trip.
+
+    The 10: the inbox's record; its processing's savepoint (a transaction outside tests);
+    its lock with the look-up of an earlier copy; the handler's savepoint; our businesses
+    with the document's lock, the counterparty we know, the reserved ids and the number
+    already taken (`documents.look_up`); the document's row lock; the rows; the
+    handler's release; the record's outcome; the processing's release. An order reads,
+    besides, the invoices that named it before it came (an invoice naming its order
+    reads the order in its place; this one names none).
+    """
+
+    def receive(n: int, copies: int) -> int:
+        body = adapter.version(0, 1)
+        block = body[family.document_block]
+        block["objectId"] = object_id = f"{family.id_prefix}{n:032d}"
+        lines = [dict(line) for _ in range(copies) for line in block["itemLists"]]
+        for serial, line in enumerate(lines, start=1):
+            line["serialno"] = str(serial)
+        block["itemLists"] = lines
+        with CaptureQueriesContext(connection) as captured:
+            assert post(webhook, f"{family.name}.send", body).status_code == 200
+        document = family.document_model.objects.get(object_id=object_id)
+        assert family.line_model.objects.filter(version=document.current_version).count() == (
+            len(lines)
+        )
+        assert document.status_changes.count() == 1
+        return len(captured)
+
+    receive(1, 1)  # the first one meets a new counterparty
+    two, twenty = receive(2, 1), receive(3, 10)
+    assert two == twenty == STATEMENTS_PER_NEW_DOCUMENT[family.name]
+
+
+STATEMENTS_PER_NEW_DOCUMENT = {"invoice": 10, "purchase_order": 11}
