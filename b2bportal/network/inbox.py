@@ -335,6 +335,8 @@ def _unstorable(parsed: dict, body: bytes) -> tuple[str, str] | None:
             continue
         if depth > MAX_NESTING:
             return f"nested deeper than {MAX_NESTING} levels", _json_path(trail)
+        if not check_text:  # only depth to check: plain values need no visit
+            children = ((key, child) for key, child in children if type(child) in (dict, list))
         stack.extend((child, depth + 1, (trail, key)) for key, child in children)
     return None
 

@@ -7,6 +7,7 @@ the failing field, so a bad message is answered 400 with `errorField`.
 
 import re
 from collections.abc import Mapping
+from decimal import Context, Decimal
 
 from django.core.validators import (
     MaxLengthValidator,
@@ -261,23 +262,55 @@ def _quick_text(field):
     return convert
 
 
+def _decimal_places(number: Decimal) -> tuple[int, int, int] | None:
+    """(total digits, whole digits, decimal places) as DRF's DecimalField counts them."""
+    _, digits, exponent = number.as_tuple()
+    if exponent >= 0:
+        return len(digits) + exponent, len(digits) + exponent, 0
+    if len(digits) > -exponent:
+        return len(digits), len(digits) + exponent, -exponent
+    return -exponent, 0, -exponent
+
+
 def _quick_decimal(field):
     rules = _field_validators(field)
-    if type(field) is not serializers.DecimalField or rules is None:
+    if type(field) is not serializers.DecimalField or rules is None or field.localize:
         return None
     validators, allow_null = field.validators, field.allow_null
+    limits = (field.max_digits, field.max_whole_digits, field.decimal_places)
+    scale = None if field.decimal_places is None else Decimal(1).scaleb(-field.decimal_places)
+    context = Context(prec=field.max_digits) if field.max_digits is not None else None
+    rounding, longest = field.rounding, field.MAX_STRING_LENGTH
 
     def convert(value):
+        # A JSON number, converted as DecimalField does (text, Decimal, precision limits,
+        # quantized to its places), without its per-call overhead; anything else, or
+        # anything it would refuse, goes to DRF for the message.
         if value is None:
             if allow_null:
                 return None
             raise _Doubt
-        if type(value) not in (int, float, str):
+        if type(value) is str:  # an amount sent as text: the field's own conversion
+            try:
+                number = field.to_internal_value(value)
+            except Exception:
+                raise _Doubt from None
+            _run(validators, number)
+            return number
+        if type(value) not in (int, float):
             raise _Doubt
-        try:
-            number = field.to_internal_value(value)  # the field's own conversion
-        except Exception:
-            raise _Doubt from None
+        text = str(value)
+        if len(text) > longest:
+            raise _Doubt
+        number = Decimal(text)
+        if not number.is_finite():
+            raise _Doubt
+        counted = _decimal_places(number)
+        for limit, count in zip(limits, (counted[0], counted[1], counted[2]), strict=True):
+            if limit is not None and count > limit:
+                raise _Doubt
+        if scale is not None:
+            number = number.quantize(scale, rounding=rounding, context=context)
         _run(validators, number)
         return number
 
