@@ -17,6 +17,7 @@ table's rows either all have one or none do. No signals are sent, as with
 import datetime
 import json
 from collections.abc import Iterable
+from decimal import Decimal
 from functools import cache
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -66,11 +67,15 @@ def _link(obj: models.Model) -> None:
 
 
 def _value(value):
-    # Top-level timestamps keep their microseconds (the JSON encoder would cut them to
-    # milliseconds, as it does inside JSON columns); bytes travel in bytea's hex form.
-    if isinstance(value, datetime.datetime):
+    # Decimals as their digits and top-level timestamps with their microseconds (the JSON
+    # encoder would cut them to milliseconds, as it does inside JSON columns); bytes in
+    # bytea's hex form. Other values are JSON's own, or the encoder's (dates, UUIDs).
+    kind = type(value)
+    if kind is Decimal:
+        return str(value)
+    if kind is datetime.datetime:
         return value.isoformat()
-    if isinstance(value, bytes | memoryview):
+    if kind is bytes or kind is memoryview:
         return "\\x" + bytes(value).hex()
     return value
 

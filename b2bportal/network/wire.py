@@ -444,6 +444,12 @@ class QuickSerializer(serializers.Serializer):
                 pass
         return super().to_internal_value(data)
 
+    def run_validators(self, value):
+        # DRF first builds every field (a deep copy of them all, per message) to add
+        # read-only defaults for the validators to see; with no validators, nothing does.
+        if self.validators:
+            super().run_validators(value)
+
 
 class QuickListSerializer(serializers.ListSerializer):
     """A list of rows validated on the quick path, falling back to DRF at any doubt."""
