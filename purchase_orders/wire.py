@@ -26,6 +26,7 @@ from b2bportal.network.wire import (
     OBJECT_ID_PATTERN,
     ObjectVersionSerializer,
     PartyDetailsSerializer,
+    QuickSerializer,
     optional_text,
     party_block,
     party_fields,
@@ -68,7 +69,7 @@ READ = {
 }  # fmt: skip
 
 
-class PurchaseOrderSerializer(serializers.Serializer):
+class PurchaseOrderSerializer(QuickSerializer):
     """The network's `purchaseOrder` block (send and edit)."""
 
     objectId = serializers.CharField(validators=[validate_object_id])

@@ -387,6 +387,20 @@ def _quick_integer(field):
     return convert
 
 
+def _quick_json(field):
+    if type(field) is not serializers.JSONField or field.binary or field.validators:
+        return None
+    allow_null = field.allow_null
+
+    def convert(value):
+        # Parsed from the message's JSON, so already a JSON value: kept as it is.
+        if value is None and not allow_null:
+            raise _Doubt
+        return value
+
+    return convert
+
+
 def _quick_fields(serializer):
     """A function validating a mapping's fields as `serializer.to_internal_value` does."""
     steps = []
@@ -402,6 +416,7 @@ def _quick_fields(serializer):
             _quick_text(field)
             or _quick_decimal(field)
             or _quick_integer(field)
+            or _quick_json(field)
             or _quick_nested(field)
         )
         if convert is None:
