@@ -251,11 +251,13 @@ def cpu_by_part(processes: dict[str, list[int]]) -> dict[str, dict[int, float]]:
 
 
 def cpu_spent(before: dict, after: dict) -> dict[str, float]:
-    """CPU seconds each part spent between two readings (a process gone is not counted:
-    a lower bound)."""
+    """CPU seconds each part spent between two readings (a process gone by the second is
+    not counted: a lower bound)."""
     return {
         part: sum(
-            cpu - before[part][pid] for pid, cpu in after[part].items() if cpu >= before[part][pid]
+            cpu - before[part].get(pid, 0.0)
+            for pid, cpu in after[part].items()
+            if cpu >= before[part].get(pid, 0.0)
         )
         for part in after
     }
@@ -308,10 +310,11 @@ def run_phase(port: int, senders: int, total: int, make_request) -> dict:
 
 def measured_phase(port, senders, total, make_request, server_pid, database_url) -> dict:
     """`run_phase`, with the CPU the web workers and their database backends spent on it."""
-    processes = server_processes(server_pid, database_url)
-    before = cpu_by_part(processes)
+    before = cpu_by_part(server_processes(server_pid, database_url))
     run = run_phase(port, senders, total, make_request)
-    run["cpu"] = cpu_spent(before, cpu_by_part(processes))
+    # Read again: a process started during the phase (a new connection's backend) spent
+    # all its CPU on it.
+    run["cpu"] = cpu_spent(before, cpu_by_part(server_processes(server_pid, database_url)))
     return run
 
 
