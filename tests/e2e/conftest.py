@@ -6,6 +6,7 @@ process. Tests are transactional, so the processes see their writes; each test
 starts its own app server and worker (see `e2e`), the sandbox lives for the module.
 """
 
+import functools
 import re
 import subprocess
 import sys
@@ -162,9 +163,9 @@ class Browser:
         self.client.close()
 
 
-@pytest.fixture(scope="module")
-def demo_password_hash():
-    """The demo password hashed once for the module: a hash costs about a second of CPU,
+@functools.cache
+def demo_password_hash() -> str:
+    """The demo password hashed once per test process: a hash costs about a second of CPU,
     and every test creates the three demo logins again (the servers check it for real)."""
     from django.contrib.auth.hashers import make_password
 
@@ -172,7 +173,7 @@ def demo_password_hash():
 
 
 @pytest.fixture
-def world(e2e, demo_password_hash, monkeypatch):
+def world(e2e, monkeypatch):
     """Demo logins, and our businesses registered through the REST API."""
     from django.contrib.auth import base_user, get_user_model
 
@@ -186,7 +187,7 @@ def world(e2e, demo_password_hash, monkeypatch):
     monkeypatch.setattr(
         base_user,
         "make_password",
-        lambda raw, *args: demo_password_hash if raw == DEMO_PASSWORD else hash_anew(raw, *args),
+        lambda raw, *args: demo_password_hash() if raw == DEMO_PASSWORD else hash_anew(raw, *args),
     )
     create_demo_accounts()
     token = issue_token(get_user_model().objects.get(username="admin"))
