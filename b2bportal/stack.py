@@ -23,6 +23,12 @@ from b2bportal.processes import stop_processes
 MANAGE = [sys.executable, "manage.py"]
 RESTART_BASE_SECONDS = 1.0
 RESTART_MAX_SECONDS = 30.0
+STARTED_AT = time.monotonic()
+
+
+def report_step(what: str) -> None:
+    """Say how long start-up took to reach a step (bench/startup.py reads these lines)."""
+    print(f"make run: {what} after {time.monotonic() - STARTED_AT:.1f} s", flush=True)
 
 
 def use_sandbox(env: dict) -> str:
@@ -105,11 +111,15 @@ class Child:
         return True
 
 
-def keep_running(children: list[Child], stopping) -> None:
-    """Start the children and restart those that die until `stopping()` or a fatal exit."""
+def keep_running(children: list[Child], stopping, started=lambda: None) -> None:
+    """Start the children and restart those that die until `stopping()` or a fatal exit.
+
+    `started()` is called once every child has been started.
+    """
     for child in children:
         if child.process is None:  # the web server is running already (`main`)
             child.start()
+    started()
     try:
         while not stopping() and all(child.check(time.monotonic()) for child in children):
             time.sleep(0.3)
@@ -135,6 +145,7 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("DEBUG", "1")
     env["DATABASE_URL"] = env.get("DATABASE_URL") or localdb.database_url()
+    report_step("PostgreSQL up")
     # A development-only webhook token, so the webhooks are never open.
     env.setdefault("ENKASH_WEBHOOK_TOKEN", "dev-webhook-token")
     sandbox_url = use_sandbox(env)
@@ -147,6 +158,7 @@ def main() -> int:
 
     # migrate also runs the system checks, so the web server skips them.
     subprocess.run([*MANAGE, "migrate", "--no-input"], env=env, check=True)
+    report_step("migrations done")
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     # The demo logins' passwords are hashed (seconds of CPU): done while the server starts.
@@ -158,7 +170,9 @@ def main() -> int:
     # The worker and the sandbox (each a Django start of its own) wait until the server
     # answers: on two cores they would otherwise delay its first answer by seconds.
     wait_until_serving(f"http://127.0.0.1:{port}/healthz", server, lambda: stopping)
+    report_step("server answering")
     accounts.wait()
+    report_step("demo accounts ready")
     children = [server, Child("worker", worker_command(), env, restart=True)]
     if sandbox_url:
         # The sandbox waits for the app's /healthz, registers our demo businesses and
@@ -192,7 +206,8 @@ def main() -> int:
         "  Press Ctrl-C to stop everything.\n",
         flush=True,
     )
-    keep_running(children, lambda: stopping)
+    launched = lambda: report_step("worker and sandbox launched")  # noqa: E731
+    keep_running(children, lambda: stopping, started=launched)
     return 0
 
 

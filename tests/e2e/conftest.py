@@ -6,6 +6,7 @@ process. Tests are transactional, so the processes see their writes; each test
 starts its own app server and worker (see `e2e`), the sandbox lives for the module.
 """
 
+import functools
 import re
 import subprocess
 import sys
@@ -15,10 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from b2bportal.processes import free_port, stop_processes
+from b2bportal.processes import free_port, stop_processes, wait_until_answers
 from b2bportal.sandbox.enkash import OfflineEnKash
 from b2bportal.sandbox.faults import FaultPlan
-from b2bportal.sandbox.scenarios import wait_until_healthy
 from b2bportal.staff.services import DEMO_PASSWORD
 from tests.live import app_process_env, database_url
 
@@ -115,7 +115,7 @@ def e2e(sandbox, transactional_db, request):
     enkash.server.clear()
     enkash.sender.deliveries.clear()
     try:
-        wait_until_healthy(stack.app_url, timeout=60)
+        wait_until_answers(stack.app_url + "/healthz", 60, interval=0.1, process=processes[0])
         yield stack
     finally:
         stop_processes(processes)
@@ -163,10 +163,19 @@ class Browser:
         self.client.close()
 
 
+@functools.cache
+def demo_password_hash() -> str:
+    """The demo password hashed once per test process: a hash costs about a second of CPU,
+    and every test creates the three demo logins again (the servers check it for real)."""
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(DEMO_PASSWORD)
+
+
 @pytest.fixture
-def world(e2e):
+def world(e2e, monkeypatch):
     """Demo logins, and our businesses registered through the REST API."""
-    from django.contrib.auth import get_user_model
+    from django.contrib.auth import base_user, get_user_model
 
     from b2bportal.access.services import issue_token
     from b2bportal.parties.models import Business
@@ -174,6 +183,12 @@ def world(e2e):
     from b2bportal.sandbox.data import OUR_BUSINESSES
     from b2bportal.staff.services import create_demo_accounts
 
+    hash_anew = base_user.make_password
+    monkeypatch.setattr(
+        base_user,
+        "make_password",
+        lambda raw, *args: demo_password_hash() if raw == DEMO_PASSWORD else hash_anew(raw, *args),
+    )
     create_demo_accounts()
     token = issue_token(get_user_model().objects.get(username="admin"))
     registered = scenarios.register_via_api(e2e.app_url, token.key)

