@@ -40,7 +40,7 @@ from unfold.contrib.filters.admin import (
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
-from b2bportal.admin_lists import IndexedSearchMixin, QuickListMixin, change_url
+from b2bportal.admin_lists import IndexedSearchMixin, QuickListMixin, change_url, rows_from
 from b2bportal.desk.filters import (
     AssignedFilter,
     AttentionColumnMixin,
@@ -530,33 +530,31 @@ class DocumentAdmin(
         listing = copy.copy(request)
         listing.GET = QueryDict(list_filters)
         try:
-            changelist = self.get_changelist_instance(listing)
+            return self.list_rows(listing)
         except (IncorrectLookupParameters, DisallowedModelAdminLookup, ValueError):
             return None  # a garbled querystring: no queue, the page still opens
-        return changelist.get_queryset(listing)
 
     def _next_in_list(self, request, document, list_filters: str) -> int | None:
         """The document after this one in the reviewer's list (its filters and order kept).
 
-        A decision can take the document off a filtered list; the page then offers the
-        one it offered before the decision (`queue_next`), if still listed."""
+        One query: the list from this document on, in the list's order, two rows
+        (`rows_from`, a range of the list's index wherever the document stands). A
+        decision can take the document off a filtered list; the page then offers the one
+        it offered before the decision (`queue_next`), if still listed, else the first."""
         queue = self._queue(request, list_filters)
         if queue is None:
             return None
         pks = queue.values_list("pk", flat=True)
-        found, following = False, None
-        for pk in pks.iterator(chunk_size=500):
-            if found:
-                following = pk
-                break
-            found = pk == document.pk
-        if not found:
-            offered = whole_number(request.GET.get(QUEUE_NEXT, ""))
-            if offered is not None and offered != document.pk and pks.filter(pk=offered).exists():
-                following = offered
-            else:
-                following = pks.exclude(pk=document.pk).first()
-        return following
+        try:
+            here = list(pks.filter(rows_from(queue, document.pk))[:2])
+        except ValueError:  # an order no row follows from (random)
+            here = []
+        if here[:1] == [document.pk]:
+            return here[1] if len(here) > 1 else None
+        offered = whole_number(request.GET.get(QUEUE_NEXT, ""))
+        if offered is not None and offered != document.pk and pks.filter(pk=offered).exists():
+            return offered
+        return pks.exclude(pk=document.pk).first()
 
     # -- decisions -----------------------------------------------------------------------
 
