@@ -177,13 +177,14 @@ class QuickChangeList(ChangeList):
         if self.list_editable:
             return super().get_results(request)
         paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
-        count = paginator.count
-        show_all = self.show_all and count <= self.list_max_show_all
+        show_all = self.show_all and paginator.count <= self.list_max_show_all
         size = self.list_max_show_all if show_all else self.list_per_page
         offset = 0 if show_all else (self.page_num - 1) * self.list_per_page
         rows = list(self.queryset[offset : offset + size + 1])
         if len(rows) > size:
-            count = max(count, offset + size + 1)
+            # Counted only when there is more than the page (a search's few rows, a
+            # filter's short list: the page read is the count, no second query).
+            count = max(paginator.count, offset + size + 1)
         elif rows or offset == 0:
             count = offset + len(rows)
         else:

@@ -4,6 +4,7 @@ import pytest
 from django.contrib import admin
 from django.db import connection, transaction
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from unfold.templatetags.unfold_list import items_for_result
 
 from b2bportal.admin_lists import QuickChangeList
@@ -106,3 +107,28 @@ def test_the_search_is_one_phrase_in_any_field(varied):
     assert found("26-27/0461") == ["SGST/26-27/0461"]
     assert found("Ganesh 0461") == []  # a phrase, not words matched anywhere
     assert found("  ") == found("") and len(found("")) == 2
+
+
+def test_a_list_whose_page_holds_every_row_counts_nothing(varied, login, monkeypatch):
+    """The rows read are the count when they fit the page (a search's few rows): no
+    COUNT and no estimate; a list longer than its page still counts (or estimates)."""
+
+    def counts(url) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(url)
+        assert page.status_code == 200
+        assert (
+            page.context["cl"].result_count
+            == Invoice.objects.filter(supplier_invoice_number__icontains="SGST").count()
+        )
+        return [
+            q["sql"]
+            for q in captured
+            if "invoices_invoice" in q["sql"]
+            and (q["sql"].startswith("EXPLAIN") or "COUNT(" in q["sql"])
+        ]
+
+    client = login("reviewer")
+    assert counts("/admin/invoices/invoice/?q=SGST") == []
+    monkeypatch.setattr(admin.site._registry[Invoice], "list_per_page", 1)
+    assert len(counts("/admin/invoices/invoice/?q=SGST")) >= 1
