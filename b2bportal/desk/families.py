@@ -205,11 +205,14 @@ def awaiting_review(family: Family) -> Q:
 def failed(family: Family, per_row: bool = False) -> Q:
     """Our last request could not be delivered, or the network refused it.
 
-    Read from the failed requests, and from the partial index of the few documents
-    the network refused (`*_refused_updated`, migrations)."""
+    As a list's filter, also "a request or a refusal": the predicate of the partial
+    index `*_attention_updated` (migrations), which holds those few documents in the
+    list's order, so the list walks it and stops at the page's last row."""
     failing = Q(pending_message__isnull=False, pending_message__state="failed")
     refused = Q(pending_message__isnull=True) & ~Q(last_error_code="")
-    return _few(family, failing, per_row) | refused
+    if per_row:
+        return failing | refused
+    return (Q(pending_message__isnull=False) | ~Q(last_error_code="")) & (failing | refused)
 
 
 def overdue_at_network(family: Family, now=None, per_row: bool = False) -> Q:

@@ -84,7 +84,7 @@ def filtered(user, reason: str):
 @pytest.mark.parametrize(
     ("reason", "index", "meeting"),
     [
-        ("failed", "invoice_refused_updated", (0, 1)),
+        ("failed", "invoice_attention_updated", (0, 1)),
         ("overdue", "invoices_invoice_pkey", (2,)),
         ("conflict", "inbound_version_conflict", (4,)),
         ("any", "invoice_refused_updated", (0, 1, 2, 4)),
