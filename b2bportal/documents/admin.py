@@ -29,7 +29,6 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from import_export.admin import ExportActionMixin
 from unfold.admin import ModelAdmin
-from unfold.admin import checkbox as unfold_checkbox
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
     ChoicesDropdownFilter,
@@ -75,14 +74,6 @@ def badge(text: str, variant: str) -> str:
 @functools.lru_cache(maxsize=256)
 def _badge(text: str, variant: str) -> str:
     return mark_safe(render_to_string("unfold/helpers/label.html", {"text": text, "type": variant}))  # noqa: S308
-
-
-_PK_MARK = "__document_pk__"
-
-
-@functools.lru_cache(maxsize=1)
-def _checkbox_html() -> str:
-    return unfold_checkbox.render(admin.helpers.ACTION_CHECKBOX_NAME, _PK_MARK)
 
 
 class YesNoFilter(admin.SimpleListFilter):
@@ -229,10 +220,6 @@ class DocumentAdmin(
     @display(description="findings", ordering="finding_count")
     def findings_badge(self, obj):
         return badge(str(obj.finding_count), "danger") if obj.finding_count else "-"
-
-    @display(description=ModelAdmin.action_checkbox.short_description)
-    def action_checkbox(self, obj):
-        return mark_safe(_checkbox_html().replace(_PK_MARK, str(obj.pk)))  # noqa: S308
 
     @display(description="pending")
     def pending_badge(self, obj):

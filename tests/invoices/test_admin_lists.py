@@ -132,3 +132,23 @@ def test_a_list_whose_page_holds_every_row_counts_nothing(varied, login, monkeyp
     assert counts("/admin/invoices/invoice/?q=SGST") == []
     monkeypatch.setattr(admin.site._registry[Invoice], "list_per_page", 1)
     assert len(counts("/admin/invoices/invoice/?q=SGST")) >= 1
+
+
+def test_the_row_checkbox_is_the_themes_widget_rendered_once_per_page(varied, monkeypatch):
+    """Each row's checkbox reads as the theme's widget for that row, and the widget is
+    rendered once for the whole page, not per row (the history list's largest cost)."""
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+    from unfold.admin import checkbox
+
+    rendered = []
+    original = checkbox.render
+    monkeypatch.setattr(
+        checkbox, "render", lambda *args, **kwargs: rendered.append(args) or original(*args)
+    )
+    cl = changelist(StatusChange, "", varied)
+    html = cl.quick_rows()
+    assert len(cl.result_list) == StatusChange.objects.count() >= 3
+    # once per process at most (kept), never once per row
+    assert len([call for call in rendered if call[0] == ACTION_CHECKBOX_NAME]) <= 1
+    for row in cl.result_list:
+        assert original(ACTION_CHECKBOX_NAME, str(row.pk)) in html
