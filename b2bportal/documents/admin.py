@@ -18,7 +18,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldError, PermissionDenied
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
@@ -534,7 +534,7 @@ class DocumentAdmin(
         pks = queue.values_list("pk", flat=True)
         try:
             here = list(pks.filter(rows_from(queue, document.pk))[:2])
-        except ValueError:  # an order no row follows from (random)
+        except (ValueError, FieldError):  # an order no row follows from (random, computed)
             here = []
         if here[:1] == [document.pk]:
             return here[1] if len(here) > 1 else None
