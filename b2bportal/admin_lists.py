@@ -16,9 +16,11 @@ cell by cell). A list using what this does not cover (inline editing, popups, ro
 actions, drag ordering) is drawn by the theme as before.
 """
 
+import copy
 import datetime
 import functools
 
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_list import _coerce_field_name, result_hidden_fields
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
@@ -31,11 +33,22 @@ from django.contrib.admin.utils import (
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OrderBy, Q, Subquery
+from django.db.models.lookups import (
+    Exact,
+    GreaterThan,
+    GreaterThanOrEqual,
+    IsNull,
+    LessThan,
+    LessThanOrEqual,
+)
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+from unfold.admin import ModelAdmin as UnfoldModelAdmin
+from unfold.admin import checkbox as unfold_checkbox
+from unfold.decorators import display
 from unfold.templatetags.unfold_list import (
     LINK_CLASSES,
     TABLE_ACTION_CELL_CLASSES,
@@ -140,6 +153,11 @@ class _Column:
         return shown, classes
 
 
+@functools.lru_cache(maxsize=1)
+def _checkbox_html() -> str:
+    return unfold_checkbox.render(ACTION_CHECKBOX_NAME, _PK_MARK)
+
+
 @functools.lru_cache(maxsize=128)
 def _url_template(url_name: str, urlconf, script_prefix: str) -> str:
     return reverse(url_name, urlconf=urlconf, args=(_PK_MARK,))
@@ -168,13 +186,14 @@ class QuickChangeList(ChangeList):
         if self.list_editable:
             return super().get_results(request)
         paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
-        count = paginator.count
-        show_all = self.show_all and count <= self.list_max_show_all
+        show_all = self.show_all and paginator.count <= self.list_max_show_all
         size = self.list_max_show_all if show_all else self.list_per_page
         offset = 0 if show_all else (self.page_num - 1) * self.list_per_page
         rows = list(self.queryset[offset : offset + size + 1])
         if len(rows) > size:
-            count = max(count, offset + size + 1)
+            # Counted only when there is more than the page (a search's few rows, a
+            # filter's short list: the page read is the count, no second query).
+            count = max(paginator.count, offset + size + 1)
         elif rows or offset == 0:
             count = offset + len(rows)
         else:
@@ -276,6 +295,14 @@ class QuickChangeList(ChangeList):
         }
 
 
+class RowsOnlyChangeList(QuickChangeList):
+    """The list's rows as a queryset (its filters, search and order), no page read or
+    counted: for what follows the list without showing it (the detail page's next)."""
+
+    def get_results(self, request):
+        self.result_list, self.result_count = [], None
+
+
 class QuickListMixin:
     """A ModelAdmin whose list pages are drawn by `QuickChangeList` (see the module)."""
 
@@ -284,7 +311,20 @@ class QuickListMixin:
     list_sections = ()
 
     def get_changelist(self, request, **kwargs):
-        return QuickChangeList
+        return RowsOnlyChangeList if getattr(request, "list_rows_only", False) else QuickChangeList
+
+    @display(description=UnfoldModelAdmin.action_checkbox.short_description)
+    def action_checkbox(self, obj):
+        """The theme's row checkbox, its widget rendered once and the row's key put in (a
+        widget render per row cost more than the rest of the row)."""
+        return mark_safe(_checkbox_html().replace(_PK_MARK, str(obj.pk)))  # noqa: S308
+
+    def list_rows(self, request):
+        """The queryset of the list `request` asks for (filters, search, order), without
+        reading or counting its page. May raise as the list page would."""
+        listing = copy.copy(request)
+        listing.list_rows_only = True
+        return self.get_changelist_instance(listing).queryset
 
 
 class IndexedSearchMixin:
@@ -339,3 +379,84 @@ class IndexedSearchMixin:
                 return None
             related.setdefault(path[0], (field.related_model, []))[1].append(path[1])
         return own, related
+
+
+# -- a list's rows from one row on, in the list's order (keyset) ---------------------------
+
+
+def _ordering_terms(queryset) -> list[tuple]:
+    """(expression, descending, nulls placed after the values) of each term of the
+    queryset's ORDER BY, as PostgreSQL sorts them (NULL above every value unless told)."""
+    terms = []
+    for item in queryset.query.order_by or queryset.model._meta.ordering:
+        if isinstance(item, str):
+            if "?" in item:
+                raise ValueError("a random order has no next row")
+            descending = item.startswith("-")
+            name = item.lstrip("-+")
+            expression, nulls_first, nulls_last = F(name), False, False
+        elif isinstance(item, OrderBy):
+            expression, descending = item.expression, item.descending
+            nulls_first, nulls_last = bool(item.nulls_first), bool(item.nulls_last)
+        else:  # an expression without a direction: ascending
+            expression, descending, nulls_first, nulls_last = item, False, False, False
+        nulls_after = nulls_last or (not nulls_first and not descending)
+        terms.append((expression, descending, nulls_after))
+    return terms
+
+
+def _never_null(model, expression) -> bool:
+    """Whether `expression` is a column path no row can read as NULL (no nullable field
+    or relation on the way)."""
+    if not isinstance(expression, F):
+        return False
+    opts = model._meta
+    for part in expression.name.split("__"):
+        try:
+            field = opts.pk if part == "pk" else opts.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        if field.null or not field.concrete:
+            return False
+        if field.is_relation:
+            opts = field.related_model._meta
+    return True
+
+
+def rows_from(queryset, pk) -> Q:
+    """A condition keeping the rows of `queryset` that its order puts at or after the row
+    `pk` (keyset paging): `rows_from(qs, pk)` then `[:2]` is that row and the next, read
+    from the list's index, wherever the row stands in the list.
+
+    The row's sort values are read in the same statement (a subquery per term, by key), so
+    this costs no query of its own. The first term, when never NULL, also bounds the range
+    (`updated_at <= the row's`), which is what lets the index start at the row.
+    """
+    model = queryset.model
+    terms = _ordering_terms(queryset)
+    if not terms:
+        return Q()
+    condition, ties, bound = None, Q(), None
+    last = len(terms) - 1
+    for index, (expression, descending, nulls_after) in enumerate(terms):
+        value = Subquery(model._base_manager.filter(pk=pk).values(key=expression)[:1])
+        if index == last:  # the last term (the key) counts the row itself in
+            beyond = (LessThanOrEqual if descending else GreaterThanOrEqual)(expression, value)
+        else:
+            beyond = (LessThan if descending else GreaterThan)(expression, value)
+        if _never_null(model, expression):
+            after, same = Q(beyond), Q(Exact(expression, value))
+            if index == 0:
+                bound = (LessThanOrEqual if descending else GreaterThanOrEqual)(expression, value)
+        else:
+            after = (
+                Q(IsNull(value, False)) & (Q(beyond) | Q(IsNull(expression, True)))
+                if nulls_after
+                else Q(beyond) | (Q(IsNull(value, True)) & Q(IsNull(expression, False)))
+            )
+            same = Q(Exact(expression, value)) | (
+                Q(IsNull(expression, True)) & Q(IsNull(value, True))
+            )
+        condition = ties & after if condition is None else condition | (ties & after)
+        ties &= same
+    return condition if bound is None else Q(bound) & condition

@@ -60,7 +60,8 @@ def list_count(queryset: QuerySet) -> int:
     estimate, cost = count_plan(queryset, bound)
     if estimate >= bound or cost > settings.LIST_EXACT_COUNT_MAX_COST:
         return estimate
-    return queryset.order_by()[:bound].count()
+    # the key alone: the list's columns (annotations, joins for display) are not counted
+    return queryset.order_by().values("pk")[:bound].count()
 
 
 class EstimatedCountPaginator(Paginator):

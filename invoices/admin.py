@@ -16,7 +16,7 @@ from django.urls import path
 from import_export import fields
 from unfold.decorators import display
 
-from b2bportal.admin_lists import IndexedSearchMixin, QuickListMixin
+from b2bportal.admin_lists import IndexedSearchMixin
 from b2bportal.documents.admin import (
     DocumentAdmin,
     DocumentHistoryAdmin,
@@ -339,7 +339,7 @@ class StatusChangeResource(FormulaSafeModelResource):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(QuickListMixin, IndexedSearchMixin, DocumentHistoryAdmin):
+class StatusChangeAdmin(IndexedSearchMixin, DocumentHistoryAdmin):
     """Every transition of every invoice, newest first: the auditor's trail, read-only."""
 
     document_field = "invoice"

@@ -107,10 +107,11 @@ def family_desk(family: Family, user, now) -> FamilyDesk:
     counted = {
         "to_review": conditions.awaiting_review(family),
         "pending": conditions.pending(),
-        "failed": conditions.failed(),
-        "overdue": conditions.overdue_at_network(now),
-        "conflict": conditions.conflict(family),
-        "attention": conditions.needs_attention(family, now),
+        # counted over every row: each condition tested per row (`families.among`)
+        "failed": conditions.failed(family, per_row=True),
+        "overdue": conditions.overdue_at_network(family, now, per_row=True),
+        "conflict": conditions.conflict(family, per_row=True),
+        "attention": conditions.needs_attention(family, now, per_row=True),
         "due_week": due_this_week,
     }
     valued = {"to_review": counted["to_review"], "due_week": due_this_week}

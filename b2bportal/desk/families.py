@@ -14,7 +14,9 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -159,6 +161,37 @@ def result_overdue_after() -> timedelta:
     return timedelta(seconds=float(seconds))
 
 
+def among(keys) -> Q:
+    """The documents whose key is one of `keys` (a subquery of a few keys, no reference to
+    the outer row), read once and then looked up by key (`pk = ANY(ARRAY(...))`).
+
+    A list filtered on a condition few documents meet: written as a join, `IN` or
+    `EXISTS` over every row, the planner cannot tell how few rows match and reads the
+    list's index from the top testing row after row (at a million documents, hundreds
+    of milliseconds); an array computed first is an index condition on the primary key,
+    a few look-ups whatever the table's size.
+
+    Not for a condition tested on rows read anyway (a list's column, a count over the
+    table): there `= ANY` compares each row with every key. The conditions below take
+    `per_row=True` for those and are then the plain per-row test."""
+    return Q(
+        Func(
+            F("pk"),
+            ArraySubquery(keys),
+            arg_joiner=" = ANY(",
+            template="%(expressions)s)",
+            output_field=BooleanField(),
+        )
+    )
+
+
+def _few(family: Family, condition: Q, per_row: bool) -> Q:
+    """`condition`, met by few documents: as it is per row, else their keys read first."""
+    if per_row:
+        return condition
+    return among(family.model._base_manager.order_by().filter(condition).values("pk"))
+
+
 def pending() -> Q:
     """A request of ours awaits the network (and has not failed for good)."""
     return Q(pending_message__isnull=False) & ~Q(pending_message__state="failed")
@@ -169,35 +202,57 @@ def awaiting_review(family: Family) -> Q:
     return Q(role=family.review_role, status__in=family.statuses_to_review) & ~pending()
 
 
-def failed() -> Q:
-    """Our last request could not be delivered, or the network refused it."""
-    return Q(pending_message__state="failed") | (
-        Q(pending_message__isnull=True) & ~Q(last_error_code="")
-    )
+def failed(family: Family, per_row: bool = False) -> Q:
+    """Our last request could not be delivered, or the network refused it.
+
+    As a list's filter, also "a request or a refusal": the predicate of the partial
+    index `*_attention_updated` (migrations), which holds those few documents in the
+    list's order, so the list walks it and stops at the page's last row."""
+    failing = Q(pending_message__isnull=False, pending_message__state="failed")
+    refused = Q(pending_message__isnull=True) & ~Q(last_error_code="")
+    if per_row:
+        return failing | refused
+    return (Q(pending_message__isnull=False) | ~Q(last_error_code="")) & (failing | refused)
 
 
-def overdue_at_network(now=None) -> Q:
+def overdue_at_network(family: Family, now=None, per_row: bool = False) -> Q:
     """A request of ours has awaited the network's result for longer than it should."""
     cutoff = (now or timezone.now()) - result_overdue_after()
-    return pending() & Q(pending_message__created_at__lt=cutoff)
+    return _few(family, pending() & Q(pending_message__created_at__lt=cutoff), per_row)
 
 
-def conflict(family: Family) -> Q:
-    """A version conflicting with one we hold arrived since the document last changed."""
-    meta = family.model._meta
-    conflicts = apps.get_model("network", "InboundMessage").objects.filter(
-        document_type__app_label=meta.app_label,
-        document_type__model=meta.model_name,
-        document_id=OuterRef("pk"),
+def conflict(family: Family, per_row: bool = False) -> Q:
+    """A version conflicting with one we hold arrived since the document last changed.
+
+    Read from the few conflicting messages (partial index `inbound_version_conflict`),
+    the family's content type a constant looked up once (Django caches it), not a join:
+    joined, the planner expected a handful of documents and read the whole table."""
+    model = family.model
+    messages = apps.get_model("network", "InboundMessage").objects.order_by()
+    conflicting = messages.filter(
+        document_type_id=ContentType.objects.get_for_model(model).pk,
         error_code="VERSION_CONFLICT",
-        received_at__gt=OuterRef("updated_at"),
     )
-    return Q(Exists(conflicts))
+    if per_row:
+        return Q(
+            Exists(
+                conflicting.filter(
+                    document_id=OuterRef("pk"), received_at__gt=OuterRef("updated_at")
+                )
+            )
+        )
+    changed_at = model._base_manager.order_by().filter(pk=OuterRef("document_id"))
+    conflicting = conflicting.filter(received_at__gt=Subquery(changed_at.values("updated_at")[:1]))
+    return among(conflicting.values("document_id"))
 
 
-def needs_attention(family: Family, now=None) -> Q:
+def needs_attention(family: Family, now=None, per_row: bool = False) -> Q:
     """Anything a person must look at: failed or refused, overdue at the network, conflict."""
-    return failed() | overdue_at_network(now) | conflict(family)
+    return (
+        failed(family, per_row)
+        | overdue_at_network(family, now, per_row)
+        | conflict(family, per_row)
+    )
 
 
 def outstanding(family: Family) -> Q:
@@ -206,10 +261,10 @@ def outstanding(family: Family) -> Q:
 
 
 # The reasons a document needs attention, by the value the list filter takes.
-# Each condition is called with (family, now).
+# Each condition is called with (family, now, per_row) (`among` says what per_row is).
 ATTENTION_REASONS = {
     "any": ("Any reason", needs_attention),
-    "failed": ("Failed or refused", lambda family, now: failed()),
-    "overdue": ("Overdue at the network", lambda family, now: overdue_at_network(now)),
-    "conflict": ("Version conflict", lambda family, now: conflict(family)),
+    "failed": ("Failed or refused", lambda family, now, per_row: failed(family, per_row)),
+    "overdue": ("Overdue at the network", overdue_at_network),
+    "conflict": ("Version conflict", lambda family, now, per_row: conflict(family, per_row)),
 }

@@ -27,7 +27,7 @@ class AttentionFilter(admin.SimpleListFilter):
         reason = ATTENTION_REASONS.get(self.value() or "")
         if reason is None:
             return queryset
-        return queryset.filter(reason[1](family_of(queryset.model), None))
+        return queryset.filter(reason[1](family_of(queryset.model), None, False))
 
 
 class OutstandingFilter(admin.SimpleListFilter):
@@ -82,7 +82,7 @@ class AttentionColumnMixin:
             .annotate(
                 **{
                     f"attention_{reason}": ExpressionWrapper(
-                        condition(family, now), output_field=BooleanField()
+                        condition(family, now, True), output_field=BooleanField()
                     )
                     for reason, (_, condition) in ATTENTION_REASONS.items()
                     if reason != "any"

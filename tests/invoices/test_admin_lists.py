@@ -4,6 +4,7 @@ import pytest
 from django.contrib import admin
 from django.db import connection, transaction
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from unfold.templatetags.unfold_list import items_for_result
 
 from b2bportal.admin_lists import QuickChangeList
@@ -106,3 +107,48 @@ def test_the_search_is_one_phrase_in_any_field(varied):
     assert found("26-27/0461") == ["SGST/26-27/0461"]
     assert found("Ganesh 0461") == []  # a phrase, not words matched anywhere
     assert found("  ") == found("") and len(found("")) == 2
+
+
+def test_a_list_whose_page_holds_every_row_counts_nothing(varied, login, monkeypatch):
+    """The rows read are the count when they fit the page (a search's few rows): no
+    COUNT and no estimate; a list longer than its page still counts (or estimates)."""
+
+    def counts(url) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(url)
+        assert page.status_code == 200
+        assert (
+            page.context["cl"].result_count
+            == Invoice.objects.filter(supplier_invoice_number__icontains="SGST").count()
+        )
+        return [
+            q["sql"]
+            for q in captured
+            if "invoices_invoice" in q["sql"]
+            and (q["sql"].startswith("EXPLAIN") or "COUNT(" in q["sql"])
+        ]
+
+    client = login("reviewer")
+    assert counts("/admin/invoices/invoice/?q=SGST") == []
+    monkeypatch.setattr(admin.site._registry[Invoice], "list_per_page", 1)
+    assert len(counts("/admin/invoices/invoice/?q=SGST")) >= 1
+
+
+def test_the_row_checkbox_is_the_themes_widget_rendered_once_per_page(varied, monkeypatch):
+    """Each row's checkbox reads as the theme's widget for that row, and the widget is
+    rendered once for the whole page, not per row (the history list's largest cost)."""
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+    from unfold.admin import checkbox
+
+    rendered = []
+    original = checkbox.render
+    monkeypatch.setattr(
+        checkbox, "render", lambda *args, **kwargs: rendered.append(args) or original(*args)
+    )
+    cl = changelist(StatusChange, "", varied)
+    html = cl.quick_rows()
+    assert len(cl.result_list) == StatusChange.objects.count() >= 3
+    # once per process at most (kept), never once per row
+    assert len([call for call in rendered if call[0] == ACTION_CHECKBOX_NAME]) <= 1
+    for row in cl.result_list:
+        assert original(ACTION_CHECKBOX_NAME, str(row.pk)) in html
