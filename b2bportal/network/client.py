@@ -25,12 +25,17 @@ deterministic, so the plaintext we record is an exact record of what was sent.
 from __future__ import annotations
 
 import base64
+import http.client
 import json
+import select
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
-import httpx
+import certifi
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
@@ -43,6 +48,8 @@ TOKEN_RENEW_MARGIN = 30  # seconds before expiry a token is renewed
 MASK = "****"
 # 4xx statuses that say "later", not "never".
 RETRYABLE_4XX = frozenset({408, 425, 429})
+# Sent with every request (http.client adds Host and Content-Length).
+BASE_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
 
 
 # --- payload encryption -------------------------------------------------------------
@@ -171,6 +178,10 @@ class ClientConfig:
 
     def planned_request(self, path: str, body: dict, req_msg_id: str) -> dict:
         """What a call of `body` to `path` sends, as recorded: url, headers (token masked), body."""
+        return self.recorded_request(path, jsonnumbers.dumps(body), req_msg_id)
+
+    def recorded_request(self, path: str, text: str, req_msg_id: str) -> dict:
+        """The record of a call of JSON `text` to `path`: url, headers (token masked), body."""
         return {
             "url": self.base_url + path,
             "request_headers": {
@@ -178,7 +189,7 @@ class ClientConfig:
                 "X-Request-Id": req_msg_id,
                 "Authorization": f"Bearer {MASK}",
             },
-            "request_body": jsonnumbers.dumps(body),
+            "request_body": text,
         }
 
     @property
@@ -187,30 +198,146 @@ class ClientConfig:
         return 2 * (self.connect_timeout + self.read_timeout)
 
 
+class Call(NamedTuple):
+    """One request to make: its path, its JSON text (as recorded) and our reqMsgId."""
+
+    path: str
+    text: str
+    req_msg_id: str
+
+
+# --- transport errors: named as the staff-facing texts have always named them ---------
+
+
+class TransportError(Exception):
+    """No answer came: the connection, the request or the answer failed on the way."""
+
+
+class ConnectError(TransportError):
+    """EnKash could not be reached (refused, unreachable, name not resolved)."""
+
+
+class ConnectTimeout(TransportError):
+    """No connection within ENKASH_CONNECT_TIMEOUT."""
+
+
+class WriteError(TransportError):
+    """The request could not be written to the connection."""
+
+
+class ReadTimeout(TransportError):
+    """No (complete) answer within ENKASH_READ_TIMEOUT of the request."""
+
+
+class ReadError(TransportError):
+    """The connection failed while the answer was read."""
+
+
+class RemoteProtocolError(TransportError):
+    """EnKash closed the connection without an answer, or answered something not HTTP."""
+
+
+class _Pool:
+    """Keep-alive HTTP/1.1 connections to one origin, each used by one call at a time.
+
+    The standard library's `http.client` (a quarter of the CPU a call costs through a
+    full-featured client: at hundreds of calls a second, that is what the worker spends
+    its time on). Idle connections are kept LIFO, at most `keep`, for `expiry` seconds;
+    one that became readable while idle (the server closed it) is never reused, so a
+    request is only ever written to a connection that was open a moment before.
+    """
+
+    def __init__(self, base_url: str, *, connect_timeout: float, read_timeout: float,
+                 keep: int = 100, expiry: float = 5.0):  # fmt: skip
+        parts = urlsplit(base_url)
+        self.https = parts.scheme == "https"
+        self.host = parts.hostname or ""
+        self.port = parts.port or (443 if self.https else 80)
+        self.prefix = parts.path.rstrip("/")
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.keep, self.expiry = keep, expiry
+        self._idle: list[tuple[http.client.HTTPConnection, float]] = []
+        self._lock = threading.Lock()
+        self._ssl = ssl.create_default_context(cafile=certifi.where()) if self.https else None
+
+    def checkout(self, connect_by: float) -> http.client.HTTPConnection:
+        """An open connection: an idle one still good, else one connected by `connect_by`."""
+        now = time.monotonic()
+        while True:
+            with self._lock:
+                if not self._idle:
+                    break
+                conn, idle_since = self._idle.pop()
+            if now - idle_since < self.expiry and not _readable(conn.sock):
+                return conn
+            conn.close()
+        timeout = min(self.connect_timeout, connect_by - now)
+        if timeout <= 0:
+            raise ConnectTimeout("no time left to connect")
+        if self.https:
+            conn = http.client.HTTPSConnection(self.host, self.port, timeout=timeout,
+                                               context=self._ssl)  # fmt: skip
+        else:
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            conn.connect()
+        except TimeoutError as exc:
+            conn.close()
+            raise ConnectTimeout(str(exc) or "timed out") from exc
+        except OSError as exc:
+            conn.close()
+            raise ConnectError(str(exc)) from exc
+        conn.sock.settimeout(self.read_timeout)
+        return conn
+
+    def checkin(self, conn: http.client.HTTPConnection) -> None:
+        with self._lock:
+            if len(self._idle) < self.keep:
+                self._idle.append((conn, time.monotonic()))
+                return
+        conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn, _ in idle:
+            conn.close()
+
+
+def _readable(sock) -> bool:
+    """An idle keep-alive socket with something to read: closed by the server (or broken)."""
+    if sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
+@dataclass
+class _InFlight:
+    """A request written to its connection, its answer still to read."""
+
+    conn: http.client.HTTPConnection
+    started: float  # time.perf_counter() before its connection was taken (latency counts from it)
+    written: float  # time.perf_counter() once written (the read timeout counts from it)
+
+
 class EnKashClient:
     """Calls EnKash. Thread-safe: one instance per configuration is shared by a process."""
 
     def __init__(self, config: ClientConfig):
         self.config = config
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(
-                connect=config.connect_timeout,
-                read=config.read_timeout,
-                write=config.read_timeout,
-                pool=config.connect_timeout,
-            ),
-            headers={"Accept": "application/json"},
-            # A worker makes as many calls at once as its concurrency times the delivery
-            # batch (both bounded); httpx's default pool (100, of which 20 kept alive)
-            # would queue the surplus or reconnect for every call beyond 20.
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
-        )
+        self._pool = _Pool(config.base_url, connect_timeout=config.connect_timeout,
+                           read_timeout=config.read_timeout)  # fmt: skip
         self._token_lock = threading.Lock()
         self._token: str = ""
         self._token_deadline = 0.0  # time.monotonic() after which the token is renewed
 
     def close(self) -> None:
-        self._http.close()
+        self._pool.close()
 
     # token ----------------------------------------------------------------------
 
@@ -229,20 +356,15 @@ class EnKashClient:
                 self._token = ""
 
     def _fetch_token(self) -> tuple[str, float]:
-        url = self.config.base_url + self.config.token_path
+        credentials = {"accessKey": self.config.client_id, "secretKey": self.config.client_secret}
         try:
-            response = self._http.post(
-                url,
-                json={"accessKey": self.config.client_id, "secretKey": self.config.client_secret},
-            )
-        except httpx.HTTPError as exc:
+            status, text = self._request_once(self.config.token_path, json.dumps(credentials))
+        except TransportError as exc:
             raise TokenError(f"token endpoint unreachable: {describe(exc)}") from exc
-        if response.status_code != 200:
-            raise TokenError(
-                f"token endpoint answered {response.status_code}: {response.text[:200]}"
-            )
+        if status != 200:
+            raise TokenError(f"token endpoint answered {status}: {text[:200]}")
         try:
-            data = response.json()
+            data = json.loads(text)
         except ValueError as exc:
             raise TokenError("token endpoint answered something other than JSON") from exc
         token = isinstance(data, dict) and (data.get("token") or data.get("access_token"))
@@ -250,50 +372,131 @@ class EnKashClient:
             raise TokenError("token endpoint answered without a token")
         return token, token_lifetime(data)
 
+    def _request_once(self, path: str, text: str) -> tuple[int, str]:
+        """One POST of JSON `text` to `path`, without a token: its status and answer text."""
+        [call] = self._write_all([(path, text.encode(), {})])
+        if isinstance(call, TransportError):
+            raise call
+        status, raw = self._read(call)
+        return status, raw.decode("utf-8", errors="replace")
+
     # calls ----------------------------------------------------------------------
+
+    def prepare(self, path: str, body: dict, req_msg_id: str) -> Call:
+        """The call of `body` to `path`: its JSON text written once, for the record and the wire."""
+        return Call(path, jsonnumbers.dumps(body), req_msg_id)
 
     def post(self, path: str, body: dict, *, req_msg_id: str) -> Exchange:
         """POST `body` to `path` with our reqMsgId; repeated once with a new token on a 401."""
-        exchange = self._post_once(path, body, req_msg_id)
-        if exchange.status_code == 401:
-            retried = self._post_once(path, body, req_msg_id)
-            retried.previous = exchange
-            return retried
-        return exchange
+        return self.post_all([self.prepare(path, body, req_msg_id)])[0]
 
-    def _post_once(self, path: str, body: dict, req_msg_id: str) -> Exchange:
-        planned = self.config.planned_request(path, body, req_msg_id)
-        url, text = planned["url"], planned["request_body"]
-        headers = {"Content-Type": "application/json", "X-Request-Id": req_msg_id}
-        exchange = Exchange(**planned, started_at=time.time())
-        started = time.perf_counter()
+    def post_all(self, calls: list[Call]) -> list[Exchange]:
+        """Make `calls` at once (one connection each, from this thread); their exchanges, in order.
+
+        Every request is written before any answer is read, so EnKash works on all of
+        them together and the lot takes about as long as its slowest call: each answer
+        is waited for at most ENKASH_READ_TIMEOUT after its request was written, and
+        new connections are made within one ENKASH_CONNECT_TIMEOUT for the lot (a call
+        left without one fails unsent, to be retried). Calls answered 401 are repeated
+        once with a new token (`Exchange.previous`).
+        """
+        exchanges = self._post_round(calls)
+        refused = [i for i, exchange in enumerate(exchanges) if exchange.status_code == 401]
+        if refused:
+            again = self._post_round([calls[i] for i in refused])
+            for i, retried in zip(refused, again, strict=True):
+                retried.previous = exchanges[i]
+                exchanges[i] = retried
+        return exchanges
+
+    def _post_round(self, calls: list[Call]) -> list[Exchange]:
+        exchanges = [self._exchange(call) for call in calls]
         try:
             token = self.token()
         except TokenError as exc:
-            exchange.error = str(exc)
-            exchange.latency_ms = (time.perf_counter() - started) * 1000
-            return exchange
-        wire = text.encode()
-        if self.config.encryption_key:
-            wire = json.dumps({"request": encrypt_payload(wire, self.config.encryption_key)})
-            wire = wire.encode()
-        try:
-            response = self._http.post(
-                url, content=wire, headers={**headers, "Authorization": f"Bearer {token}"}
-            )
-        except httpx.HTTPError as exc:
-            exchange.error = describe(exc)
-            exchange.latency_ms = (time.perf_counter() - started) * 1000
-            return exchange
-        exchange.latency_ms = (time.perf_counter() - started) * 1000
-        exchange.status_code = response.status_code
-        exchange.response_body, exchange.payload = self._read(response)
-        if response.status_code == 401:
+            for exchange in exchanges:
+                exchange.error = str(exc)
+                exchange.latency_ms = (time.time() - exchange.started_at) * 1000
+            return exchanges
+        key = self.config.encryption_key
+        writes = []
+        for call in calls:
+            wire = call.text.encode()
+            if key:
+                wire = json.dumps({"request": encrypt_payload(wire, key)}).encode()
+            headers = {"X-Request-Id": call.req_msg_id, "Authorization": f"Bearer {token}"}
+            writes.append((call.path, wire, headers))
+        for exchange, sent in zip(exchanges, self._write_all(writes), strict=True):
+            if isinstance(sent, TransportError):
+                exchange.error = describe(sent)
+                exchange.latency_ms = (time.time() - exchange.started_at) * 1000
+                continue
+            try:
+                exchange.status_code, raw = self._read(sent)
+            except TransportError as exc:
+                exchange.error = describe(exc)
+            else:
+                exchange.response_body, exchange.payload = self._decode(raw)
+            exchange.latency_ms = (time.perf_counter() - sent.started) * 1000
+        if any(exchange.status_code == 401 for exchange in exchanges):
             self.forget_token(token)
-        return exchange
+        return exchanges
 
-    def _read(self, response: httpx.Response) -> tuple[str, dict | None]:
-        text = response.text
+    def _exchange(self, call: Call) -> Exchange:
+        recorded = self.config.recorded_request(call.path, call.text, call.req_msg_id)
+        return Exchange(**recorded, started_at=time.time())
+
+    def _write_all(self, writes) -> list[_InFlight | TransportError]:
+        """Write each (path, body, headers) on a connection of its own; new ones in time."""
+        connect_by = time.monotonic() + self.config.connect_timeout
+        in_flight = []
+        for path, wire, headers in writes:
+            started = time.perf_counter()
+            try:
+                conn = self._pool.checkout(connect_by)
+            except TransportError as exc:
+                in_flight.append(exc)
+                continue
+            try:
+                conn.request("POST", self._pool.prefix + path, body=wire,
+                             headers={**BASE_HEADERS, **headers})  # fmt: skip
+            except OSError as exc:
+                conn.close()
+                error = WriteError if not isinstance(exc, TimeoutError) else ReadTimeout
+                in_flight.append(error(str(exc) or type(exc).__name__))
+                continue
+            in_flight.append(_InFlight(conn, started, time.perf_counter()))
+        return in_flight
+
+    def _read(self, sent: _InFlight) -> tuple[int, bytes]:
+        """The status and body answered on `sent`'s connection, within its read timeout."""
+        conn = sent.conn
+        left = self.config.read_timeout - (time.perf_counter() - sent.written)
+        try:
+            conn.sock.settimeout(max(left, 0.001))
+            response = conn.getresponse()
+            raw = response.read()
+        except TimeoutError as exc:
+            conn.close()
+            raise ReadTimeout(str(exc) or "timed out") from exc
+        except http.client.RemoteDisconnected as exc:
+            conn.close()
+            raise RemoteProtocolError("Server disconnected without sending a response.") from exc
+        except http.client.HTTPException as exc:
+            conn.close()
+            raise RemoteProtocolError(f"{type(exc).__name__}: {exc}") from exc
+        except OSError as exc:
+            conn.close()
+            raise ReadError(str(exc) or type(exc).__name__) from exc
+        if response.will_close:
+            conn.close()
+        else:
+            conn.sock.settimeout(self.config.read_timeout)
+            self._pool.checkin(conn)
+        return response.status, raw
+
+    def _decode(self, raw: bytes) -> tuple[str, dict | None]:
+        text = raw.decode("utf-8", errors="replace")
         try:
             data = json.loads(text) if text else None
         except ValueError:
