@@ -1,10 +1,14 @@
 """The EnKash HTTP client: bearer token, explicit timeouts, optional payload encryption.
 
-One call is `post(path, body, req_msg_id=...)`. It never raises for what the network
-does (timeouts, refused connections, 4xx, 5xx): it returns an `Exchange` describing
-what was sent and what came back, so delivery can record it and decide. A 401 drops
-the cached token, fetches a new one and repeats the call once; both exchanges are
-returned (`Exchange.previous`).
+One call is `post(path, body, req_msg_id=...)`; a delivery batch's calls are
+`post_all(calls)`, made at once from one thread (each on a keep-alive connection of
+its own, every request written before any answer is read). Neither raises for what
+the network does (timeouts, refused connections, 4xx, 5xx): each call gives an
+`Exchange` describing what was sent and what came back, so delivery can record it and
+decide. A 401 drops the cached token, fetches a new one and repeats the call once;
+both exchanges are returned (`Exchange.previous`). The transport is the standard
+library's `http.client` (see `_Pool` for why); its errors are named as staff have
+always read them (`ConnectError`, `ReadTimeout`, ...).
 
 Token endpoint (settings.ENKASH_TOKEN_PATH, default `/api/v0/auth/token`): we POST
 `{"accessKey": ENKASH_CLIENT_ID, "secretKey": ENKASH_CLIENT_SECRET}`, the shape of
@@ -223,6 +227,10 @@ class ConnectTimeout(TransportError):
 
 class WriteError(TransportError):
     """The request could not be written to the connection."""
+
+
+class WriteTimeout(TransportError):
+    """The request could not be written within ENKASH_READ_TIMEOUT."""
 
 
 class ReadTimeout(TransportError):
@@ -449,6 +457,9 @@ class EnKashClient:
     def _write_all(self, writes) -> list[_InFlight | TransportError]:
         """Write each (path, body, headers) on a connection of its own; new ones in time."""
         connect_by = time.monotonic() + self.config.connect_timeout
+        # The lot is written within a read timeout of its last connection: a request
+        # that cannot be written by then fails unsent, as a connection too slow does.
+        write_by = connect_by + self.config.read_timeout
         in_flight = []
         for path, wire, headers in writes:
             started = time.perf_counter()
@@ -458,11 +469,13 @@ class EnKashClient:
                 in_flight.append(exc)
                 continue
             try:
+                conn.sock.settimeout(max(min(self.config.read_timeout,
+                                             write_by - time.monotonic()), 0.001))  # fmt: skip
                 conn.request("POST", self._pool.prefix + path, body=wire,
                              headers={**BASE_HEADERS, **headers})  # fmt: skip
             except OSError as exc:
                 conn.close()
-                error = WriteError if not isinstance(exc, TimeoutError) else ReadTimeout
+                error = WriteTimeout if isinstance(exc, TimeoutError) else WriteError
                 in_flight.append(error(str(exc) or type(exc).__name__))
                 continue
             in_flight.append(_InFlight(conn, started, time.perf_counter()))

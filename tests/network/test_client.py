@@ -158,3 +158,54 @@ def test_an_encryption_key_other_than_aes_128_is_refused(key):
 
     with pytest.raises(ImproperlyConfigured, match="16 bytes"):
         encrypt_payload(b"{}", key)
+
+
+def test_calls_made_together_take_about_as_long_as_one(enkash):
+    """Every request of a lot is written before any answer is read: EnKash works on all."""
+    enkash.faults.delay = 0.4  # each answer, under the 1 s read timeout of the fixture
+    client = get_client()
+    calls = [client.prepare(CONFIRM_PATH, {"n": n}, f"{n:032d}") for n in range(8)]
+
+    started = time.monotonic()
+    exchanges = client.post_all(calls)
+
+    assert time.monotonic() - started < 1.2  # one after the other: 8 x 0.4 s
+    assert [e.status_code for e in exchanges] == [200] * 8
+    assert [e.payload["payload"]["reqMsgId"] for e in exchanges] == [c.req_msg_id for c in calls]
+    assert sorted(r.req_msg_id for r in enkash.received) == [c.req_msg_id for c in calls]
+    assert [json.loads(e.request_body) for e in exchanges] == [{"n": n} for n in range(8)]
+
+
+def test_a_dropped_connection_is_an_error_and_never_reused(enkash):
+    client = get_client()
+    assert client.post(CONFIRM_PATH, {}, req_msg_id="6" * 32).status_code == 200
+    enkash.faults.drop_next(1)
+
+    dropped = client.post(CONFIRM_PATH, {}, req_msg_id="7" * 32)
+    after = client.post(CONFIRM_PATH, {}, req_msg_id="8" * 32)
+
+    assert dropped.status_code is None
+    assert dropped.error == "RemoteProtocolError: Server disconnected without sending a response."
+    assert dropped.retryable
+    assert (after.status_code, after.error) == (200, "")
+    assert [(r.req_msg_id, r.status) for r in enkash.received] == [
+        ("6" * 32, 200), ("7" * 32, None), ("8" * 32, 200)
+    ]  # fmt: skip
+
+
+def test_one_slow_answer_times_out_alone(enkash):
+    """A lot's read timeouts are each call's own: the quick answers are kept."""
+    client = get_client()
+    calls = [client.prepare(CONFIRM_PATH, {}, f"{n:032d}") for n in range(3)]
+    slow = calls[1].req_msg_id
+
+    def answer(received):
+        if received.req_msg_id == slow:
+            enkash.sleep(1.5)  # past the 1 s read timeout
+        return None
+
+    enkash.on_request = answer
+    exchanges = client.post_all(calls)
+
+    assert [e.status_code for e in exchanges] == [200, None, 200]
+    assert exchanges[1].error.startswith("ReadTimeout")

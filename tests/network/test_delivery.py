@@ -476,3 +476,61 @@ def test_the_jobs_waiting_or_running_are_indexed_by_lock():
         "(lock) WHERE (status = ANY (ARRAY['todo'::procrastinate_job_status, "
         "'doing'::procrastinate_job_status]))"
     )
+
+
+@pytest.mark.django_db
+def test_the_body_sent_is_the_stored_body_with_its_exact_digits():
+    """`wire_text` writes what the exact (slow) encoder writes, from PostgreSQL's text."""
+    from decimal import Decimal
+
+    from b2bportal.network import jsonnumbers
+    from b2bportal.network.delivery import wire_text
+
+    body = {
+        "amounts": [Decimal("12345678.90"), Decimal("0.00000015"), Decimal("-1.50"), 7, 10**20],
+        "text": 'quote " backslash \\ newline \n tab \t bell \x07 rupee ₹ नमस्ते',
+        "nested": {"flag": True, "none": None, "empty": [], "obj": {}, "float": Decimal("1E+3")},
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::jsonb::text", [jsonnumbers.dumps(body)])
+        [(stored,)] = cursor.fetchall()
+
+    assert wire_text(stored) == jsonnumbers.dumps(jsonnumbers.loads(stored))
+    assert '"amounts":[12345678.90,0.00000015,-1.50,7,100000000000000000000]' in wire_text(stored)
+    assert jsonnumbers.loads(wire_text(stored)) == body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_batches_claimed_at_once_share_the_due_messages_and_send_each_once(enkash, decide):
+    """Each of two jobs run together takes its own message and others no one holds."""
+    import threading
+
+    deliver(decide(confirmation_body("INV" + "B0" * 16)).pk)  # the token, fetched first
+    ProcrastinateJob.objects.all().delete()
+    messages = [decide(confirmation_body(f"INV{n:032d}")) for n in range(8)]
+    first, second = messages[0], messages[-1]
+    for message in (first, second):  # their jobs fetched by two workers, as a worker does
+        ProcrastinateJob.objects.filter(args={"message_id": message.pk}).update(status="doing")
+    enkash.clear()
+    enkash.faults.delay = 0.3  # both batches' calls in flight together
+    outcomes = {}
+
+    def job(message):
+        try:
+            outcomes[message.pk] = deliver(message.pk, batch_size=4)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=job, args=(m,)) for m in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes == {first.pk: "sent", second.pk: "sent"}
+    assert sorted(r.req_msg_id for r in enkash.received) == sorted(m.req_msg_id for m in messages)
+    assert [state_of(m) for m in messages] == [State.SENT] * 8
+    assert [m.attempts.count() for m in messages] == [1] * 8
+    # Every other message's job went with one batch or the other (the own jobs stay).
+    others = messages[1:-1]
+    assert [queued_jobs(m) for m in others] == [[]] * 6
