@@ -109,6 +109,10 @@ def floor_client(base_url: str, count: int, threads: int, batch: int) -> None:
             if not all(exchange.accepted for exchange in client.post_all(calls)):
                 raise SystemExit("a floor call was not accepted")
 
+    client.token()
+    print("ready", flush=True)
+    sys.stdin.readline()
+    cpu = time.process_time()
     workers = [
         threading.Thread(target=send, args=(range(i, count, threads),)) for i in range(threads)
     ]
@@ -116,51 +120,45 @@ def floor_client(base_url: str, count: int, threads: int, batch: int) -> None:
         worker.start()
     for worker in workers:
         worker.join()
+    print(time.process_time() - cpu, flush=True)
 
 
 def floor(processes: int, threads: int, batch: int, messages: int, sandbox) -> float:
-    """Calls per second the sandbox takes from `processes` bare clients (see the docstring)."""
+    """Calls per second the sandbox takes from `processes` bare clients (see the docstring).
+
+    Timed from the moment every client has started and holds its token (a "go" line on
+    its stdin) to the last call's answer: start-up is not part of the floor.
+    """
     sandbox.clear()
     share = messages // processes
-    clients_before, sandbox_before = children_cpu(), sandbox.cpu()
-    started = time.perf_counter()
+    command = [sys.executable, __file__, "--floor-client", sandbox.url, str(share), str(threads),
+               str(batch)]  # fmt: skip
     clients = [
         subprocess.Popen(
-            [
-                sys.executable,
-                __file__,
-                "--floor-client",
-                sandbox.url,
-                str(share),
-                str(threads),
-                str(batch),
-            ],  # fmt: skip
-            cwd=ROOT,
+            command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )  # fmt: skip
         for _ in range(processes)
     ]
+    if any(client.stdout.readline().strip() != "ready" for client in clients):
+        raise SystemExit("a floor client did not start")
+    sandbox.clear()  # the token requests
+    sandbox_before = sandbox.cpu()
+    started = time.perf_counter()
+    for client in clients:
+        client.stdin.write("go\n")
+        client.stdin.flush()
+    cpu = sum(float(client.stdout.readline()) for client in clients)  # each one's CPU seconds
+    elapsed = time.perf_counter() - started
     if any(client.wait(timeout=300) for client in clients):
         raise SystemExit("a floor client failed")
-    elapsed = time.perf_counter() - started
-    assert len(sandbox.received) == share * processes
     calls = share * processes
+    assert len(sandbox.received) == calls
     global FLOOR_CPU
-    FLOOR_CPU = (
-        f"clients {(children_cpu() - clients_before) * 1000 / calls:.2f}, "
-        f"sandbox {(sandbox.cpu() - sandbox_before) * 1000 / calls:.2f}"
-    )
+    FLOOR_CPU = f"clients {cpu * 1000 / calls:.2f}, sandbox {(sandbox.cpu() - sandbox_before) * 1000 / calls:.2f}"
     return calls / elapsed
 
 
-FLOOR_CPU = ""  # CPU ms per call of the last floor: its clients (start-up included), the sandbox
-
-
-def children_cpu() -> float:
-    """CPU seconds of this process's finished children."""
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+FLOOR_CPU = ""  # CPU ms per call of the last floor: its clients, the sandbox
 
 
 # A request as the sandbox process reports it: its reqMsgId and time.time() of arrival.
