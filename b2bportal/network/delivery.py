@@ -180,9 +180,39 @@ def deliver(message_id: int, *, batch_size: int = 1) -> str:
     if len(claimed) > 1:
         logger.info("Delivered a batch of %s outbound messages: %s", len(claimed),
                     dict(Counter(outcomes.values())))  # fmt: skip
+    if batch_size > 1 and len(claimed) + len(strays) >= batch_size:
+        refresh_queue_statistics()
     if message_id in outcomes:
         return outcomes[message_id]
     return _not_claimed(message_id, now)
+
+
+# Seconds between two refreshes of the job table's statistics by one worker process.
+QUEUE_STATISTICS_INTERVAL = 30.0
+_statistics_refreshed_at: float | None = None  # time.monotonic() of this process's last
+
+
+def refresh_queue_statistics() -> bool:
+    """ANALYZE the job table when a batch found the queue deep (at most every 30 s a process).
+
+    The job table is nearly empty most of the time, and that is what its statistics say
+    until autovacuum looks again (a minute or more). procrastinate's fetch of the next
+    job is then planned for a handful of rows: it checks the lock of every queued job
+    and sorts them all, for each job fetched (measured: 28 ms a fetch with 1,800 jobs
+    queued, most of the database's time during a burst). Fresh statistics give it its
+    index in queue order, stopping at the first free job (0.05 ms). Returns whether it ran.
+    """
+    global _statistics_refreshed_at
+    now = time.monotonic()
+    if (
+        _statistics_refreshed_at is not None
+        and now - _statistics_refreshed_at < QUEUE_STATISTICS_INTERVAL
+    ):
+        return False
+    _statistics_refreshed_at = now
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE procrastinate_jobs")
+    return True
 
 
 class Claimed(NamedTuple):
