@@ -317,11 +317,12 @@ def _readable(sock) -> bool:
     """An idle keep-alive socket with something to read: closed by the server (or broken)."""
     if sock is None:
         return True
+    poller = select.poll()  # not select(): no limit on the descriptor's number
     try:
-        readable, _, _ = select.select([sock], [], [], 0)
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
     except (OSError, ValueError):
         return True
-    return bool(readable)
 
 
 @dataclass

@@ -32,6 +32,7 @@ message at once (row lock + state, and one procrastinate lock per message).
 import json
 import logging
 import random
+import re
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -266,17 +267,23 @@ def wire_text(stored) -> str:
     the digits PostgreSQL kept, non-ASCII kept) for a fraction of its cost: each number
     with a fraction is read as its own text between two NUL markers, which the C
     encoder writes as `"\\u0000...\\u0000"` and which are then unquoted. No stored
-    string can hold a NUL (jsonb refuses `\\u0000`), so a marker is never anything else.
+    string can hold a NUL (jsonb refuses `\\u0000`), so a marker is never anything else
+    (a text's own backslash before `u0000` is written doubled, see MARKED_NUMBER).
     """
     if not isinstance(stored, str):  # already parsed (money as Decimal): the slow, exact way
         return jsonnumbers.dumps(stored)
     text = json.dumps(json.loads(stored, parse_float=_marked), ensure_ascii=False,
                       separators=(",", ":"))  # fmt: skip
-    return text.replace('"\\u0000', "").replace('\\u0000"', "")
+    return MARKED_NUMBER.sub(r"\1", text)
 
 
 def _marked(number: str) -> str:
     return f"\x00{number}\x00"
+
+
+# A marked number as the encoder writes it. Only a NUL's escape has one backslash
+# before `u0000` right after a quote (a backslash of the text is written doubled).
+MARKED_NUMBER = re.compile(r'"\\u0000([^"\\]*)\\u0000"')
 
 
 def _send(claimed: list[Claimed], now) -> dict[int, str]:

@@ -490,6 +490,7 @@ def test_the_body_sent_is_the_stored_body_with_its_exact_digits():
     body = {
         "amounts": [Decimal("12345678.90"), Decimal("0.00000015"), Decimal("-1.50"), 7, 10**20],
         "text": 'quote " backslash \\ newline \n tab \t bell \x07 rupee ₹ नमस्ते',
+        "looks like a marker": ['"\\u00001.5\\u0000"', "ends \\u0000", "\\u0000 starts"],
         "nested": {"flag": True, "none": None, "empty": [], "obj": {}, "float": Decimal("1E+3")},
     }
     with connection.cursor() as cursor:
