@@ -15,7 +15,8 @@ production settings:
 - floor: the same number of calls POSTed straight to the sandbox by as many client
   processes as the largest worker count, each shaped as a worker is (`--concurrency`
   threads, each making `--batch` calls at once) and calling through the workers' own
-  client (`network.client.EnKashClient.post_all`: the token, keep-alive connections),
+  client (`network.client.EnKashClient.post_all`: the token, httpx's keep-alive
+  connections, the calls' thread pool),
   with no database and no queue: what the stand-in for EnKash and the bare calls take
   on this machine right now, so the ratio is what the delivery machinery leaves of it.
   The stand-in is the sandbox's own server (the one the tests and `make run` use: a
@@ -100,6 +101,7 @@ def floor_client(base_url: str, count: int, threads: int, batch: int) -> None:
             connect_timeout=5,
             read_timeout=15,
             encryption_key="",
+            calls_at_once=threads * batch,
         )  # fmt: skip
     )
     prefix = f"floor{os.getpid()}x"

@@ -1,14 +1,14 @@
 """The EnKash HTTP client: bearer token, explicit timeouts, optional payload encryption.
 
 One call is `post(path, body, req_msg_id=...)`; a delivery batch's calls are
-`post_all(calls)`, made at once from one thread (each on a keep-alive connection of
-its own, every request written before any answer is read). Neither raises for what
-the network does (timeouts, refused connections, 4xx, 5xx): each call gives an
-`Exchange` describing what was sent and what came back, so delivery can record it and
-decide. A 401 drops the cached token, fetches a new one and repeats the call once;
-both exchanges are returned (`Exchange.previous`). The transport is the standard
-library's `http.client` (see `_Pool` for why); its errors are named as staff have
-always read them (`ConnectError`, `ReadTimeout`, ...).
+`post_all(calls)`, made at once from a thread pool kept by the client, on one
+`httpx.Client` (HTTP/1.1 keep-alive connections, explicit timeouts, `HTTPS_PROXY` and
+the other proxy variables honoured as httpx does). Neither raises for what the network
+does (timeouts, refused connections, 4xx, 5xx): each call gives an `Exchange`
+describing what was sent and what came back, so delivery can record it and decide;
+a transport error is named by its httpx class (`ConnectError`, `ReadTimeout`, ...).
+A 401 drops the cached token, fetches a new one and repeats the call once; both
+exchanges are returned (`Exchange.previous`).
 
 Token endpoint (settings.ENKASH_TOKEN_PATH, default `/api/v0/auth/token`): we POST
 `{"accessKey": ENKASH_CLIENT_ID, "secretKey": ENKASH_CLIENT_SECRET}`, the shape of
@@ -29,17 +29,14 @@ deterministic, so the plaintext we record is an exact record of what was sent.
 from __future__ import annotations
 
 import base64
-import http.client
 import json
-import select
-import ssl
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
-import certifi
+import httpx
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
@@ -52,8 +49,9 @@ TOKEN_RENEW_MARGIN = 30  # seconds before expiry a token is renewed
 MASK = "****"
 # 4xx statuses that say "later", not "never".
 RETRYABLE_4XX = frozenset({408, 425, 429})
-# Sent with every request (http.client adds Host and Content-Length).
-BASE_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
+# Delivery jobs one worker process runs at once (`run_worker --concurrency`, 4 under
+# `make run`): with ENKASH_DELIVERY_BATCH_SIZE calls each, the calls a process makes at once.
+JOBS_AT_ONCE = 4
 
 
 # --- payload encryption -------------------------------------------------------------
@@ -167,6 +165,7 @@ class ClientConfig:
     connect_timeout: float
     read_timeout: float
     encryption_key: str
+    calls_at_once: int  # connections and call threads a process keeps (see JOBS_AT_ONCE)
 
     @classmethod
     def from_settings(cls) -> ClientConfig:
@@ -178,6 +177,7 @@ class ClientConfig:
             connect_timeout=settings.ENKASH_CONNECT_TIMEOUT,
             read_timeout=settings.ENKASH_READ_TIMEOUT,
             encryption_key=settings.ENKASH_ENCRYPTION_KEY,
+            calls_at_once=settings.ENKASH_DELIVERY_BATCH_SIZE * JOBS_AT_ONCE,
         )
 
     def planned_request(self, path: str, body: dict, req_msg_id: str) -> dict:
@@ -210,143 +210,40 @@ class Call(NamedTuple):
     req_msg_id: str
 
 
-# --- transport errors: named as the staff-facing texts have always named them ---------
-
-
-class TransportError(Exception):
-    """No answer came: the connection, the request or the answer failed on the way."""
-
-
-class ConnectError(TransportError):
-    """EnKash could not be reached (refused, unreachable, name not resolved)."""
-
-
-class ConnectTimeout(TransportError):
-    """No connection within ENKASH_CONNECT_TIMEOUT."""
-
-
-class WriteError(TransportError):
-    """The request could not be written to the connection."""
-
-
-class WriteTimeout(TransportError):
-    """The request could not be written within ENKASH_READ_TIMEOUT."""
-
-
-class ReadTimeout(TransportError):
-    """No (complete) answer within ENKASH_READ_TIMEOUT of the request."""
-
-
-class ReadError(TransportError):
-    """The connection failed while the answer was read."""
-
-
-class RemoteProtocolError(TransportError):
-    """EnKash closed the connection without an answer, or answered something not HTTP."""
-
-
-class _Pool:
-    """Keep-alive HTTP/1.1 connections to one origin, each used by one call at a time.
-
-    The standard library's `http.client` (a quarter of the CPU a call costs through a
-    full-featured client: at hundreds of calls a second, that is what the worker spends
-    its time on). Idle connections are kept LIFO, at most `keep`, for `expiry` seconds;
-    one that became readable while idle (the server closed it) is never reused, so a
-    request is only ever written to a connection that was open a moment before.
-    """
-
-    def __init__(self, base_url: str, *, connect_timeout: float, read_timeout: float,
-                 keep: int = 100, expiry: float = 5.0):  # fmt: skip
-        parts = urlsplit(base_url)
-        self.https = parts.scheme == "https"
-        self.host = parts.hostname or ""
-        self.port = parts.port or (443 if self.https else 80)
-        self.prefix = parts.path.rstrip("/")
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        self.keep, self.expiry = keep, expiry
-        self._idle: list[tuple[http.client.HTTPConnection, float]] = []
-        self._lock = threading.Lock()
-        self._ssl = ssl.create_default_context(cafile=certifi.where()) if self.https else None
-
-    def checkout(self, connect_by: float) -> http.client.HTTPConnection:
-        """An open connection: an idle one still good, else one connected by `connect_by`."""
-        now = time.monotonic()
-        while True:
-            with self._lock:
-                if not self._idle:
-                    break
-                conn, idle_since = self._idle.pop()
-            if now - idle_since < self.expiry and not _readable(conn.sock):
-                return conn
-            conn.close()
-        timeout = min(self.connect_timeout, connect_by - now)
-        if timeout <= 0:
-            raise ConnectTimeout("no time left to connect")
-        if self.https:
-            conn = http.client.HTTPSConnection(self.host, self.port, timeout=timeout,
-                                               context=self._ssl)  # fmt: skip
-        else:
-            conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-        try:
-            conn.connect()
-        except TimeoutError as exc:
-            conn.close()
-            raise ConnectTimeout(str(exc) or "timed out") from exc
-        except OSError as exc:
-            conn.close()
-            raise ConnectError(str(exc)) from exc
-        conn.sock.settimeout(self.read_timeout)
-        return conn
-
-    def checkin(self, conn: http.client.HTTPConnection) -> None:
-        with self._lock:
-            if len(self._idle) < self.keep:
-                self._idle.append((conn, time.monotonic()))
-                return
-        conn.close()
-
-    def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for conn, _ in idle:
-            conn.close()
-
-
-def _readable(sock) -> bool:
-    """An idle keep-alive socket with something to read: closed by the server (or broken)."""
-    if sock is None:
-        return True
-    poller = select.poll()  # not select(): no limit on the descriptor's number
-    try:
-        poller.register(sock, select.POLLIN)
-        return bool(poller.poll(0))
-    except (OSError, ValueError):
-        return True
-
-
-@dataclass
-class _InFlight:
-    """A request written to its connection, its answer still to read."""
-
-    conn: http.client.HTTPConnection
-    started: float  # time.perf_counter() before its connection was taken (latency counts from it)
-    written: float  # time.perf_counter() once written (the read timeout counts from it)
-
-
 class EnKashClient:
-    """Calls EnKash. Thread-safe: one instance per configuration is shared by a process."""
+    """Calls EnKash. Thread-safe: one instance per configuration is shared by a process.
+
+    One `httpx.Client` (HTTP/1.1, keep-alive) carries every call, and a thread pool
+    created with it makes a batch's calls at once; both are sized for `CALLS_AT_ONCE`
+    calls, so a call never waits for a connection or a thread.
+    """
 
     def __init__(self, config: ClientConfig):
         self.config = config
-        self._pool = _Pool(config.base_url, connect_timeout=config.connect_timeout,
-                           read_timeout=config.read_timeout)  # fmt: skip
+        calls_at_once = config.calls_at_once
+        self._http = httpx.Client(
+            http2=False,
+            timeout=httpx.Timeout(
+                connect=config.connect_timeout,
+                read=config.read_timeout,
+                write=config.read_timeout,
+                pool=config.connect_timeout,
+            ),
+            headers={"Accept": "application/json", "Content-Type": "application/json"},
+            # One connection per call in flight, plus the token fetch; all kept alive,
+            # so a steady stream of batches never reconnects.
+            limits=httpx.Limits(
+                max_connections=calls_at_once + 1, max_keepalive_connections=calls_at_once + 1
+            ),
+        )
+        self._calls = ThreadPoolExecutor(max_workers=calls_at_once, thread_name_prefix="enkash")
         self._token_lock = threading.Lock()
         self._token: str = ""
         self._token_deadline = 0.0  # time.monotonic() after which the token is renewed
 
     def close(self) -> None:
-        self._pool.close()
+        self._calls.shutdown(wait=True)
+        self._http.close()
 
     # token ----------------------------------------------------------------------
 
@@ -365,29 +262,26 @@ class EnKashClient:
                 self._token = ""
 
     def _fetch_token(self) -> tuple[str, float]:
-        credentials = {"accessKey": self.config.client_id, "secretKey": self.config.client_secret}
+        url = self.config.base_url + self.config.token_path
         try:
-            status, text = self._request_once(self.config.token_path, json.dumps(credentials))
-        except TransportError as exc:
+            response = self._http.post(
+                url,
+                json={"accessKey": self.config.client_id, "secretKey": self.config.client_secret},
+            )
+        except httpx.HTTPError as exc:
             raise TokenError(f"token endpoint unreachable: {describe(exc)}") from exc
-        if status != 200:
-            raise TokenError(f"token endpoint answered {status}: {text[:200]}")
+        if response.status_code != 200:
+            raise TokenError(
+                f"token endpoint answered {response.status_code}: {response.text[:200]}"
+            )
         try:
-            data = json.loads(text)
+            data = response.json()
         except ValueError as exc:
             raise TokenError("token endpoint answered something other than JSON") from exc
         token = isinstance(data, dict) and (data.get("token") or data.get("access_token"))
         if not isinstance(token, str) or not token:
             raise TokenError("token endpoint answered without a token")
         return token, token_lifetime(data)
-
-    def _request_once(self, path: str, text: str) -> tuple[int, str]:
-        """One POST of JSON `text` to `path`, without a token: its status and answer text."""
-        [call] = self._write_all([(path, text.encode(), {})])
-        if isinstance(call, TransportError):
-            raise call
-        status, raw = self._read(call)
-        return status, raw.decode("utf-8", errors="replace")
 
     # calls ----------------------------------------------------------------------
 
@@ -400,14 +294,12 @@ class EnKashClient:
         return self.post_all([self.prepare(path, body, req_msg_id)])[0]
 
     def post_all(self, calls: list[Call]) -> list[Exchange]:
-        """Make `calls` at once (one connection each, from this thread); their exchanges, in order.
+        """Make `calls` at once (each from a thread of the pool); their exchanges, in order.
 
-        Every request is written before any answer is read, so EnKash works on all of
-        them together and the lot takes about as long as its slowest call: each answer
-        is waited for at most ENKASH_READ_TIMEOUT after its request was written, and
-        new connections are made within one ENKASH_CONNECT_TIMEOUT for the lot (a call
-        left without one fails unsent, to be retried). Calls answered 401 are repeated
-        once with a new token (`Exchange.previous`).
+        EnKash works on all of them together, so the lot takes about as long as its
+        slowest call, and each call has its own timeouts (connect, write, and an answer
+        within ENKASH_READ_TIMEOUT). Calls answered 401 are repeated once with a new
+        token (`Exchange.previous`).
         """
         exchanges = self._post_round(calls)
         refused = [i for i, exchange in enumerate(exchanges) if exchange.status_code == 401]
@@ -421,32 +313,19 @@ class EnKashClient:
     def _post_round(self, calls: list[Call]) -> list[Exchange]:
         exchanges = [self._exchange(call) for call in calls]
         try:
-            token = self.token()
+            token = self.token()  # once for the lot, before any call
         except TokenError as exc:
             for exchange in exchanges:
                 exchange.error = str(exc)
                 exchange.latency_ms = (time.time() - exchange.started_at) * 1000
             return exchanges
-        key = self.config.encryption_key
-        writes = []
-        for call in calls:
-            wire = call.text.encode()
-            if key:
-                wire = json.dumps({"request": encrypt_payload(wire, key)}).encode()
-            headers = {"X-Request-Id": call.req_msg_id, "Authorization": f"Bearer {token}"}
-            writes.append((call.path, wire, headers))
-        for exchange, sent in zip(exchanges, self._write_all(writes), strict=True):
-            if isinstance(sent, TransportError):
-                exchange.error = describe(sent)
-                exchange.latency_ms = (time.time() - exchange.started_at) * 1000
-                continue
-            try:
-                exchange.status_code, raw = self._read(sent)
-            except TransportError as exc:
-                exchange.error = describe(exc)
-            else:
-                exchange.response_body, exchange.payload = self._decode(raw)
-            exchange.latency_ms = (time.perf_counter() - sent.started) * 1000
+        authorization = f"Bearer {token}"
+        made = [
+            self._calls.submit(self._post_once, call, authorization, exchange)
+            for call, exchange in zip(calls, exchanges, strict=True)
+        ]
+        for call in made:
+            call.result()  # each ends within its own timeouts; a bug is raised here
         if any(exchange.status_code == 401 for exchange in exchanges):
             self.forget_token(token)
         return exchanges
@@ -455,62 +334,28 @@ class EnKashClient:
         recorded = self.config.recorded_request(call.path, call.text, call.req_msg_id)
         return Exchange(**recorded, started_at=time.time())
 
-    def _write_all(self, writes) -> list[_InFlight | TransportError]:
-        """Write each (path, body, headers) on a connection of its own; new ones in time."""
-        connect_by = time.monotonic() + self.config.connect_timeout
-        # The lot is written within a read timeout of its last connection: a request
-        # that cannot be written by then fails unsent, as a connection too slow does.
-        write_by = connect_by + self.config.read_timeout
-        in_flight = []
-        for path, wire, headers in writes:
-            started = time.perf_counter()
-            try:
-                conn = self._pool.checkout(connect_by)
-            except TransportError as exc:
-                in_flight.append(exc)
-                continue
-            try:
-                conn.sock.settimeout(max(min(self.config.read_timeout,
-                                             write_by - time.monotonic()), 0.001))  # fmt: skip
-                conn.request("POST", self._pool.prefix + path, body=wire,
-                             headers={**BASE_HEADERS, **headers})  # fmt: skip
-            except OSError as exc:
-                conn.close()
-                error = WriteTimeout if isinstance(exc, TimeoutError) else WriteError
-                in_flight.append(error(str(exc) or type(exc).__name__))
-                continue
-            in_flight.append(_InFlight(conn, started, time.perf_counter()))
-        return in_flight
-
-    def _read(self, sent: _InFlight) -> tuple[int, bytes]:
-        """The status and body answered on `sent`'s connection, within its read timeout."""
-        conn = sent.conn
-        left = self.config.read_timeout - (time.perf_counter() - sent.written)
+    def _post_once(self, call: Call, authorization: str, exchange: Exchange) -> None:
+        """POST `call`'s text as written (its bytes, so every digit stays); into `exchange`."""
+        wire = call.text.encode()
+        key = self.config.encryption_key
+        if key:
+            wire = json.dumps({"request": encrypt_payload(wire, key)}).encode()
+        started = time.perf_counter()
         try:
-            conn.sock.settimeout(max(left, 0.001))
-            response = conn.getresponse()
-            raw = response.read()
-        except TimeoutError as exc:
-            conn.close()
-            raise ReadTimeout(str(exc) or "timed out") from exc
-        except http.client.RemoteDisconnected as exc:
-            conn.close()
-            raise RemoteProtocolError("Server disconnected without sending a response.") from exc
-        except http.client.HTTPException as exc:
-            conn.close()
-            raise RemoteProtocolError(f"{type(exc).__name__}: {exc}") from exc
-        except OSError as exc:
-            conn.close()
-            raise ReadError(str(exc) or type(exc).__name__) from exc
-        if response.will_close:
-            conn.close()
+            response = self._http.post(
+                exchange.url,
+                content=wire,
+                headers={"X-Request-Id": call.req_msg_id, "Authorization": authorization},
+            )
+        except httpx.HTTPError as exc:
+            exchange.error = describe(exc)
         else:
-            conn.sock.settimeout(self.config.read_timeout)
-            self._pool.checkin(conn)
-        return response.status, raw
+            exchange.status_code = response.status_code
+            exchange.response_body, exchange.payload = self._read(response)
+        exchange.latency_ms = (time.perf_counter() - started) * 1000
 
-    def _decode(self, raw: bytes) -> tuple[str, dict | None]:
-        text = raw.decode("utf-8", errors="replace")
+    def _read(self, response: httpx.Response) -> tuple[str, dict | None]:
+        text = response.text
         try:
             data = json.loads(text) if text else None
         except ValueError:

@@ -166,7 +166,7 @@ def deliver(message_id: int, *, batch_size: int = 1) -> str:
     attempts (one multi-row INSERT), both committed before the calls, then the outcome
     of the accepted calls (one statement completing their attempts and marking their
     messages SENT). The calls of a batch are made at once (`EnKashClient.post_all`:
-    every request written, then the answers read, each within its own read timeout),
+    each from a thread of the client's pool, within its own timeouts),
     so every one ends within a call's length of the claim (as a lone call does), which
     is what the claim's "SENDING for longer than a call" test relies on. Anything out of
     the ordinary (a message busy, missing or done; a refusal; a retry) takes the

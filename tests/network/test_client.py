@@ -161,7 +161,7 @@ def test_an_encryption_key_other_than_aes_128_is_refused(key):
 
 
 def test_calls_made_together_take_about_as_long_as_one(enkash):
-    """Every request of a lot is written before any answer is read: EnKash works on all."""
+    """A lot's calls are made at once, each from a thread of the pool: EnKash works on all."""
     enkash.faults.delay = 0.4  # each answer, under the 1 s read timeout of the fixture
     client = get_client()
     calls = [client.prepare(CONFIRM_PATH, {"n": n}, f"{n:032d}") for n in range(8)]
