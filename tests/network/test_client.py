@@ -1,8 +1,12 @@
 """The EnKash client against the sandbox server: token, headers, 401 refresh, timeouts, AES."""
 
 import base64
+import http.client
 import json
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -209,3 +213,52 @@ def test_one_slow_answer_times_out_alone(enkash):
 
     assert [e.status_code for e in exchanges] == [200, None, 200]
     assert exchanges[1].error.startswith("ReadTimeout")
+
+
+class _RecordingProxy(BaseHTTPRequestHandler):
+    """A forward proxy for plain HTTP: notes each request's target, passes it on."""
+
+    targets: list[str] = []
+
+    def do_POST(self):
+        self.targets.append(self.path)  # the absolute URL, as a client sends it to a proxy
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        target = urlsplit(self.path)
+        upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=5)
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "proxy-connection"}
+        upstream.request("POST", target.path, body=body, headers=headers)
+        answer = upstream.getresponse()
+        raw = answer.read()
+        upstream.close()
+        self.send_response(answer.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_calls_go_through_the_proxy_the_environment_names(enkash, monkeypatch):
+    """httpx reads HTTP(S)_PROXY: EnKash is reached through the proxy a deployment sets."""
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _RecordingProxy)
+    _RecordingProxy.targets = []
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    body = confirmation_body()
+    try:
+        exchange = get_client().post(CONFIRM_PATH, body, req_msg_id="p" * 32)
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+
+    assert exchange.status_code == 200
+    assert _RecordingProxy.targets == [
+        enkash.url + "/api/v0/auth/token",
+        enkash.url + CONFIRM_PATH,
+    ]
+    [received] = enkash.wait_for(1)
+    assert (received.req_msg_id, received.body) == ("p" * 32, body)
