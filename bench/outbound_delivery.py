@@ -490,6 +490,11 @@ def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[max(int(len(ordered) * fraction) - 1, 0)]
 
 
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages: how shared the run's cores were."""
+    return " ".join(f"{each:.2f}" for each in os.getloadavg())
+
+
 def main() -> int:
     if sys.argv[1:2] == ["--load-client"]:
         load_client(float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
@@ -534,7 +539,7 @@ def main() -> int:
         print(
             f"outbound delivery, {args.messages} messages, sandbox at {sandbox.url}, "
             f"listen_notify={settings.PROCRASTINATE_WORKER_DEFAULTS['listen_notify']}, "
-            f"batch {settings.ENKASH_DELIVERY_BATCH_SIZE}"
+            f"batch {settings.ENKASH_DELIVERY_BATCH_SIZE}, load average {load_average()}"
         )
         most = max(counts)
 
@@ -593,6 +598,7 @@ def main() -> int:
 
         connections.close_all()
         recreate_database(base_url, BENCH_DB, drop_only=True)
+    print(f"load average at the end: {load_average()}")
     if FAILURES:
         print("NOT every message delivered exactly once:", *FAILURES, sep="\n  ")
         return 1
