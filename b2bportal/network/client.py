@@ -252,6 +252,10 @@ class EnKashClient:
         self._calls.shutdown(wait=True)
         self._http.close()
 
+    def stop_calls(self) -> None:
+        """Let the call threads end once the calls they have are made (no new ones taken)."""
+        self._calls.shutdown(wait=False)
+
     # token ----------------------------------------------------------------------
 
     def token(self) -> str:
@@ -409,5 +413,11 @@ def get_client() -> EnKashClient:
     with _clients_lock:
         client = _clients.get(config)
         if client is None:
+            # The settings changed (tests do): the other clients' call threads end once
+            # their calls do. Their connections are left to close when they are dropped,
+            # as a call of theirs may still be using one.
+            for stale in _clients.values():
+                stale.stop_calls()
+            _clients.clear()
             client = _clients[config] = EnKashClient(config)
         return client

@@ -262,3 +262,21 @@ def test_calls_go_through_the_proxy_the_environment_names(enkash, monkeypatch):
     ]
     [received] = enkash.wait_for(1)
     assert (received.req_msg_id, received.body) == ("p" * 32, body)
+
+
+def test_new_settings_let_the_previous_clients_call_threads_end(enkash, settings):
+    """A process whose settings change (tests do) does not keep every old client's threads."""
+    before = set(threading.enumerate())
+    old = get_client()
+    old.post_all([old.prepare(CONFIRM_PATH, {}, f"{n:032d}") for n in range(4)])
+    call_threads = {t for t in set(threading.enumerate()) - before if t.name.startswith("enkash")}
+    assert 1 <= len(call_threads) <= 4  # started as calls needed them
+
+    settings.ENKASH_READ_TIMEOUT = 2.0
+    new = get_client()
+    for thread in call_threads:
+        thread.join(timeout=2)
+
+    assert new is not old
+    assert [thread for thread in call_threads if thread.is_alive()] == []
+    assert new.post(CONFIRM_PATH, {}, req_msg_id="n" * 32).status_code == 200
