@@ -215,8 +215,9 @@ class EnKashClient:
     """Calls EnKash. Thread-safe: one instance per configuration is shared by a process.
 
     One `httpx.Client` (HTTP/1.1, keep-alive) carries every call, and a thread pool
-    created with it makes a batch's calls at once; both are sized for `CALLS_AT_ONCE`
-    calls, so a call never waits for a connection or a thread.
+    created with it makes a batch's calls at once; both are sized for `calls_at_once`
+    calls (JOBS_AT_ONCE batches), so with up to that many jobs at once a call never
+    waits for a connection or a thread.
     """
 
     def __init__(self, config: ClientConfig):
@@ -239,8 +240,8 @@ class EnKashClient:
             ),
         )
         # A call's request is built from these, made once: building it through the
-        # client (`Client.post`) parses the URL, merges headers and cookies and makes a
-        # Timeout for every call, a third of the CPU httpx spends on it.
+        # client (`Client.post`) would parse the URL, merge cookies and make a Timeout
+        # for every call, the same work each time.
         self._timeout = {"timeout": timeout.as_dict()}
         self._urls: dict[str, httpx.URL] = {}
         self._calls = ThreadPoolExecutor(max_workers=calls_at_once, thread_name_prefix="enkash")
