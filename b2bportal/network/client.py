@@ -1,10 +1,14 @@
 """The EnKash HTTP client: bearer token, explicit timeouts, optional payload encryption.
 
-One call is `post(path, body, req_msg_id=...)`. It never raises for what the network
-does (timeouts, refused connections, 4xx, 5xx): it returns an `Exchange` describing
-what was sent and what came back, so delivery can record it and decide. A 401 drops
-the cached token, fetches a new one and repeats the call once; both exchanges are
-returned (`Exchange.previous`).
+One call is `post(path, body, req_msg_id=...)`; a delivery batch's calls are
+`post_all(calls)`, made at once from a thread pool kept by the client, on one
+`httpx.Client` (HTTP/1.1 keep-alive connections, explicit timeouts, `HTTPS_PROXY` and
+the other proxy variables honoured as httpx does). Neither raises for what the network
+does (timeouts, refused connections, 4xx, 5xx): each call gives an `Exchange`
+describing what was sent and what came back, so delivery can record it and decide;
+a transport error is named by its httpx class (`ConnectError`, `ReadTimeout`, ...).
+A 401 drops the cached token, fetches a new one and repeats the call once; both
+exchanges are returned (`Exchange.previous`).
 
 Token endpoint (settings.ENKASH_TOKEN_PATH, default `/api/v0/auth/token`): we POST
 `{"accessKey": ENKASH_CLIENT_ID, "secretKey": ENKASH_CLIENT_SECRET}`, the shape of
@@ -28,7 +32,9 @@ import base64
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import httpx
 from cryptography.hazmat.primitives import padding
@@ -43,6 +49,10 @@ TOKEN_RENEW_MARGIN = 30  # seconds before expiry a token is renewed
 MASK = "****"
 # 4xx statuses that say "later", not "never".
 RETRYABLE_4XX = frozenset({408, 425, 429})
+BASE_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
+# Delivery jobs one worker process runs at once (`run_worker --concurrency`, 4 under
+# `make run`): with ENKASH_DELIVERY_BATCH_SIZE calls each, the calls a process makes at once.
+JOBS_AT_ONCE = 4
 
 
 # --- payload encryption -------------------------------------------------------------
@@ -156,6 +166,7 @@ class ClientConfig:
     connect_timeout: float
     read_timeout: float
     encryption_key: str
+    calls_at_once: int  # connections and call threads a process keeps (see JOBS_AT_ONCE)
 
     @classmethod
     def from_settings(cls) -> ClientConfig:
@@ -167,10 +178,15 @@ class ClientConfig:
             connect_timeout=settings.ENKASH_CONNECT_TIMEOUT,
             read_timeout=settings.ENKASH_READ_TIMEOUT,
             encryption_key=settings.ENKASH_ENCRYPTION_KEY,
+            calls_at_once=settings.ENKASH_DELIVERY_BATCH_SIZE * JOBS_AT_ONCE,
         )
 
     def planned_request(self, path: str, body: dict, req_msg_id: str) -> dict:
         """What a call of `body` to `path` sends, as recorded: url, headers (token masked), body."""
+        return self.recorded_request(path, jsonnumbers.dumps(body), req_msg_id)
+
+    def recorded_request(self, path: str, text: str, req_msg_id: str) -> dict:
+        """The record of a call of JSON `text` to `path`: url, headers (token masked), body."""
         return {
             "url": self.base_url + path,
             "request_headers": {
@@ -178,7 +194,7 @@ class ClientConfig:
                 "X-Request-Id": req_msg_id,
                 "Authorization": f"Bearer {MASK}",
             },
-            "request_body": jsonnumbers.dumps(body),
+            "request_body": text,
         }
 
     @property
@@ -187,30 +203,59 @@ class ClientConfig:
         return 2 * (self.connect_timeout + self.read_timeout)
 
 
+class Call(NamedTuple):
+    """One request to make: its path, its JSON text (as recorded) and our reqMsgId."""
+
+    path: str
+    text: str
+    req_msg_id: str
+
+
 class EnKashClient:
-    """Calls EnKash. Thread-safe: one instance per configuration is shared by a process."""
+    """Calls EnKash. Thread-safe: one instance per configuration is shared by a process.
+
+    One `httpx.Client` (HTTP/1.1, keep-alive) carries every call, and a thread pool
+    created with it makes a batch's calls at once; both are sized for `calls_at_once`
+    calls (JOBS_AT_ONCE batches), so with up to that many jobs at once a call never
+    waits for a connection or a thread.
+    """
 
     def __init__(self, config: ClientConfig):
         self.config = config
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(
-                connect=config.connect_timeout,
-                read=config.read_timeout,
-                write=config.read_timeout,
-                pool=config.connect_timeout,
-            ),
-            headers={"Accept": "application/json"},
-            # A worker makes as many calls at once as its concurrency times the delivery
-            # batch (both bounded); httpx's default pool (100, of which 20 kept alive)
-            # would queue the surplus or reconnect for every call beyond 20.
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
+        calls_at_once = config.calls_at_once
+        timeout = httpx.Timeout(
+            connect=config.connect_timeout,
+            read=config.read_timeout,
+            write=config.read_timeout,
+            pool=config.connect_timeout,
         )
+        self._http = httpx.Client(
+            http2=False,
+            timeout=timeout,
+            headers=BASE_HEADERS,
+            # One connection per call in flight, plus the token fetch; all kept alive,
+            # so a steady stream of batches never reconnects.
+            limits=httpx.Limits(
+                max_connections=calls_at_once + 1, max_keepalive_connections=calls_at_once + 1
+            ),
+        )
+        # A call's request is built from these, made once: building it through the
+        # client (`Client.post`) would parse the URL, merge cookies and make a Timeout
+        # for every call, the same work each time.
+        self._timeout = {"timeout": timeout.as_dict()}
+        self._urls: dict[str, httpx.URL] = {}
+        self._calls = ThreadPoolExecutor(max_workers=calls_at_once, thread_name_prefix="enkash")
         self._token_lock = threading.Lock()
         self._token: str = ""
         self._token_deadline = 0.0  # time.monotonic() after which the token is renewed
 
     def close(self) -> None:
+        self._calls.shutdown(wait=True)
         self._http.close()
+
+    def stop_calls(self) -> None:
+        """Let the call threads end once the calls they have are made (no new ones taken)."""
+        self._calls.shutdown(wait=False)
 
     # token ----------------------------------------------------------------------
 
@@ -252,45 +297,76 @@ class EnKashClient:
 
     # calls ----------------------------------------------------------------------
 
+    def prepare(self, path: str, body: dict, req_msg_id: str) -> Call:
+        """The call of `body` to `path`: its JSON text written once, for the record and the wire."""
+        return Call(path, jsonnumbers.dumps(body), req_msg_id)
+
     def post(self, path: str, body: dict, *, req_msg_id: str) -> Exchange:
         """POST `body` to `path` with our reqMsgId; repeated once with a new token on a 401."""
-        exchange = self._post_once(path, body, req_msg_id)
-        if exchange.status_code == 401:
-            retried = self._post_once(path, body, req_msg_id)
-            retried.previous = exchange
-            return retried
-        return exchange
+        return self.post_all([self.prepare(path, body, req_msg_id)])[0]
 
-    def _post_once(self, path: str, body: dict, req_msg_id: str) -> Exchange:
-        planned = self.config.planned_request(path, body, req_msg_id)
-        url, text = planned["url"], planned["request_body"]
-        headers = {"Content-Type": "application/json", "X-Request-Id": req_msg_id}
-        exchange = Exchange(**planned, started_at=time.time())
+    def post_all(self, calls: list[Call]) -> list[Exchange]:
+        """Make `calls` at once (each from a thread of the pool); their exchanges, in order.
+
+        EnKash works on all of them together, so the lot takes about as long as its
+        slowest call, and each call has its own timeouts (connect, write, and an answer
+        within ENKASH_READ_TIMEOUT). Calls answered 401 are repeated once with a new
+        token (`Exchange.previous`).
+        """
+        exchanges = self._post_round(calls)
+        refused = [i for i, exchange in enumerate(exchanges) if exchange.status_code == 401]
+        if refused:
+            again = self._post_round([calls[i] for i in refused])
+            for i, retried in zip(refused, again, strict=True):
+                retried.previous = exchanges[i]
+                exchanges[i] = retried
+        return exchanges
+
+    def _post_round(self, calls: list[Call]) -> list[Exchange]:
+        exchanges = [self._exchange(call) for call in calls]
+        try:
+            token = self.token()  # once for the lot, before any call
+        except TokenError as exc:
+            for exchange in exchanges:
+                exchange.error = str(exc)
+                exchange.latency_ms = (time.time() - exchange.started_at) * 1000
+            return exchanges
+        authorization = f"Bearer {token}"
+        made = [
+            self._calls.submit(self._post_once, call, authorization, exchange)
+            for call, exchange in zip(calls, exchanges, strict=True)
+        ]
+        for call in made:
+            call.result()  # each ends within its own timeouts; a bug is raised here
+        if any(exchange.status_code == 401 for exchange in exchanges):
+            self.forget_token(token)
+        return exchanges
+
+    def _exchange(self, call: Call) -> Exchange:
+        recorded = self.config.recorded_request(call.path, call.text, call.req_msg_id)
+        return Exchange(**recorded, started_at=time.time())
+
+    def _post_once(self, call: Call, authorization: str, exchange: Exchange) -> None:
+        """POST `call`'s text as written (its bytes, so every digit stays); into `exchange`."""
+        wire = call.text.encode()
+        key = self.config.encryption_key
+        if key:
+            wire = json.dumps({"request": encrypt_payload(wire, key)}).encode()
+        url = self._urls.get(exchange.url)
+        if url is None:
+            url = self._urls[exchange.url] = httpx.URL(exchange.url)
+        headers = {**BASE_HEADERS, "X-Request-Id": call.req_msg_id, "Authorization": authorization}
+        request = httpx.Request("POST", url, content=wire, headers=headers,
+                                extensions=self._timeout)  # fmt: skip
         started = time.perf_counter()
         try:
-            token = self.token()
-        except TokenError as exc:
-            exchange.error = str(exc)
-            exchange.latency_ms = (time.perf_counter() - started) * 1000
-            return exchange
-        wire = text.encode()
-        if self.config.encryption_key:
-            wire = json.dumps({"request": encrypt_payload(wire, self.config.encryption_key)})
-            wire = wire.encode()
-        try:
-            response = self._http.post(
-                url, content=wire, headers={**headers, "Authorization": f"Bearer {token}"}
-            )
+            response = self._http.send(request)
         except httpx.HTTPError as exc:
             exchange.error = describe(exc)
-            exchange.latency_ms = (time.perf_counter() - started) * 1000
-            return exchange
+        else:
+            exchange.status_code = response.status_code
+            exchange.response_body, exchange.payload = self._read(response)
         exchange.latency_ms = (time.perf_counter() - started) * 1000
-        exchange.status_code = response.status_code
-        exchange.response_body, exchange.payload = self._read(response)
-        if response.status_code == 401:
-            self.forget_token(token)
-        return exchange
 
     def _read(self, response: httpx.Response) -> tuple[str, dict | None]:
         text = response.text
@@ -338,5 +414,11 @@ def get_client() -> EnKashClient:
     with _clients_lock:
         client = _clients.get(config)
         if client is None:
+            # The settings changed (tests do): the other clients' call threads end once
+            # their calls do. Their connections are left to close when they are dropped,
+            # as a call of theirs may still be using one.
+            for stale in _clients.values():
+                stale.stop_calls()
+            _clients.clear()
             client = _clients[config] = EnKashClient(config)
         return client

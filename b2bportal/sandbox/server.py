@@ -10,7 +10,8 @@ Interface (used by tests, benchmarks and the rest of the sandbox):
 - Token endpoint (`token_path`, default `/api/v0/auth/token`): POST JSON
   `{"accessKey", "secretKey"}` (checked only when the server was given
   `client_id`/`client_secret`), answered `{"token", "access_token", "expires_in"
-  (seconds), "expiry" (epoch ms), "resultCode": 200, "resultMessage"}`. Tokens live
+  (seconds), "expiry" (epoch ms), "resultCode": 200, "resultMessage"}`; every request's
+  JSON body is kept in `token_requests`. Tokens live
   `token_ttl` seconds; `expire_tokens()` makes every issued token invalid at once.
 - Every request path of `messages.ACTIONS` (POST, JSON): the bearer token is checked
   (401 with an envelope when missing, unknown or expired), then the request is
@@ -227,6 +228,7 @@ class SandboxServer:
         self.encryption_key = encryption_key
         self.faults = Faults(seed=seed)
         self.tokens_issued = 0
+        self.token_requests: list[Any] = []  # the JSON body of every token request, in order
         self._tokens: dict[str, float] = {}  # token -> time.time() it expires
         self._received: list[Received] = []
         self._cond = threading.Condition()
@@ -379,6 +381,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _token(self, raw: bytes):
         sandbox = self.sandbox
         data = _json(raw)
+        with sandbox._cond:
+            sandbox.token_requests.append(data)
         data = data if isinstance(data, dict) else {}
         if sandbox.client_id and (
             data.get("accessKey") != sandbox.client_id

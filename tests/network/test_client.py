@@ -1,8 +1,12 @@
 """The EnKash client against the sandbox server: token, headers, 401 refresh, timeouts, AES."""
 
 import base64
+import http.client
 import json
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -145,20 +149,11 @@ def test_token_lifetime_shapes():
 
 def test_token_request_body_shape(enkash):
     """We ask for a token as EnKash's other APIs do: accessKey and secretKey."""
-    seen = []
-    client = get_client()
-    client._http.event_hooks["request"].append(seen.append)
-    try:
-        client.post(CONFIRM_PATH, {}, req_msg_id="9" * 32)
-    finally:
-        client._http.event_hooks["request"].remove(seen.append)
+    get_client().post(CONFIRM_PATH, {}, req_msg_id="9" * 32)
 
-    token_request = seen[0]
-    assert token_request.url.path == "/api/v0/auth/token"
-    assert json.loads(token_request.content) == {
-        "accessKey": OUTBOUND_CLIENT_ID,
-        "secretKey": enkash_client.settings.ENKASH_CLIENT_SECRET,
-    }
+    assert enkash.token_requests == [
+        {"accessKey": OUTBOUND_CLIENT_ID, "secretKey": enkash_client.settings.ENKASH_CLIENT_SECRET}
+    ]
 
 
 @pytest.mark.parametrize("key", ["k" * 15, "k" * 24, "k" * 32])
@@ -167,3 +162,121 @@ def test_an_encryption_key_other_than_aes_128_is_refused(key):
 
     with pytest.raises(ImproperlyConfigured, match="16 bytes"):
         encrypt_payload(b"{}", key)
+
+
+def test_calls_made_together_take_about_as_long_as_one(enkash):
+    """A lot's calls are made at once, each from a thread of the pool: EnKash works on all."""
+    enkash.faults.delay = 0.4  # each answer, under the 1 s read timeout of the fixture
+    client = get_client()
+    calls = [client.prepare(CONFIRM_PATH, {"n": n}, f"{n:032d}") for n in range(8)]
+
+    started = time.monotonic()
+    exchanges = client.post_all(calls)
+
+    assert time.monotonic() - started < 1.2  # one after the other: 8 x 0.4 s
+    assert [e.status_code for e in exchanges] == [200] * 8
+    assert [e.payload["payload"]["reqMsgId"] for e in exchanges] == [c.req_msg_id for c in calls]
+    assert sorted(r.req_msg_id for r in enkash.received) == [c.req_msg_id for c in calls]
+    assert [json.loads(e.request_body) for e in exchanges] == [{"n": n} for n in range(8)]
+
+
+def test_a_dropped_connection_is_an_error_and_never_reused(enkash):
+    client = get_client()
+    assert client.post(CONFIRM_PATH, {}, req_msg_id="6" * 32).status_code == 200
+    enkash.faults.drop_next(1)
+
+    dropped = client.post(CONFIRM_PATH, {}, req_msg_id="7" * 32)
+    after = client.post(CONFIRM_PATH, {}, req_msg_id="8" * 32)
+
+    assert dropped.status_code is None
+    assert dropped.error == "RemoteProtocolError: Server disconnected without sending a response."
+    assert dropped.retryable
+    assert (after.status_code, after.error) == (200, "")
+    assert [(r.req_msg_id, r.status) for r in enkash.received] == [
+        ("6" * 32, 200), ("7" * 32, None), ("8" * 32, 200)
+    ]  # fmt: skip
+
+
+def test_one_slow_answer_times_out_alone(enkash):
+    """A lot's read timeouts are each call's own: the quick answers are kept."""
+    client = get_client()
+    calls = [client.prepare(CONFIRM_PATH, {}, f"{n:032d}") for n in range(3)]
+    slow = calls[1].req_msg_id
+
+    def answer(received):
+        if received.req_msg_id == slow:
+            enkash.sleep(1.5)  # past the 1 s read timeout
+        return None
+
+    enkash.on_request = answer
+    exchanges = client.post_all(calls)
+
+    assert [e.status_code for e in exchanges] == [200, None, 200]
+    assert exchanges[1].error.startswith("ReadTimeout")
+
+
+class _RecordingProxy(BaseHTTPRequestHandler):
+    """A forward proxy for plain HTTP: notes each request's target, passes it on."""
+
+    targets: list[str] = []
+
+    def do_POST(self):
+        self.targets.append(self.path)  # the absolute URL, as a client sends it to a proxy
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        target = urlsplit(self.path)
+        upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=5)
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "proxy-connection"}
+        upstream.request("POST", target.path, body=body, headers=headers)
+        answer = upstream.getresponse()
+        raw = answer.read()
+        upstream.close()
+        self.send_response(answer.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_calls_go_through_the_proxy_the_environment_names(enkash, monkeypatch):
+    """httpx reads HTTP(S)_PROXY: EnKash is reached through the proxy a deployment sets."""
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _RecordingProxy)
+    _RecordingProxy.targets = []
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    body = confirmation_body()
+    try:
+        exchange = get_client().post(CONFIRM_PATH, body, req_msg_id="p" * 32)
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+
+    assert exchange.status_code == 200
+    assert _RecordingProxy.targets == [
+        enkash.url + "/api/v0/auth/token",
+        enkash.url + CONFIRM_PATH,
+    ]
+    [received] = enkash.wait_for(1)
+    assert (received.req_msg_id, received.body) == ("p" * 32, body)
+
+
+def test_new_settings_let_the_previous_clients_call_threads_end(enkash, settings):
+    """A process whose settings change (tests do) does not keep every old client's threads."""
+    before = set(threading.enumerate())
+    old = get_client()
+    old.post_all([old.prepare(CONFIRM_PATH, {}, f"{n:032d}") for n in range(4)])
+    call_threads = {t for t in set(threading.enumerate()) - before if t.name.startswith("enkash")}
+    assert 1 <= len(call_threads) <= 4  # started as calls needed them
+
+    settings.ENKASH_READ_TIMEOUT = 2.0
+    new = get_client()
+    for thread in call_threads:
+        thread.join(timeout=2)
+
+    assert new is not old
+    assert [thread for thread in call_threads if thread.is_alive()] == []
+    assert new.post(CONFIRM_PATH, {}, req_msg_id="n" * 32).status_code == 200

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
-from b2bportal.network import outbox
+from b2bportal.network import delivery, outbox
 from b2bportal.network.delivery import deliver, requeue_stranded, retry_delay
 from b2bportal.network.jobs import DELIVER_TASK
 from b2bportal.network.models import DeliveryAttempt, OutboundMessage
@@ -92,7 +92,7 @@ def test_an_accepted_call_costs_three_statements(enkash, decide):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_batch_of_due_messages_costs_the_same_three_statements(enkash, decide):
+def test_a_batch_of_due_messages_costs_the_same_three_statements(enkash, decide, monkeypatch):
     """One job delivers its message and the due ones whose jobs no worker holds, at once."""
     from django.test.utils import CaptureQueriesContext
 
@@ -107,6 +107,7 @@ def test_a_batch_of_due_messages_costs_the_same_three_statements(enkash, decide)
         scheduled_at=timezone.now() + timedelta(minutes=5)
     )
     enkash.clear()
+    monkeypatch.setattr(delivery, "_statistics_refreshed_at", time.monotonic())  # not due
 
     with CaptureQueriesContext(connection) as queries:
         assert deliver(own.pk, batch_size=6) == "sent"
@@ -475,4 +476,94 @@ def test_the_jobs_waiting_or_running_are_indexed_by_lock():
     assert definition.endswith(
         "(lock) WHERE (status = ANY (ARRAY['todo'::procrastinate_job_status, "
         "'doing'::procrastinate_job_status]))"
+    )
+
+
+@pytest.mark.django_db
+def test_the_body_sent_is_the_stored_body_with_its_exact_digits():
+    """`wire_text` writes what the exact (slow) encoder writes, from PostgreSQL's text."""
+    from decimal import Decimal
+
+    from b2bportal.network import jsonnumbers
+    from b2bportal.network.delivery import wire_text
+
+    body = {
+        "amounts": [Decimal("12345678.90"), Decimal("0.00000015"), Decimal("-1.50"), 7, 10**20],
+        "text": 'quote " backslash \\ newline \n tab \t bell \x07 rupee ₹ नमस्ते',
+        "looks like a marker": ['"\\u00001.5\\u0000"', "ends \\u0000", "\\u0000 starts"],
+        "nested": {"flag": True, "none": None, "empty": [], "obj": {}, "float": Decimal("1E+3")},
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::jsonb::text", [jsonnumbers.dumps(body)])
+        [(stored,)] = cursor.fetchall()
+
+    assert wire_text(stored) == jsonnumbers.dumps(jsonnumbers.loads(stored))
+    assert '"amounts":[12345678.90,0.00000015,-1.50,7,100000000000000000000]' in wire_text(stored)
+    assert jsonnumbers.loads(wire_text(stored)) == body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_batches_claimed_at_once_share_the_due_messages_and_send_each_once(enkash, decide):
+    """Each of two jobs run together takes its own message and others no one holds."""
+    import threading
+
+    deliver(decide(confirmation_body("INV" + "B0" * 16)).pk)  # the token, fetched first
+    ProcrastinateJob.objects.all().delete()
+    messages = [decide(confirmation_body(f"INV{n:032d}")) for n in range(8)]
+    first, second = messages[0], messages[-1]
+    for message in (first, second):  # their jobs fetched by two workers, as a worker does
+        ProcrastinateJob.objects.filter(args={"message_id": message.pk}).update(status="doing")
+    enkash.clear()
+    enkash.faults.delay = 0.3  # both batches' calls in flight together
+    outcomes = {}
+
+    def job(message):
+        try:
+            outcomes[message.pk] = deliver(message.pk, batch_size=4)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=job, args=(m,)) for m in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes == {first.pk: "sent", second.pk: "sent"}
+    assert sorted(r.req_msg_id for r in enkash.received) == sorted(m.req_msg_id for m in messages)
+    assert [state_of(m) for m in messages] == [State.SENT] * 8
+    assert [m.attempts.count() for m in messages] == [1] * 8
+    # Every other message's job went with one batch or the other (the own jobs stay).
+    others = messages[1:-1]
+    assert [queued_jobs(m) for m in others] == [[]] * 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_batch_refreshes_the_job_tables_statistics_at_most_every_30_s(
+    enkash, decide, monkeypatch
+):
+    """A deep queue gets the job fetch planned for what is queued, not an empty table."""
+    deliver(decide(confirmation_body("INV" + "B0" * 16)).pk)  # the token, fetched first
+    ProcrastinateJob.objects.all().delete()
+    messages = [decide(confirmation_body(f"INV{n:032d}")) for n in range(12)]
+    monkeypatch.setattr(delivery, "_statistics_refreshed_at", None)
+    enkash.clear()
+
+    def jobs_by_statistics():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'procrastinate_jobs'")
+            return cursor.fetchone()[0]
+
+    assert deliver(messages[0].pk, batch_size=4) == "sent"  # a full batch: 3 jobs taken
+    assert jobs_by_statistics() == 9
+    assert deliver(messages[4].pk, batch_size=4) == "sent"  # again, within 30 s
+    assert jobs_by_statistics() == 9
+    monkeypatch.setattr(delivery, "_statistics_refreshed_at", time.monotonic() - 31)
+    assert deliver(messages[8].pk, batch_size=2) == "sent"  # 30 s later
+    assert jobs_by_statistics() == 5
+    assert deliver(messages[10].pk, batch_size=4) == "sent"  # within 30 s of that one
+    assert jobs_by_statistics() == 5
+    assert [state_of(m) for m in messages] == [State.SENT] * 11 + [State.PENDING]
+    assert sorted(r.req_msg_id for r in enkash.received) == sorted(
+        m.req_msg_id for m in messages[:11]
     )
