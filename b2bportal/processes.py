@@ -1,4 +1,5 @@
-"""Servers and workers run as child processes: a free port, waiting for an answer, stopping.
+"""Servers and workers run as child processes: a free port, waiting for an answer, the CPU
+a process has used, stopping.
 
 Used by `make run` (b2bportal/stack.py), the tests that start real servers and
 workers, and the benchmarks. Standard library and httpx only, no Django: callers
@@ -11,6 +12,7 @@ import signal
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import httpx
 
@@ -20,6 +22,15 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) process `pid` has used so far, 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_until_answers(

@@ -52,7 +52,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from b2bportal.network import envelope  # noqa: E402  (pure functions, no Django)
-from b2bportal.processes import free_port, stop_processes, wait_until_answers  # noqa: E402
+from b2bportal.processes import (  # noqa: E402
+    cpu_seconds,
+    free_port,
+    stop_processes,
+    wait_until_answers,
+)
 from b2bportal.sandbox.webhooks import auth_headers  # noqa: E402
 
 BENCH_DB = "b2bportal_bench_inbox"
@@ -221,15 +226,6 @@ def wait_ready(port: int, server: subprocess.Popen, timeout: float = 300) -> Non
         raise SystemExit("gunicorn exited; see its output above") from None
     except TimeoutError:
         raise SystemExit("gunicorn did not become ready") from None
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU seconds (user + system) process `pid` has used so far, 0 when it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def server_processes(server_pid: int, database_url: str) -> dict[str, list[int]]:
