@@ -66,7 +66,7 @@ from inbox_load import (  # noqa: E402  (the database helpers of the inbox bench
     with_database,
 )
 
-from b2bportal.processes import stop_processes  # noqa: E402
+from b2bportal.processes import cpu_seconds, stop_processes  # noqa: E402
 
 BENCH_DB = "b2bportal_bench_outbound"
 CONFIRM_PATH = "/api/v0/invoice/req-confirm-invoice"
@@ -231,15 +231,6 @@ class SandboxProcess:
     def stop(self) -> None:
         self._ask("stop")
         self._process.join(timeout=10)
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU seconds (user + system) process `pid` has used so far, 0 when it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def backend_pids() -> list[int]:
