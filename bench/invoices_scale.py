@@ -86,6 +86,7 @@ LARGE_TABLES = (
     "purchase_orders_purchaseorder",
     "purchase_orders_purchaseorderstatuschange",
     "network_inboundmessage",
+    "network_outboundmessage",
 )
 
 
