@@ -1,7 +1,8 @@
 """Invoices at scale: a million invoices, then every list, detail and history page measured.
 
     B2BPORTAL_TESTING=1 .venv/bin/python bench/invoices_scale.py [--invoices 1000000]
-        [--orders 200000] [--runs 5] [--keep] [--reuse] [--estimated-admin-counts]
+        [--orders 200000] [--inbound 1000000] [--outbound 200000] [--runs 5] [--keep]
+        [--reuse] [--estimated-admin-counts]
         [--no-explain] [--pages REGEX]
 
 Builds a fresh database `b2bportal_bench_invoices` (dropped at the end unless --keep;
@@ -18,6 +19,13 @@ received message for one in ten.
 Purchase orders (--orders, also added to a reused database that has none) are copied
 the same way from one made through the services: one version of two lines, one history
 row, one in 1,000 refused by the network.
+
+Inbound and outbound messages are then topped up to --inbound and --outbound rows (also
+on a reused database holding fewer), copied in SQL from the first of each: varied
+paths and message types, reqMsgIds, fingerprints, B2B IDs and objectIds, an outcome or
+state mix (mostly processed / answered, a few invalid, failed or awaiting the network),
+each linked to an invoice; their secondary indexes are dropped during the load and
+built again after it.
 
 The pages: the invoice list (each filter and search), its status history list, the
 purchase order list and its history, the inbound and outbound message lists, the
@@ -78,6 +86,7 @@ LARGE_TABLES = (
     "purchase_orders_purchaseorder",
     "purchase_orders_purchaseorderstatuschange",
     "network_inboundmessage",
+    "network_outboundmessage",
 )
 
 
@@ -450,6 +459,90 @@ def build_orders(count: int) -> None:
     )
 
 
+def build_messages(inbound: int, outbound: int) -> None:
+    """Top the inbound and outbound message tables up to `inbound` and `outbound` rows,
+    copied in SQL from each table's first row (see the module's docstring)."""
+    from django.db import connection, transaction
+
+    from b2bportal.network.messages import MESSAGE_TYPES, ROUTES
+    from b2bportal.network.models import InboundMessage, OutboundMessage
+    from invoices.models import Invoice
+
+    started = time.perf_counter()
+    paths = list(ROUTES)[:8]
+    path_array = ",".join(f"'{path}'" for path in paths)
+    type_array = ",".join(f"'{ROUTES[path].message_type}'" for path in paths)
+    ours = [name for name in MESSAGE_TYPES if not name.endswith(".result")][:4]
+    ours_array = ",".join(f"'{name}'" for name in ours)
+    first_invoice = Invoice.objects.order_by("id").values_list("id", flat=True).first()
+    invoices = Invoice.objects.count()
+    tables = ["network_inboundmessage", "network_outboundmessage"]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        indexes = [
+            (name, statement)
+            for name, statement in secondary_indexes(cursor)
+            if re.search(rf" ON (public\.)?({'|'.join(tables)}) ", statement)
+        ]
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        for model, wanted, overrides in [
+            (InboundMessage, inbound, {
+                "received_at": "now() - g * interval '3 seconds'",
+                "path": f"(ARRAY[{path_array}])[g % {len(paths)} + 1]",
+                "message_type": f"(ARRAY[{type_array}])[g % {len(paths)} + 1]",
+                "object_id": "'INV' || lpad((g * 7)::text, 32, '0')",
+                "req_msg_id": "md5('in' || g)",
+                "fingerprint": "md5('fp' || g) || md5('fp2' || g)",
+                "buyer_b2b_id": "'BUYER.B2B.' || lpad((g % 5000)::text, 4, '0')",
+                "supplier_b2b_id": "'SUPPLIER.B2B.' || lpad((g % 300)::text, 4, '0')",
+                "outcome": "CASE WHEN g % 1000 = 0 THEN 'failed' WHEN g % 200 = 0 THEN "
+                "'invalid' WHEN g % 50 = 0 THEN 'duplicate' ELSE 'processed' END",
+                "reply_status": "CASE WHEN g % 200 = 0 AND g % 1000 <> 0 THEN 400 ELSE 200 END",
+                "document_id": f"{first_invoice} + g % {invoices}",
+            }),
+            (OutboundMessage, outbound, {
+                "created_at": "now() - g * interval '20 seconds'",
+                "updated_at": "now() - g * interval '20 seconds'",
+                "sent_at": "now() - g * interval '20 seconds'",
+                "message_type": f"(ARRAY[{ours_array}])[g % {len(ours)} + 1]",
+                "object_id": "'INV' || lpad((g * 11)::text, 32, '0')",
+                "req_msg_id": "md5('out' || g)",
+                "network_message_id": "'NET' || g",
+                "state": "CASE WHEN g % 100 = 0 THEN 'failed' WHEN g % 50 = 0 THEN 'sent' "
+                "ELSE 'answered' END",
+                "document_id": f"{first_invoice} + g % {invoices}",
+            }),
+        ]:  # fmt: skip
+            table = model._meta.db_table
+            cursor.execute(f"SELECT count(*), max(id), min(id) FROM {table}")  # noqa: S608
+            have, last, template = cursor.fetchone()
+            if wanted > have:
+                copy_rows(
+                    cursor,
+                    model,
+                    f"t.id = {template}",
+                    f"generate_series(1, {wanted - have}) g",
+                    {"id": f"{last} + g", **overrides},
+                )
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"(SELECT max(id) FROM {table}))"
+            )
+        loaded = time.perf_counter()
+        for _, statement in indexes:
+            cursor.execute(statement)
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    print(
+        f"messages topped up to {InboundMessage.objects.count():,} inbound and "
+        f"{OutboundMessage.objects.count():,} outbound in {loaded - started:.1f} s, "
+        f"{len(indexes)} indexes built and analyzed in {time.perf_counter() - loaded:.1f} s"
+    )
+
+
 def count_kind(queries: list[dict]) -> tuple[str, str]:
     """(how the page's count was made, whether a large table was counted in full)."""
     kinds, scan = [], "no"
@@ -573,14 +666,27 @@ def pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("search number", "q=KEW/PO/26-27/77777"),
     ]
     order_history_lists = [("", ""), ("source", "source__exact=staff")]
+    inbound, outbound = "/admin/network/inboundmessage/", "/admin/network/outboundmessage/"
     message_lists = [
-        ("inbound", "", "/admin/network/inboundmessage/"),
-        ("inbound outcome", "outcome__exact=invalid", "/admin/network/inboundmessage/"),
-        ("inbound search objectId", f"q={ids['object_id']}", "/admin/network/inboundmessage/"),
-        ("outbound", "", "/admin/network/outboundmessage/"),
-        ("outbound state", "state__exact=failed", "/admin/network/outboundmessage/"),
-        ("outbound search objectId", f"q={ids['object_id']}", "/admin/network/outboundmessage/"),
-    ]
+        ("inbound", "", inbound),
+        ("inbound outcome", "outcome__exact=invalid", inbound),
+        ("inbound outcome failed", "outcome__exact=failed", inbound),
+        ("inbound path", "path=/api/v0/invoice/req-confirm-invoice", inbound),
+        ("inbound message type", "message_type=invoice.send", inbound),
+        ("inbound received a day", f"received_at_from_0={ids['day']}&received_at_from_1=00:00:00"
+         f"&received_at_to_0={ids['day']}&received_at_to_1=23:59:59", inbound),
+        ("inbound buyer B2B ID", "buyer_b2b_id__icontains=B2B.0042", inbound),
+        ("inbound objectId filter", "object_id__icontains=0000077777", inbound),
+        ("inbound search objectId", f"q={ids['object_id']}", inbound),
+        ("inbound search reqMsgId", "q=" + ids["inbound_req_msg_id"], inbound),
+        ("outbound", "", outbound),
+        ("outbound state", "state__exact=failed", outbound),
+        ("outbound overdue", "overdue=yes", outbound),
+        ("outbound message type", "message_type=invoice.confirm", outbound),
+        ("outbound document", f"document=invoices.invoice:{ids['invoice']}", outbound),
+        ("outbound search objectId", f"q={ids['object_id']}", outbound),
+        ("outbound search network id", "q=NET77777", outbound),
+    ]  # fmt: skip
     detail = f"/admin/invoices/invoice/{ids['invoice']}/change/"
     return [
         *[(f"admin list {label}".strip(), f"/admin/invoices/invoice/?{q}", True)
@@ -619,6 +725,12 @@ def main():
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument(
         "--orders", type=int, default=200_000, help="purchase orders (loaded once, also on --reuse)"
+    )
+    parser.add_argument(
+        "--inbound", type=int, default=1_000_000, help="inbound messages (topped up on --reuse)"
+    )
+    parser.add_argument(
+        "--outbound", type=int, default=200_000, help="outbound messages (topped up on --reuse)"
     )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmups", type=int, default=2, help="requests before the runs")
@@ -665,6 +777,11 @@ def main():
             user = build(args.invoices)
         if not PurchaseOrder.objects.exists() and args.orders:
             build_orders(args.orders)
+        if (
+            InboundMessage.objects.count() < args.inbound
+            or OutboundMessage.objects.count() < args.outbound
+        ):
+            build_messages(args.inbound, args.outbound)
         client = Client()
         client.force_login(user)
         admins = {
@@ -697,6 +814,11 @@ def main():
             "business": some.business_id,
             "counterparty": some.counterparty_id,
             "order": PurchaseOrder.objects.filter(role="buyer").order_by("id")[500:501].get().pk,
+            "day": (datetime.date.today() - datetime.timedelta(days=10)).isoformat(),
+            "inbound_req_msg_id": InboundMessage.objects.exclude(req_msg_id="")
+            .values_list("req_msg_id", flat=True)
+            .first()
+            or "none",
         }
         print(
             f"\n{'page':44} {'queries':>7} {'median ms':>10} {'SQL ms':>7} {'CPU ms':>7} {'status':>6} "

@@ -22,7 +22,7 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import action, display
 
 from . import inbox
-from .admin_base import ExactFilter, WireRecordAdmin, as_json, pre
+from .admin_base import ExactFilter, MessageListAdmin, WireRecordAdmin, as_json, pre
 from .handling import Rejected
 from .messages import MESSAGE_TYPES, ROUTES
 from .models import InboundMessage, InboundRejection, OutboundMessage
@@ -83,7 +83,7 @@ def pretty(data: bytes) -> str:
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(WireRecordAdmin):
+class InboundMessageAdmin(MessageListAdmin):
     """Every webhook delivery as it arrived, what we answered, and what it touched."""
 
     heavy_fields = ("body", "headers", "reply_body", "history", "error_detail")
