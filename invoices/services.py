@@ -133,12 +133,6 @@ def _look_up(content: dict, b2b_ids: dict):
 
 def _receive(content: dict, b2b_ids: dict, *, inbound, edit: bool) -> Received:
     sides = _look_up(content, b2b_ids)
-    if sides.role != Role.BUYER:
-        raise DocumentError(
-            "INVALID_FIELD",
-            "Invoices are received by their buyer; we are the supplier of this one",
-            "b2bIds.buyerB2BId",
-        )
     named_b2b_ids(content, b2b_ids, "invoice")
     # What the message itself says identifies it, not what our records add to it.
     content["digest"] = wire.content_hash(content)

@@ -23,7 +23,6 @@ from b2bportal.documents.errors import DocumentError
 from b2bportal.documents.local import local_content_of
 from b2bportal.documents.values import ReceivedDecision
 from b2bportal.documents.wire import read_date
-from b2bportal.network.handling import Rejected
 from b2bportal.network.models import OutboundMessage
 from b2bportal.network.wire import parse
 from b2bportal.parties.models import Business
@@ -86,23 +85,11 @@ def _snapshot(purchase_order, content: dict, number: int, state: str, **made):
 
 def _look_up(content: dict, b2b_ids: dict):
     """Who we are on the message (`documents.look_up`), with another order holding its
-    buyer's number (the duplicate-number check) read in the same statement. The
-    supplier must be ours, as purchase orders are received by their supplier."""
+    buyer's number (the duplicate-number check) read in the same statement."""
     others = number_taken(b2b_ids["buyerB2BId"], content["po_number"], content["object_id"])
-    try:
-        sides = documents.look_up(
-            SPEC, content["object_id"], b2b_ids, number_taken_by=Subquery(others[:1])
-        )
-    except Rejected:
-        sides = None
-    if sides is None or sides.role != Role.SUPPLIER:
-        raise DocumentError(
-            "UNKNOWN_B2B_ID",
-            f"Supplier B2B ID {b2b_ids['supplierB2BId']!r} is not one of our businesses "
-            "(purchase orders are received by their supplier)",
-            "b2bIds.supplierB2BId",
-        )
-    return sides
+    return documents.look_up(
+        SPEC, content["object_id"], b2b_ids, number_taken_by=Subquery(others[:1])
+    )
 
 
 def _find(content: dict) -> PurchaseOrder | None:

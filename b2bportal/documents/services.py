@@ -38,6 +38,7 @@ from b2bportal.network.models import OutboundMessage
 from b2bportal.network.outbox import enqueue
 from b2bportal.parties.models import Business
 from b2bportal.parties.services import (
+    Sides,
     counterparty_row,
     refresh_business,
     resolve_sides,
@@ -305,22 +306,37 @@ def next_id(model) -> RawSQL:
     )  # fmt: skip
 
 
-def look_up(spec: FamilySpec, object_id: str, b2b_ids: dict, **annotations):
-    """Who we are on a received version (`parties.services.Sides`), in one statement that
-    also takes the document's lock (`document_lock`), reads the counterparty we know
+def look_up(spec: FamilySpec, object_id: str, b2b_ids: dict, **annotations) -> Sides:
+    """Our business on a received version: the one on the family's receiving side (a
+    purchase order's supplier, an invoice's buyer), read in one statement that also
+    takes the document's lock (`document_lock`), reads the counterparty we know
     (`counterparty_row`) and reserves the ids of a new document and its first version
     (`next_id`): all found on `Sides.business`, as `create_received` takes them.
-    `annotations`: the family's own look-ups riding along. A message for none of our
-    businesses is refused (UNKNOWN_B2B_ID)."""
-    buyer, supplier = b2b_ids["buyerB2BId"], b2b_ids["supplierB2BId"]
-    businesses = Business.objects.annotate(
-        document_lock=document_lock(object_id),
-        counterparty_row=counterparty_row(supplier if spec.receiver_role == Role.BUYER else buyer),
-        next_document_id=next_id(spec.document_model),
-        next_version_id=next_id(spec.version_model),
-        **annotations,
+    `annotations`: the family's own look-ups riding along. A message whose receiving
+    side is not one of our businesses is refused (UNKNOWN_B2B_ID), whatever the other
+    side is."""
+    receiver = spec.receiver_role
+    sender = Role.SUPPLIER if receiver == Role.BUYER else Role.BUYER
+    ours, theirs = b2b_ids[f"{receiver}B2BId"], b2b_ids[f"{sender}B2BId"]
+    business = (
+        Business.objects.annotate(
+            document_lock=document_lock(object_id),
+            counterparty_row=counterparty_row(theirs),
+            next_document_id=next_id(spec.document_model),
+            next_version_id=next_id(spec.version_model),
+            **annotations,
+        )
+        .filter(b2b_id=ours)
+        .first()
     )
-    return resolve_sides(buyer, supplier, businesses=businesses)
+    if business is None:
+        raise DocumentError(
+            "UNKNOWN_B2B_ID",
+            f"{receiver.capitalize()} B2B ID {ours!r} is not one of our businesses "
+            f"({spec.label}s are received by their {receiver})",
+            f"b2bIds.{receiver}B2BId",
+        )
+    return Sides(receiver, business, theirs)
 
 
 # The first key of every document's advisory lock (the second: the objectId's hash), in

@@ -23,16 +23,14 @@ class Sides:
     counterparty_b2b_id: str
 
 
-def resolve_sides(buyer_b2b_id: str, supplier_b2b_id: str, *, businesses=None) -> Sides:
+def resolve_sides(buyer_b2b_id: str, supplier_b2b_id: str) -> Sides:
     """Match the message's b2bIds with our businesses; refuse a message for nobody of ours.
 
     When both B2B IDs are ours (two of our businesses trading), the message arriving
-    from the network is addressed to the buyer side. `businesses`: a queryset of
-    `Business` to read them from, when the caller merges look-ups of its own into this
-    one statement (as annotations, then found on `Sides.business`).
+    from the network is addressed to the buyer side.
     """
-    query = Business.objects.all() if businesses is None else businesses
-    ours = {b.b2b_id: b for b in query.filter(b2b_id__in=[buyer_b2b_id, supplier_b2b_id])}
+    found = Business.objects.filter(b2b_id__in=[buyer_b2b_id, supplier_b2b_id])
+    ours = {business.b2b_id: business for business in found}
     if buyer_b2b_id in ours:
         return Sides(BUYER, ours[buyer_b2b_id], supplier_b2b_id)
     if supplier_b2b_id in ours:

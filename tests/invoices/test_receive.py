@@ -145,6 +145,23 @@ def test_unknown_b2b_id_is_refused(webhook):
     assert not Invoice.objects.exists()
 
 
+def test_an_invoice_whose_buyer_is_not_ours_is_refused_though_its_supplier_is(webhook, business):
+    """Invoices are received by their buyer: our business as the supplier of an arriving
+    invoice does not make it ours."""
+    body = data.network_invoice()
+    body["b2bIds"] = {"buyerB2BId": "SOMEONE.ELSE", "supplierB2BId": data.BUYER_B2B_ID}
+    response = webhook(SEND, body)
+    resp = response.json()["payload"]["resp"]
+    assert (response.status_code, resp["errorCd"], resp["errorField"]) == (
+        400, "UNKNOWN_B2B_ID", "b2bIds.buyerB2BId",
+    )  # fmt: skip
+    assert resp["errorDtl"] == (
+        "Buyer B2B ID 'SOMEONE.ELSE' is not one of our businesses "
+        "(invoices are received by their buyer)"
+    )
+    assert (Invoice.objects.count(), OutboundMessage.objects.count()) == (0, 0)
+
+
 def test_invalid_field_names_its_path(webhook):
     body = data.network_invoice()
     body["invoice"]["itemLists"][1]["quantity"] = "many"

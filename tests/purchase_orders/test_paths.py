@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 
 from b2bportal.network.models import InboundMessage, OutboundMessage
+from b2bportal.parties.models import Business
 from purchase_orders import services
 from purchase_orders.models import PurchaseOrder
 
@@ -146,6 +147,16 @@ def test_an_order_for_a_business_not_ours_is_refused(webhook, business):
     body["purchaseOrder"]["supplierDetails"]["b2bId"] = "SOMEONEELSE.B2B.0001"
     assert refusal(webhook(SEND, body)) == (400, "UNKNOWN_B2B_ID", "b2bIds.supplierB2BId")
     assert (PurchaseOrder.objects.count(), OutboundMessage.objects.count()) == (0, 0)
+
+
+def test_an_order_between_two_of_our_businesses_is_received_by_the_supplier(webhook, business):
+    """Both sides ours: the order arriving from the network is the supplier's to decide."""
+    buyer = Business.objects.create(b2b_id=data.BUYER_B2B_ID, legal_name="Ananth Motors")
+    assert webhook(SEND, data.purchase_order()).status_code == 200
+    order = PurchaseOrder.objects.get()
+    assert (order.role, order.business_id, order.counterparty.b2b_id) == (
+        "supplier", business.pk, buyer.b2b_id,
+    )  # fmt: skip
 
 
 def test_an_order_we_would_buy_is_not_received_as_ours_to_supply(webhook, business):
