@@ -262,7 +262,7 @@ def _quick_text(field):
     return convert
 
 
-def _decimal_places(number: Decimal) -> tuple[int, int, int] | None:
+def _decimal_places(number: Decimal) -> tuple[int, int, int]:
     """(total digits, whole digits, decimal places) as DRF's DecimalField counts them."""
     _, digits, exponent = number.as_tuple()
     if exponent >= 0:
@@ -305,8 +305,7 @@ def _quick_decimal(field):
         number = Decimal(text)
         if not number.is_finite():
             raise _Doubt
-        counted = _decimal_places(number)
-        for limit, count in zip(limits, (counted[0], counted[1], counted[2]), strict=True):
+        for limit, count in zip(limits, _decimal_places(number), strict=True):
             if limit is not None and count > limit:
                 raise _Doubt
         if scale is not None:
