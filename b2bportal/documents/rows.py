@@ -80,11 +80,8 @@ def _value(value):
     return value
 
 
-def statement(objects: Iterable[models.Model]) -> tuple[str, str] | None:
-    """(SQL, its one parameter) inserting `objects`, all of one model; None for none."""
-    objects = list(objects)
-    if not objects:
-        return None
+def _statement(objects: list[models.Model]) -> tuple[str, str]:
+    """(SQL, its one parameter) inserting `objects`, all of one model."""
     model = type(objects[0])
     sql, fields = _plan(model, objects[0].pk is not None)
     stamped = _stamped(model)
@@ -105,13 +102,12 @@ def insert(*batches: Iterable[models.Model]) -> None:
     beforehand), and an object inserted here is marked as saved for Django.
     """
     sql, params = [], []
-    for batch in batches:
-        batch = list(batch)
-        written = statement(batch)
-        if written is None:
+    for batch in map(list, batches):
+        if not batch:
             continue
-        sql.append(written[0])
-        params.append(written[1])
+        statement, rows = _statement(batch)
+        sql.append(statement)
+        params.append(rows)
         for obj in batch:
             obj._state.adding = False
             obj._state.db = connection.alias
