@@ -181,10 +181,6 @@ class ClientConfig:
             calls_at_once=settings.ENKASH_DELIVERY_BATCH_SIZE * JOBS_AT_ONCE,
         )
 
-    def planned_request(self, path: str, body: dict, req_msg_id: str) -> dict:
-        """What a call of `body` to `path` sends, as recorded: url, headers (token masked), body."""
-        return self.recorded_request(path, jsonnumbers.dumps(body), req_msg_id)
-
     def recorded_request(self, path: str, text: str, req_msg_id: str) -> dict:
         """The record of a call of JSON `text` to `path`: url, headers (token masked), body."""
         return {

@@ -25,7 +25,10 @@ from .payloads import (
     InvoiceDraft,
     Line,
     LineTotals,
+    StatusWording,
+    counterparty_body,
     make_line,
+    status_move_block,
     wire_number,
 )
 
@@ -45,6 +48,10 @@ SUBJECTS = (
 # The supplier's response to an order -> the status it makes (the network's table).
 SUPPLIER_RESPONSES = {"ACCEPT": "ACCEPTED", "REJECT": "REJECTED", "RETURN": "UNDER_REVIEW"}
 BUYER_ACTIONS = {"CANCEL": "CANCELLED", "CLOSE": "CLOSED"}
+PO_STATUS = StatusWording("buyerPONumber", "buyerAction", "buyerRemarks", "poStatusTransition")
+PO_CONFIRMATION = StatusWording(
+    "buyerPONumber", "supplierResponse", "supplierRemarks", "poStatusTransition"
+)
 SUPPLIER_REMARKS = {
     "ACCEPT": ("Order accepted, dispatch as scheduled", "Accepted, material in stock"),
     "REJECT": ("Rates no longer valid, please re-quote", "Item discontinued"),
@@ -189,18 +196,11 @@ def po_status_body(draft: PurchaseOrderDraft, action: str, remarks: str) -> dict
     return {
         "device": payloads.device(draft.buyer),
         "b2bIds": _b2b_ids(draft),
-        "poStatus": {
-            "objectId": draft.object_id,
-            "buyerPONumber": draft.number,
-            "objectVersion": {"currentVersion": draft.version, "newVersion": draft.version},
-            "buyerAction": action,
-            "buyerRemarks": remarks,
-            "poStatusTransition": {
-                "currentStatus": draft.status,
-                "newStatus": BUYER_ACTIONS[action],
-            },
-        },
-    }
+        "poStatus": status_move_block(
+            PO_STATUS, draft.object_id, draft.number, draft.version,
+            action, remarks, draft.status, BUYER_ACTIONS[action],
+        ),
+    }  # fmt: skip
 
 
 def po_confirmation_body(
@@ -215,21 +215,11 @@ def po_confirmation_body(
     current_status: str,
 ) -> dict:
     """`req-confirm` (purchase order) as a supplier sends it about an order WE placed."""
-    return {
-        "device": {"tag": {"name": "GEOCODE", "value": ""}},
-        "b2bIds": {"buyerB2BId": buyer_b2b_id, "supplierB2BId": supplier_b2b_id},
-        "poConfirmation": {
-            "objectId": object_id,
-            "buyerPONumber": number,
-            "objectVersion": {"currentVersion": version, "newVersion": version},
-            "supplierResponse": response,
-            "supplierRemarks": remarks,
-            "poStatusTransition": {
-                "currentStatus": current_status,
-                "newStatus": SUPPLIER_RESPONSES[response],
-            },
-        },
-    }
+    return counterparty_body(
+        buyer_b2b_id, supplier_b2b_id, "poConfirmation",
+        status_move_block(PO_CONFIRMATION, object_id, number, version, response, remarks,
+                          current_status, SUPPLIER_RESPONSES[response]),
+    )  # fmt: skip
 
 
 def lines_of_block(order: dict, intra_state: bool, share: Decimal) -> list[Line]:

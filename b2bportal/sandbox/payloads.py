@@ -15,6 +15,7 @@ import string
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from b2bportal.network import envelope
 from b2bportal.parties.gstin import check_character, make_gstin
@@ -494,15 +495,11 @@ def status_change_body(draft: InvoiceDraft, action: str, remarks: str, new_statu
     return {
         "device": device(draft.supplier),
         "b2bIds": _b2b_ids(draft),
-        "invoiceStatus": {
-            "objectId": draft.object_id,
-            "supplierInvoiceNumber": draft.number,
-            "objectVersion": {"currentVersion": draft.version, "newVersion": draft.version},
-            "supplierAction": action,
-            "supplierRemarks": remarks,
-            "statusTransition": {"currentStatus": draft.status, "newStatus": new_status},
-        },
-    }
+        "invoiceStatus": status_move_block(
+            INVOICE_STATUS, draft.object_id, draft.number, draft.version,
+            action, remarks, draft.status, new_status,
+        ),
+    }  # fmt: skip
 
 
 def confirmation_body(
@@ -518,17 +515,60 @@ def confirmation_body(
     new_status: str,
 ) -> dict:
     """`req-confirm-invoice` as a buyer sends it about an invoice WE sent."""
+    return counterparty_body(
+        buyer_b2b_id, supplier_b2b_id, "invoiceConfirmation",
+        status_move_block(INVOICE_CONFIRMATION, object_id, number, version,
+                          response, remarks, current_status, new_status),
+    )  # fmt: skip
+
+
+class StatusWording(NamedTuple):
+    """The field names one kind of status move uses in its block (the network's words)."""
+
+    number: str  # the document number's field
+    act: str  # the action's or the response's field
+    remarks: str
+    transition: str
+
+
+INVOICE_STATUS = StatusWording(
+    "supplierInvoiceNumber", "supplierAction", "supplierRemarks", "statusTransition"
+)
+INVOICE_CONFIRMATION = StatusWording(
+    "supplierInvoiceNumber", "buyerResponse", "buyerRemarks", "statusTransition"
+)
+
+
+def status_move_block(
+    wording: StatusWording,
+    object_id: str,
+    number: str,
+    version: int,
+    act: str,
+    remarks: str,
+    current_status: str,
+    new_status: str,
+) -> dict:
+    """A status change's or a confirmation's block, in `wording`'s field names; the
+    version is unchanged by it."""
+    return {
+        "objectId": object_id,
+        wording.number: number,
+        "objectVersion": {"currentVersion": version, "newVersion": version},
+        wording.act: act,
+        wording.remarks: remarks,
+        wording.transition: {"currentStatus": current_status, "newStatus": new_status},
+    }
+
+
+def counterparty_body(
+    buyer_b2b_id: str, supplier_b2b_id: str, block_name: str, block: dict
+) -> dict:
+    """A request the counterparty of a document WE sent makes: no GEOCODE of its own."""
     return {
         "device": {"tag": {"name": "GEOCODE", "value": ""}},
         "b2bIds": {"buyerB2BId": buyer_b2b_id, "supplierB2BId": supplier_b2b_id},
-        "invoiceConfirmation": {
-            "objectId": object_id,
-            "supplierInvoiceNumber": number,
-            "objectVersion": {"currentVersion": version, "newVersion": version},
-            "buyerResponse": response,
-            "buyerRemarks": remarks,
-            "statusTransition": {"currentStatus": current_status, "newStatus": new_status},
-        },
+        block_name: block,
     }
 
 
