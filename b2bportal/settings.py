@@ -273,6 +273,10 @@ ENKASH_STALLED_AFTER_SECONDS = float(os.environ.get("ENKASH_STALLED_AFTER_SECOND
 # A delivery job sends its own message and up to this many minus one other due ones, all
 # at once: one claim, one insert of attempts and one update for the whole batch.
 ENKASH_DELIVERY_BATCH_SIZE = max(env_int("ENKASH_DELIVERY_BATCH_SIZE", 16), 1)
+# Delivery jobs one worker process runs at once at most (`run_worker --concurrency`): the
+# EnKash client keeps connections and call threads for that many batches, so no call
+# waits for a thread past the call's length a SENDING claim allows.
+ENKASH_WORKER_CONCURRENCY = max(env_int("ENKASH_WORKER_CONCURRENCY", 4), 1)
 
 # Background workers (procrastinate). Workers LISTEN for new jobs (a decision's job
 # starts as soon as it commits), beat every few seconds so dead ones are noticed, and

@@ -50,9 +50,6 @@ MASK = "****"
 # 4xx statuses that say "later", not "never".
 RETRYABLE_4XX = frozenset({408, 425, 429})
 BASE_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
-# Delivery jobs one worker process runs at once (`run_worker --concurrency`, 4 under
-# `make run`): with ENKASH_DELIVERY_BATCH_SIZE calls each, the calls a process makes at once.
-JOBS_AT_ONCE = 4
 
 
 # --- payload encryption -------------------------------------------------------------
@@ -166,7 +163,7 @@ class ClientConfig:
     connect_timeout: float
     read_timeout: float
     encryption_key: str
-    calls_at_once: int  # connections and call threads a process keeps (see JOBS_AT_ONCE)
+    calls_at_once: int  # connections and call threads a process keeps
 
     @classmethod
     def from_settings(cls) -> ClientConfig:
@@ -178,7 +175,7 @@ class ClientConfig:
             connect_timeout=settings.ENKASH_CONNECT_TIMEOUT,
             read_timeout=settings.ENKASH_READ_TIMEOUT,
             encryption_key=settings.ENKASH_ENCRYPTION_KEY,
-            calls_at_once=settings.ENKASH_DELIVERY_BATCH_SIZE * JOBS_AT_ONCE,
+            calls_at_once=settings.ENKASH_DELIVERY_BATCH_SIZE * settings.ENKASH_WORKER_CONCURRENCY,
         )
 
     def recorded_request(self, path: str, text: str, req_msg_id: str) -> dict:
@@ -212,8 +209,8 @@ class EnKashClient:
 
     One `httpx.Client` (HTTP/1.1, keep-alive) carries every call, and a thread pool
     created with it makes a batch's calls at once; both are sized for `calls_at_once`
-    calls (JOBS_AT_ONCE batches), so with up to that many jobs at once a call never
-    waits for a connection or a thread.
+    calls (ENKASH_WORKER_CONCURRENCY batches; `run_worker` refuses more jobs at once),
+    so a call never waits for a connection or a thread.
     """
 
     def __init__(self, config: ClientConfig):

@@ -280,3 +280,19 @@ def test_new_settings_let_the_previous_clients_call_threads_end(enkash, settings
     assert new is not old
     assert [thread for thread in call_threads if thread.is_alive()] == []
     assert new.post(CONFIRM_PATH, {}, req_msg_id="n" * 32).status_code == 200
+
+
+def test_the_client_keeps_call_threads_for_every_job_a_worker_may_run(enkash, settings):
+    """Batches of ENKASH_DELIVERY_BATCH_SIZE calls from ENKASH_WORKER_CONCURRENCY jobs at
+    once: none waits for a thread past the call's length a SENDING claim allows."""
+    settings.ENKASH_DELIVERY_BATCH_SIZE, settings.ENKASH_WORKER_CONCURRENCY = 3, 5
+    assert get_client().config.calls_at_once == 15
+
+
+@pytest.mark.parametrize("concurrency", [0, 5])
+def test_a_worker_refuses_more_jobs_at_once_than_the_client_has_threads_for(settings, concurrency):
+    from django.core.management import CommandError, call_command
+
+    settings.ENKASH_WORKER_CONCURRENCY = 4
+    with pytest.raises(CommandError, match=r"--concurrency must be 1 to .* \(4\)"):
+        call_command("run_worker", "--concurrency", str(concurrency))

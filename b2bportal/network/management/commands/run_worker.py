@@ -3,7 +3,7 @@
 import asyncio
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from b2bportal.network.supervision import supervise
 
@@ -15,13 +15,23 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--concurrency", type=int, default=1, help="jobs run at once")
+        parser.add_argument(
+            "--concurrency", type=int, default=1,
+            help="jobs run at once (at most ENKASH_WORKER_CONCURRENCY)",
+        )  # fmt: skip
         parser.add_argument("--name", default="", help="worker name (logs, job context)")
         parser.add_argument(
             "--queue", action="append", dest="queues", help="a queue to take jobs from (repeat)"
         )
 
     def handle(self, *args, concurrency, name, queues, **options):
+        if not 1 <= concurrency <= settings.ENKASH_WORKER_CONCURRENCY:
+            # The EnKash client keeps call threads for that many delivery jobs: more
+            # would queue calls past the length a SENDING claim allows, and send twice.
+            raise CommandError(
+                f"--concurrency must be 1 to ENKASH_WORKER_CONCURRENCY "
+                f"({settings.ENKASH_WORKER_CONCURRENCY}); raise that setting first"
+            )
         worker_options = {"concurrency": concurrency, "queues": queues}
         if name:
             worker_options["name"] = name
