@@ -139,19 +139,12 @@ def _receive(content: dict, b2b_ids: dict, *, inbound, edit: bool) -> Received:
     if content["shape"] == Shape.INTERNAL and not content["supplier_gstin"]:
         _fill_parties(content)
 
-    taken_by = sides.business.number_taken_by
-
-    def snapshot(invoice, content, number, state):
-        return _snapshot(invoice, content, number, state, inbound=inbound, taken_by=taken_by)
-
-    steps = documents.VersionSteps(
-        find=_find_received,
-        create=lambda content: _create_received(content, sides, inbound=inbound, edit=edit),
-        snapshot=snapshot,
-        apply=partial(documents.apply_received_version, SPEC, first_status=Status.SENT_TO_BUYER),
-        locked=True,  # by the look-up
-    )
-    return _received(documents.receive_version(SPEC, content, steps, edit=edit))
+    build = partial(_new_version, inbound=inbound, taken_by=sides.business.number_taken_by)
+    received = documents.receive_network_version(
+        SPEC, content, sides, find=_find_received, build=build,
+        first_status=Status.SENT_TO_BUYER, edit=edit, enkash_id=content.get("enkash_id"),
+    )  # fmt: skip
+    return _received(received)
 
 
 def _find_received(content: dict) -> Invoice | None:
@@ -178,15 +171,6 @@ def _find_received(content: dict) -> Invoice | None:
         "invoice.nbblInvoiceId",
         document=invoice,
     )
-
-
-def _create_received(content: dict, sides, *, inbound, edit: bool) -> Invoice:
-    """A new invoice from its first version, written once, already applied."""
-    return documents.create_received(
-        SPEC, content, sides,
-        build=partial(_new_version, inbound=inbound, taken_by=sides.business.number_taken_by),
-        first_status=Status.SENT_TO_BUYER, edit=edit, enkash_id=content.get("enkash_id"),
-    )  # fmt: skip
 
 
 def receive_invoice(content: dict, b2b_ids: dict, *, inbound=None) -> Received:

@@ -103,22 +103,12 @@ def _receive(body: dict, *, inbound, edit: bool) -> Received:
     wire.check_columns(content)
     content["digest"] = wire.content_hash(content)
     sides = _look_up(content, body["b2bIds"])
-    made = {"inbound": inbound, "taken_by": sides.business.number_taken_by}
-    steps = documents.VersionSteps(
-        find=_find,
-        create=partial(
-            documents.create_received,
-            SPEC,
-            sides=sides,
-            build=partial(_new_version, **made),
-            first_status=Status.SENT_TO_SUPPLIER,
-            edit=edit,
-        ),  # fmt: skip
-        snapshot=partial(_snapshot, **made),
-        apply=partial(documents.apply_received_version, SPEC, first_status=Status.SENT_TO_SUPPLIER),
-        locked=True,  # by the look-up
-    )
-    return _received(documents.receive_version(SPEC, content, steps, edit=edit))
+    build = partial(_new_version, inbound=inbound, taken_by=sides.business.number_taken_by)
+    received = documents.receive_network_version(
+        SPEC, content, sides, find=_find, build=build,
+        first_status=Status.SENT_TO_SUPPLIER, edit=edit,
+    )  # fmt: skip
+    return _received(received)
 
 
 def receive_purchase_order(body: dict, *, inbound=None) -> Received:

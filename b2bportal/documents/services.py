@@ -25,11 +25,11 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, partial
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -365,16 +365,14 @@ class VersionSteps:
     find(content): the document it belongs to, row-locked, or None;
     create(content): the document made from its first version (applied);
     snapshot(document, content, number, state): the immutable version written;
-    apply(document, version, edit): the version made current, its status and history;
-    locked: the caller already holds the document's lock (`document_lock`), so no
-    other transaction can be creating it at the same time.
+    apply(document, version, edit): the version made current, its status and history.
+    The caller holds the document's lock (`document_lock`, taken by `look_up`).
     """
 
     find: Callable
     create: Callable
     snapshot: Callable
     apply: Callable
-    locked: bool = False
 
 
 def apply_received_version(spec: FamilySpec, document, version, *, first_status, edit):
@@ -465,6 +463,37 @@ def create_local(spec: FamilySpec, business, content: dict, *, role, status, sna
         return document
 
 
+def receive_network_version(
+    spec: FamilySpec, content: dict, sides, *, find: Callable, build: Callable,
+    first_status: str, edit: bool, **columns,
+):  # fmt: skip
+    """A counterparty's version of a document received (`receive_version`), with the
+    steps every family takes: found by `find(content)` (row-locked, or None), created
+    by `create_received`, written by `write_version`, applied by
+    `apply_received_version`. `sides` comes from `look_up`, which also holds the
+    document's lock; `build(document, content, number, state)` makes a version
+    unwritten (version, lines, findings); `columns`: a new document's own columns."""
+
+    def snapshot(document, content, number, state):
+        return write_version(spec, *build(document, content, number, state))
+
+    steps = VersionSteps(
+        find=find,
+        create=partial(
+            create_received,
+            spec,
+            sides=sides,
+            build=build,
+            first_status=first_status,
+            edit=edit,
+            **columns,
+        ),  # fmt: skip
+        snapshot=snapshot,
+        apply=partial(apply_received_version, spec, first_status=first_status),
+    )
+    return receive_version(spec, content, steps, edit=edit)
+
+
 def receive_version(spec: FamilySpec, content: dict, steps: VersionSteps, *, edit: bool):
     """A version of a document reaches us: new, duplicate, conflicting, stale, ahead or late.
 
@@ -479,18 +508,9 @@ def receive_version(spec: FamilySpec, content: dict, steps: VersionSteps, *, edi
     # inbox's savepoint around the handler) undoes whatever was written before it.
     with transaction.atomic(savepoint=False):
         document = steps.find(content)
-        if document is None and steps.locked:
-            return Received(steps.create(content))
         if document is None:
-            try:
-                with transaction.atomic():
-                    return Received(steps.create(content))
-            except IntegrityError:
-                # Another delivery created it a moment ago (its commit let our insert fail):
-                # carry on with that document, as if we had come second.
-                document = spec.document_model.objects.select_for_update().get(
-                    object_id=content["object_id"]
-                )
+            # No other transaction can be creating it: the caller holds its lock.
+            return Received(steps.create(content))
         receiver = spec.receiver_role
         if document.role != receiver:
             raise DocumentError(
