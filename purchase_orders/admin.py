@@ -41,7 +41,6 @@ from .models import (
     PurchaseOrderVersion,
 )
 from .spec import SPEC
-from .templatetags.orders import postal_address
 
 STATUS_COLOURS = {
     Status.SENT_TO_SUPPLIER: "info",
@@ -167,9 +166,6 @@ class PurchaseOrderAdmin(DocumentAdmin):
     # -- URLs of the order's own views ---------------------------------------------------
 
     party_order = ("buyer", "supplier")  # the buyer wrote the order
-
-    def address_text(self, address) -> str:
-        return postal_address(address)
 
     def document_urls(self):
         view = self.admin_site.admin_view

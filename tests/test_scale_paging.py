@@ -7,12 +7,12 @@ import pytest
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from b2bportal.paginators import EstimatedCountPaginator, list_count
 from b2bportal.parties.gstin import make_gstin
-from b2bportal.parties.models import Business, Counterparty
+from b2bportal.parties.models import Business
 from invoices.models import Invoice
+from tests.fixtures.invoice_rows import create_received_invoices
 
 INVOICES = 1200
 
@@ -26,26 +26,11 @@ def invoices(db):
         legal_name="Kaveri Engineering Pvt Ltd",
         state_code="29",
     )
-    counterparty = Counterparty.objects.create(
-        b2b_id="SUPPLIER.B2B.0001",
-        gstin=make_gstin("27", "AAFCS0001Q"),
-        legal_name="Shree Ganesh Steel Traders Pvt Ltd",
-        state_code="27",
-    )
-    start = timezone.now() - datetime.timedelta(days=1)
-    Invoice.objects.bulk_create(
-        Invoice(
-            object_id=f"INV{n:032d}",
-            role="buyer",
-            business=business,
-            counterparty=counterparty,
-            status="ACCEPTED" if n % 2 else "SENT_TO_BUYER",
-            supplier_invoice_number=f"SGST/26-27/{n:05d}",
-            supplier_b2b_id=counterparty.b2b_id,
-            buyer_b2b_id=business.b2b_id,
-            updated_at=start + datetime.timedelta(seconds=n),
-        )
-        for n in range(INVOICES)
+    create_received_invoices(
+        business,
+        INVOICES,
+        digits=5,
+        fields=lambda n, start: {"updated_at": start + datetime.timedelta(seconds=n)},
     )
     analyze()
     return list(Invoice.objects.order_by("-updated_at", "-id").values_list("pk", flat=True))

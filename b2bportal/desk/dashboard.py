@@ -166,8 +166,7 @@ def family_desk(family: Family, user, now) -> FamilyDesk:
                 **{f"{due}_from": dmy(today), f"{due}_to": dmy(week_end)},
             ),
             value=totals["due_week_value"] or 0,
-            hint=f"outstanding, {'due' if due == 'due_date' else 'delivery'} "
-            f"{dmy(today)} to {dmy(week_end)}",
+            hint=f"outstanding, {family.due_word} {dmy(today)} to {dmy(week_end)}",
         ),
     ]
     for role, role_label in ROLES:

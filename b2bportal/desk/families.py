@@ -51,6 +51,7 @@ class Family:
     count_heading: str = "Invoices"
     date_label: str = "invoice date"
     due_label: str = "Due this week"
+    due_word: str = "due"  # the due figure's hint: "outstanding, due 01/12/2026 to ..."
     review_statuses: tuple[str, ...] = field(default=())
     review_filter: tuple[tuple[str, str], ...] = field(default=())
 
@@ -123,6 +124,7 @@ FAMILIES: list[Family] = [
         count_heading="Orders",
         date_label="order date",
         due_label="Delivery this week",
+        due_word="delivery",
     ),
 ]
 

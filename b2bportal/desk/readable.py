@@ -192,6 +192,25 @@ def in_reading_order(values: dict) -> list[tuple[str, object]]:
     return sorted(values.items(), key=lambda pair: FIELD_ORDER.get(pair[0], len(FIELD_ORDER)))
 
 
+# What an address block carries besides the address a person reads.
+NOT_READ_IN_ADDRESS = {"type"}
+
+
+def postal_address(address) -> str:
+    """An address block as it is written on an envelope: lines, city, state, PIN code
+    (the country only when it is not India); blank for no block."""
+    if not isinstance(address, dict):
+        return ""
+    parts = [
+        str(value)
+        for key, value in in_reading_order(address)
+        if key not in NOT_READ_IN_ADDRESS
+        and value not in (None, "")
+        and (key, value) != ("country", "IN")
+    ]
+    return ", ".join(parts)
+
+
 def described(name: str, value) -> str:
     """A block or row as labelled text: "Milestone date 25/11/2026, Amount due ₹500.00"."""
     if isinstance(value, list):

@@ -46,6 +46,7 @@ from b2bportal.desk.filters import (
     AttentionFilter,
     OutstandingFilter,
 )
+from b2bportal.desk.readable import postal_address
 from b2bportal.documents.errors import refusal_message
 from b2bportal.indian import inr
 from b2bportal.network.handling import Rejected
@@ -446,23 +447,19 @@ class DocumentAdmin(
         }
         return TemplateResponse(request, self.own_form_template, context)
 
-    def address_text(self, address) -> str:
-        """A party's address as the page shows it: its values, comma-separated."""
-        return ", ".join(str(value) for value in address.values())
-
     def party_cards(self, document) -> list[dict]:
         """The parties as the page shows them, in `party_order`: the document's party
         columns, and the applied version's address and contact."""
         current = document.current_version
         cards = []
         for side in self.party_order:
-            address = getattr(current, f"{side}_address", None)
+            address = getattr(current, f"{side}_address", None)  # a block, or none
             cards.append(
                 {name: getattr(document, f"{side}_{name}") for name in PARTY_CARD_FIELDS}
                 | {
                     "side": side,
                     "title": side.capitalize(),
-                    "address": self.address_text(address) if isinstance(address, dict) else "",
+                    "address": postal_address(address),
                     "contact": getattr(current, f"{side}_contact", None),
                 }
             )

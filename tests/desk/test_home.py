@@ -102,6 +102,7 @@ def test_reviewer_sees_each_count_and_its_link_lists_exactly_those(login, desk_d
     assert desk.attention_total == 4
     assert str(waiting["To review"].value) == "46338567.50"
     assert str(waiting["Due this week"].value) == "78000.00"
+    assert waiting["Due this week"].hint.startswith("outstanding, due ")
 
     payables = figures_by_label(desk.ageing["Payables (we buy)"])
     assert [(f.label, f.count, str(f.value)) for f in payables.values()] == [

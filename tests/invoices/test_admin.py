@@ -98,6 +98,12 @@ def test_detail_page_shows_everything(received, webhook, login):
         assert text in html, text
     assert "<strong>Unit price of line 1</strong> changed from" in html
     assert html.count('class="diff-row diff-changed"') == 9  # line 1's price, amounts, totals
+    # the parties' addresses as written on an envelope, not in the wire's stored order
+    supplier_card = html.split('id="supplier"', 1)[1].split("</div>", 1)[0]
+    assert "<p>Plot 14, MIDC Bhosari, Near Telco Road, Pune, Maharashtra, 411026</p>" in (
+        supplier_card
+    )
+    assert "REGISTERED" not in supplier_card
 
 
 def test_decide_from_the_detail_page(received, login, staff):

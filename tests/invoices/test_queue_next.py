@@ -9,11 +9,9 @@ from django.contrib import admin
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from b2bportal.parties.gstin import make_gstin
-from b2bportal.parties.models import Counterparty
 from invoices.models import Invoice
+from tests.fixtures.invoice_rows import create_received_invoices
 
 INVOICES = 24
 # The list as reviewers sort it: by update (the default), number, invoice date (some
@@ -36,30 +34,17 @@ LISTS = [
 def invoices(business, staff):
     """24 invoices: every third without an invoice date, the others on four dates; totals
     repeating; alternately accepted and waiting."""
-    counterparty = Counterparty.objects.create(
-        b2b_id="SUPPLIER.B2B.0001",
-        gstin=make_gstin("27", "AAFCS0001Q"),
-        legal_name="Shree Ganesh Steel Traders Pvt Ltd",
-        state_code="27",
-    )
-    start = timezone.now() - datetime.timedelta(days=1)
-    Invoice.objects.bulk_create(
-        Invoice(
-            object_id=f"INV{n:032d}",
-            role="buyer",
-            business=business,
-            counterparty=counterparty,
-            status="ACCEPTED" if n % 2 else "SENT_TO_BUYER",
-            supplier_invoice_number=f"SGST/26-27/{n:04d}",
-            supplier_b2b_id=counterparty.b2b_id,
-            buyer_b2b_id=business.b2b_id,
-            invoice_date=None if n % 3 == 0 else datetime.date(2026, 3, 1 + n % 4),
-            due_date=datetime.date(2026, 4, 1 + n % 5),
-            total_value=1000 + n % 6,
+    create_received_invoices(
+        business,
+        INVOICES,
+        digits=4,
+        fields=lambda n, start: {
+            "invoice_date": None if n % 3 == 0 else datetime.date(2026, 3, 1 + n % 4),
+            "due_date": datetime.date(2026, 4, 1 + n % 5),
+            "total_value": 1000 + n % 6,
             # two invoices share each moment: the key decides between them
-            updated_at=start + datetime.timedelta(seconds=n // 2),
-        )
-        for n in range(INVOICES)
+            "updated_at": start + datetime.timedelta(seconds=n // 2),
+        },
     )
     return staff["reviewer"]
 

@@ -387,7 +387,7 @@ def test_the_home_page_counts_orders_awaiting_confirmation_and_lists_exactly_the
     pending = waiting["Pending at the network"]
     assert pending.count == 1
     assert listed(client, pending.url.split("?")[1]) == [second.po_number]
-    assert "Delivery this week" in waiting
+    assert waiting["Delivery this week"].hint.startswith("outstanding, delivery ")
     decisions = {figure.label: figure.count for figure in desk.decisions}
     assert decisions["Under review (returned)"] == 1
     html = response.content.decode()
