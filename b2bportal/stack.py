@@ -65,8 +65,12 @@ def server_env(env: dict) -> dict:
 
 
 def worker_command() -> list[str]:
-    """The supervised worker of `make run` (network/supervision.py)."""
-    return [*MANAGE, "run_worker", "--concurrency", "4"]
+    """The supervised worker of `make run` (network/supervision.py).
+
+    Two jobs at once: each already makes its batch's calls together, and more jobs
+    only add call threads contending for one interpreter (bench/outbound_delivery.py).
+    """
+    return [*MANAGE, "run_worker", "--concurrency", "2"]
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Outbound delivery benchmark: decisions committed here, delivered by real workers.
 
     .venv/bin/python bench/outbound_delivery.py [--messages 2000] [--workers 1,4]
-                                                [--concurrency 4] [--latency-samples 100]
+                                                [--concurrency 2] [--latency-samples 100]
                                                 [--load-rate 500] [--load-seconds 5]
                                                 [--load-processes 2]
                                                 [--batch 16]
@@ -25,9 +25,10 @@ production settings:
   a second from lean clients on this machine, far above the 500/s target. The floor
   is measured right before each phase, and the phase's rate is also printed as its
   ratio to it, so runs on a loaded or a quiet machine compare;
-- throughput: for each worker count, that many `manage.py procrastinate worker`
-  processes (each `--concurrency` jobs at once, each job sending up to `--batch`
-  due messages at once: ENKASH_DELIVERY_BATCH_SIZE) are started and registered; then
+- throughput: for each worker count, that many `manage.py run_worker` processes (the
+  product's worker: each `--concurrency` jobs at once, ENKASH_WORKER_CONCURRENCY, each
+  job sending up to `--batch` due messages at once: ENKASH_DELIVERY_BATCH_SIZE) are
+  started and registered; then
   `--messages` invoice.confirm decisions are committed in one transaction, and the
   time until every message is SENT (acknowledged and recorded) gives deliveries/s;
 - latency under load: with the largest worker count, decisions committed in small
@@ -316,8 +317,7 @@ def start_workers(count: int, concurrency: int, env: dict) -> list[subprocess.Po
             [
                 sys.executable,
                 "manage.py",
-                "procrastinate",
-                "worker",
+                "run_worker",
                 "--concurrency",
                 str(concurrency),
             ],
@@ -496,7 +496,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--workers", default="1,4")
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=2, help="run_worker --concurrency")
     parser.add_argument("--latency-samples", type=int, default=100)
     parser.add_argument("--load-rate", type=float, default=500)
     parser.add_argument("--load-seconds", type=float, default=5)
@@ -515,6 +515,7 @@ def main() -> int:
         ENKASH_CONNECT_TIMEOUT="5",
         ENKASH_READ_TIMEOUT="15",  # the defaults: a loaded machine must not make timeouts
         ENKASH_DELIVERY_BATCH_SIZE=str(args.batch),
+        ENKASH_WORKER_CONCURRENCY=str(args.concurrency),
     )
     sandbox = SandboxProcess().start()
     env["ENKASH_BASE_URL"] = sandbox.url

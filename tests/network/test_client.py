@@ -296,3 +296,18 @@ def test_a_worker_refuses_more_jobs_at_once_than_the_client_has_threads_for(sett
     settings.ENKASH_WORKER_CONCURRENCY = 4
     with pytest.raises(CommandError, match=r"--concurrency must be 1 to .* \(4\)"):
         call_command("run_worker", "--concurrency", str(concurrency))
+
+
+def test_a_worker_makes_its_client_before_taking_a_job(settings, monkeypatch, tmp_path):
+    """The client (its TLS context read from the trust store) is made when the worker
+    starts, not by the first delivery: a trust store that cannot be read stops the
+    worker with the reason, before any job is taken."""
+    from django.core.management import CommandError, call_command
+
+    missing = tmp_path / "no-such-bundle.pem"
+    monkeypatch.setenv("SSL_CERT_FILE", str(missing))
+    settings.ENKASH_BASE_URL = "https://enkash.invalid"  # a client no earlier test made
+    with pytest.raises(CommandError, match=r"The EnKash client could not be made: .*No such file"):
+        call_command("run_worker", "--concurrency", "1")
+    assert not any(client.config.base_url == "https://enkash.invalid"
+                   for client in enkash_client._clients.values())  # fmt: skip

@@ -5,6 +5,7 @@ import asyncio
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from b2bportal.network.client import get_client
 from b2bportal.network.supervision import supervise
 
 
@@ -32,6 +33,15 @@ class Command(BaseCommand):
                 f"--concurrency must be 1 to ENKASH_WORKER_CONCURRENCY "
                 f"({settings.ENKASH_WORKER_CONCURRENCY}); raise that setting first"
             )
+        if settings.ENKASH_BASE_URL:
+            # Made now rather than by the first delivery: the client's TLS context
+            # (the CA bundle read and parsed) costs a fifth of a second of CPU, which
+            # the first decision after a start would otherwise wait for; and a trust
+            # store that cannot be read stops the worker here, not every delivery.
+            try:
+                get_client()
+            except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+                raise CommandError(f"The EnKash client could not be made: {exc}") from exc
         worker_options = {"concurrency": concurrency, "queues": queues}
         if name:
             worker_options["name"] = name
