@@ -60,14 +60,27 @@ DATE_FORMAT = "%d/%m/%Y"
 
 def inr(value) -> str:
     """An amount grouped the Indian way with two decimals (12,34,567.89); blank for none."""
+    return _grouped(value, Decimal("0.01"), keep=2)
+
+
+def unit_price(value) -> str:
+    """A price or rate grouped the Indian way with two decimals, or up to four where it
+    has them (68.40, 1,250.00, 12.3456); blank for none."""
+    return _grouped(value, Decimal("0.0001"), keep=2)
+
+
+def _grouped(value, step: Decimal, *, keep: int) -> str:
+    """`value` rounded half up to `step`, in lakh and crore groups, its trailing zeros
+    dropped down to `keep` decimals."""
     if value is None or value == "":
         return ""
     try:
-        amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        amount = Decimal(value).quantize(step, rounding=ROUND_HALF_UP)
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
     sign = "-" if amount < 0 else ""
-    whole, fraction = f"{abs(amount):.2f}".split(".")
+    whole, fraction = f"{abs(amount):f}".split(".")
+    fraction = fraction.rstrip("0").ljust(keep, "0")
     head, last3 = whole[:-3], whole[-3:]
     pairs = []
     while head:

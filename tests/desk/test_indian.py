@@ -9,7 +9,7 @@ from django.template import Context, Template
 from django.utils import formats
 
 from b2bportal.desk.families import status_label
-from b2bportal.indian import dmy, inr, ist, rupees, rupees_short, state_name
+from b2bportal.indian import dmy, inr, ist, rupees, rupees_short, state_name, unit_price
 
 
 @pytest.mark.parametrize(
@@ -32,6 +32,26 @@ def test_amounts_for_a_glance():
     assert rupees_short(Decimal("226556.5")) == "₹2.27 L"
     assert rupees_short(Decimal("78000")) == "₹78,000"
     assert inr("12345.678") == "12,345.68"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Decimal("68.4000"), "68.40"),  # as stored (four places): read as a price
+        (Decimal("12.3456"), "12.3456"),
+        (Decimal("0.1250"), "0.125"),
+        (Decimal("1234567.5"), "12,34,567.50"),
+        (Decimal("0.00005"), "0.0001"),  # half up at the fourth place
+        (Decimal("-250"), "-250.00"),
+        (0, "0.00"),
+        (None, ""),
+    ],
+)
+def test_unit_prices_keep_the_places_they_have_from_two_to_four(value, shown):
+    assert unit_price(value) == shown
+    assert Template("{% load indian %}{{ price|unit_price }}").render(
+        Context({"price": value})
+    ) == shown
 
 
 def test_dates_and_times_as_read_in_india():

@@ -1,5 +1,5 @@
 """Template filters for Indian conventions (see `b2bportal.indian`):
-`{{ amount|rupees }}`, `{{ amount|inr }}`, `{{ day|dmy }}`, `{{ moment|ist }}`,
+`{{ amount|rupees }}`, `{{ amount|inr }}`, `{{ price|unit_price }}`, `{{ day|dmy }}`, `{{ moment|ist }}`,
 `{{ code|state_name }}`, `{{ invoice.status|status_label }}`."""
 
 from django import template
@@ -9,6 +9,6 @@ from b2bportal.desk.families import status_label
 
 register = template.Library()
 
-for _name in ("inr", "rupees", "rupees_short", "dmy", "ist", "state_name"):
+for _name in ("inr", "unit_price", "rupees", "rupees_short", "dmy", "ist", "state_name"):
     register.filter(_name, getattr(indian, _name))
 register.filter("status_label", status_label)
