@@ -49,9 +49,10 @@ def test_amounts_for_a_glance():
 )
 def test_unit_prices_keep_the_places_they_have_from_two_to_four(value, shown):
     assert unit_price(value) == shown
-    assert Template("{% load indian %}{{ price|unit_price }}").render(
-        Context({"price": value})
-    ) == shown
+    assert (
+        Template("{% load indian %}{{ price|unit_price }}").render(Context({"price": value}))
+        == shown
+    )
 
 
 def test_dates_and_times_as_read_in_india():

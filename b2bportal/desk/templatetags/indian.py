@@ -1,6 +1,6 @@
 """Template filters for Indian conventions (see `b2bportal.indian`):
-`{{ amount|rupees }}`, `{{ amount|inr }}`, `{{ price|unit_price }}`, `{{ day|dmy }}`, `{{ moment|ist }}`,
-`{{ code|state_name }}`, `{{ invoice.status|status_label }}`."""
+`{{ amount|rupees }}`, `{{ amount|inr }}`, `{{ price|unit_price }}`, `{{ day|dmy }}`,
+`{{ moment|ist }}`, `{{ code|state_name }}`, `{{ invoice.status|status_label }}`."""
 
 from django import template
 
