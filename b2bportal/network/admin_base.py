@@ -14,7 +14,8 @@ rows drawn per column, and searches read from trigram indexes (network migration
 import json
 
 from django.urls import NoReverseMatch
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import DropdownFilter
 from unfold.decorators import display
@@ -29,6 +30,23 @@ def pre(text: str, max_height: str = "40em"):
     return format_html(
         '<pre style="white-space: pre-wrap; max-height: {}">{}</pre>', max_height, text
     )
+
+
+def breakable(identifier: str, *, min_width: str = ""):
+    """A long identifier (a 32-character reqMsgId, an objectId) that may break at any
+    character, so a list of them fits a 1440 px screen instead of scrolling sideways;
+    `min_width` (CSS) keeps its column from being squeezed to a few characters."""
+    if min_width:
+        return format_html(
+            '<span style="word-break: break-all; display: inline-block; min-width: {}">{}</span>',
+            min_width, identifier,
+        )  # fmt: skip
+    return format_html('<span style="word-break: break-all">{}</span>', identifier)
+
+
+def dotted(identifier: str):
+    """A dotted identifier (a B2B ID: KAVERIENG.B2B.0001) that may wrap after its dots."""
+    return format_html_join(mark_safe(".<wbr>"), "{}", ((part,) for part in identifier.split(".")))
 
 
 def as_json(value) -> str:

@@ -22,7 +22,15 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import action, display
 
 from . import inbox
-from .admin_base import ExactFilter, MessageListAdmin, WireRecordAdmin, as_json, pre
+from .admin_base import (
+    ExactFilter,
+    MessageListAdmin,
+    WireRecordAdmin,
+    as_json,
+    breakable,
+    dotted,
+    pre,
+)
 from .handling import Rejected
 from .messages import MESSAGE_TYPES, ROUTES
 from .models import InboundMessage, InboundRejection, OutboundMessage
@@ -89,9 +97,12 @@ class InboundMessageAdmin(MessageListAdmin):
     heavy_fields = ("body", "headers", "reply_body", "history", "error_detail")
 
     list_display = [
-        "id", "received_at", "message_type", "outcome", "reply_status", "buyer_b2b_id",
-        "supplier_b2b_id", "object_id", "document_link",
+        "id", "received_at", "message_type", "outcome", "reply_status", "buyer_b2b_id_shown",
+        "supplier_b2b_id_shown", "object_id_wrapped", "document_link",
     ]  # fmt: skip
+    # The objectId (often 32 characters or more) may wrap, and the B2B IDs after their
+    # dots, so the list fits a 1440 px screen; none is a sort key (no index keeps the
+    # table in their order: a sort would read all of it).
     list_filter = [
         PathFilter,
         MessageTypeFilter,
@@ -130,6 +141,18 @@ class InboundMessageAdmin(MessageListAdmin):
 
     def has_reprocess_permission(self, request, obj=None):
         return request.user.has_perm("network.reprocess_inboundmessage")
+
+    @display(description="buyer B2B ID")
+    def buyer_b2b_id_shown(self, obj):
+        return dotted(obj.buyer_b2b_id)
+
+    @display(description="supplier B2B ID")
+    def supplier_b2b_id_shown(self, obj):
+        return dotted(obj.supplier_b2b_id)
+
+    @display(description="objectId")
+    def object_id_wrapped(self, obj):
+        return breakable(obj.object_id, min_width="10rem")
 
     @display(description="raw body")
     def raw_body(self, obj):

@@ -15,7 +15,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.html import format_html
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
@@ -25,7 +24,7 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import action, display
 
 from . import delivery
-from .admin_base import ExactFilter, MessageListAdmin, as_json, pre
+from .admin_base import ExactFilter, MessageListAdmin, as_json, breakable, pre
 from .messages import ACTIONS
 from .models import DeliveryAttempt, InboundMessage, OutboundMessage
 
@@ -195,7 +194,7 @@ class OutboundMessageAdmin(MessageListAdmin):
 
     @display(description="reqMsgId", ordering="req_msg_id")
     def req_msg_id_wrapped(self, obj):
-        return format_html('<span style="word-break: break-all">{}</span>', obj.req_msg_id)
+        return breakable(obj.req_msg_id)
 
     def has_retry_permission(self, request, obj=None):
         """The permission, and on a message's page (`obj` is its id) a message that can
