@@ -33,6 +33,7 @@ from django.db import models, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from b2bportal import rows
 from b2bportal.network import delivery, outbox
 from b2bportal.network.models import OutboundMessage
 from b2bportal.network.outbox import enqueue
@@ -45,7 +46,6 @@ from b2bportal.parties.services import (
     upsert_counterparty,
 )
 
-from . import rows
 from .choices import ChangeKind, Role, Source, VersionState
 from .errors import DocumentError
 from .hooks import version_applied

@@ -43,6 +43,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
+from b2bportal import rows
+
 from . import envelope, jsonnumbers, registry
 from .client import Call, ClientConfig, Exchange, envelope_refusal, get_client
 from .handling import Inbound, Rejected
@@ -103,15 +105,6 @@ UNION ALL
 SELECT message_id, NULL::varchar, NULL::jsonb, NULL::varchar, NULL::varchar
 FROM (SELECT DISTINCT message_id FROM taken) AS stray
 WHERE message_id NOT IN (SELECT id FROM claimed)
-"""
-# The batch's attempts, written before its calls: one row per message of the JSON array.
-INSERT_ATTEMPTS_SQL = """
-INSERT INTO network_deliveryattempt (message_id, started_at, url, request_headers, request_body,
-                                     response_body, error)
-SELECT a.message_id, %(now)s, a.url, a.request_headers, a.request_body, '', ''
-FROM jsonb_to_recordset(%(rows)s::jsonb)
-     AS a(message_id bigint, url text, request_headers jsonb, request_body text)
-RETURNING id, message_id
 """
 # Accepted calls' outcomes, one row per message of the JSON array: attempt completed
 # (its request was written with it), message SENT.
@@ -316,10 +309,12 @@ def _insert_attempts(claimed: list[Claimed], config: ClientConfig, now) -> dict[
 
     Returns the attempt id of each message id.
     """
-    rows = [{"message_id": each.pk, **config.recorded_request(*each.call)} for each in claimed]
-    with connection.cursor() as cursor:
-        cursor.execute(INSERT_ATTEMPTS_SQL, {"rows": json.dumps(rows), "now": now})
-        return {message_id: attempt_id for attempt_id, message_id in cursor.fetchall()}
+    attempts = [
+        DeliveryAttempt(message_id=each.pk, started_at=now, **config.recorded_request(*each.call))
+        for each in claimed
+    ]
+    rows.insert(attempts)
+    return {attempt.message_id: attempt.pk for attempt in attempts}
 
 
 def _post_all(calls: list[Call], config: ClientConfig) -> list[Exchange]:

@@ -1,4 +1,4 @@
-"""The row writer (`documents.rows`): what it writes reads back as the ORM's save would."""
+"""The row writer (`b2bportal.rows`): what it writes reads back as the ORM's save would."""
 
 import datetime
 from decimal import Decimal
@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from b2bportal.documents import rows
+from b2bportal import rows
 from b2bportal.network.models import InboundMessage
 from invoices.models import Finding, InvoiceItem, InvoiceVersion
 
@@ -64,6 +64,13 @@ def test_rows_read_back_as_the_orm_writes_them(received):
     assert stored.quantity == items[0].quantity and isinstance(stored.quantity, Decimal)
     found = Finding.objects.filter(version=by_rows).values_list("code", "field", "message")
     assert found.get() == ("GSTIN", "buyerDetails.gstin", message)
+    # Rows written without an id got the table's, each its own, in the order given.
+    assert [line.pk for line in row_lines] == list(
+        InvoiceItem.objects.filter(version=by_rows)
+        .order_by("position")
+        .values_list("pk", flat=True)
+    )
+    assert finding.pk == Finding.objects.get(version=by_rows).pk
 
 
 def test_bytes_timestamps_and_insert_time_fields(db):
@@ -74,7 +81,7 @@ def test_bytes_timestamps_and_insert_time_fields(db):
         received_at=at,
     )  # fmt: skip
     rows.insert([message])
-    stored = InboundMessage.objects.get(path="/api/v0/invoice/req-send-invoice")
+    stored = InboundMessage.objects.get(pk=message.pk)
     assert (bytes(stored.body), stored.received_at, stored.headers) == (
         b"\x00\xff{}", at, {"Content-Type": "application/json"},
     )  # fmt: skip

@@ -6,12 +6,14 @@ in one call: each table's rows travel as one JSON array that PostgreSQL turns in
 by the column's own type, as an INSERT would). The SQL text of each table is built once.
 
 Made for a received document's first version, where the ORM's work of compiling five
-INSERTs (one of them multi-row) cost more than the database's of running them. The rows
-are model instances as the caller built them: defaults already applied, `auto_now`
-fields filled here. A row whose primary key is set keeps it (ids reserved beforehand,
-so rows of one call can point at each other: foreign keys are checked at commit); a
-table's rows either all have one or none do. No signals are sent, as with
-`bulk_create`.
+INSERTs (one of them multi-row) cost more than the database's of running them; a
+delivery batch's attempts go the same way. The rows are model instances as the caller
+built them: defaults already applied, `auto_now` fields filled here. A row whose
+primary key is set keeps it (ids reserved beforehand, so rows of one call can point at
+each other: foreign keys are checked at commit); a row without one gets the id the
+table gives it (`RETURNING`, read back in the order the rows were given, as Django's
+`bulk_create` reads them). A table's rows either all have one or none do. No signals
+are sent, as with `bulk_create`.
 """
 
 import datetime
@@ -26,7 +28,8 @@ from django.db import connection, models
 
 @cache
 def _plan(model: type[models.Model], with_pk: bool) -> tuple[str, tuple]:
-    """(INSERT statement, fields) for `model`'s rows, with or without their primary key."""
+    """(INSERT statement, fields) for `model`'s rows, with their primary key or returning
+    the one the table gives each."""
     fields = tuple(
         field for field in model._meta.concrete_fields if with_pk or not field.primary_key
     )
@@ -37,6 +40,8 @@ def _plan(model: type[models.Model], with_pk: bool) -> tuple[str, tuple]:
         f"INSERT INTO {table} ({columns}) "  # noqa: S608
         f"SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)"
     )
+    if not with_pk:
+        sql += f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
     return sql, fields
 
 
@@ -98,16 +103,17 @@ def _statement(objects: list[models.Model]) -> tuple[str, str]:
 def insert(*batches: Iterable[models.Model]) -> None:
     """Insert each batch (the new rows of one model) in one round trip for all of them.
 
-    Written in the order given; the rows are not read back (ids that matter are set
-    beforehand), and an object inserted here is marked as saved for Django.
+    Written in the order given; rows without a primary key get theirs from the table,
+    and an object inserted here is marked as saved for Django.
     """
-    sql, params = [], []
+    sql, params, written = [], [], []
     for batch in map(list, batches):
         if not batch:
             continue
         statement, rows = _statement(batch)
         sql.append(statement)
         params.append(rows)
+        written.append(batch)
         for obj in batch:
             obj._state.adding = False
             obj._state.db = connection.alias
@@ -115,3 +121,9 @@ def insert(*batches: Iterable[models.Model]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(";".join(sql), params)
+        for position, batch in enumerate(written):
+            if position:
+                cursor.nextset()
+            if batch[0].pk is None:
+                for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
+                    obj.pk = pk
