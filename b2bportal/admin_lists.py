@@ -34,6 +34,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.db.models import F, OrderBy, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import (
     Exact,
     GreaterThan,
@@ -62,6 +63,8 @@ from unfold.utils import (
     display_for_label,
     display_for_value,
 )
+
+from b2bportal.paginators import count_plan
 
 # Stands for a row's key in the change URL reversed once per page.
 _PK_MARK = "__row_pk__"
@@ -340,6 +343,9 @@ class IndexedSearchMixin:
 
     # More related rows than this match: the keys are not read, the match is a subquery.
     search_related_keys_max = 1000
+    # The planner expects at most this many rows to match (and they do): their keys are
+    # read first, and the list is those keys. Else the match stays a condition.
+    search_keys_max = 5000
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -360,7 +366,27 @@ class IndexedSearchMixin:
                 condition |= Q(**{f"{relation}__in": matching})
             elif keys:
                 condition |= Q(**{f"{relation}__in": keys})
-        return queryset.filter(condition), False
+        return self._matched_keys(queryset, queryset.filter(condition)), False
+
+    def _matched_keys(self, queryset, matching):
+        """`matching` as the list of its keys, when the planner expects few of them.
+
+        A phrase that matches a few thousand rows of a large table (a GSTIN, one
+        counterparty's name) is then searched once, in its indexes, in no order: the
+        page (in the list's order), its count and the next document in the list read
+        those keys by the primary key, instead of each searching the table again (or
+        walking the list's order and testing every row for the phrase, as the planner
+        may choose for a page of 200). A phrase the planner expects in more rows, or
+        that proves to be in more, stays a condition, as before.
+        """
+        bound = self.search_keys_max + 1
+        if count_plan(matching, bound)[0] > self.search_keys_max:
+            return matching
+        keys = list(matching.order_by().values_list("pk", flat=True)[:bound])
+        if len(keys) > self.search_keys_max:
+            return matching
+        # One array parameter, not one parameter per key to compile.
+        return queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (keys,)))
 
     def _search_plan(self, request):
         """(own fields, {relation: (related model, its fields)}), or None for what the

@@ -74,27 +74,77 @@ def test_a_popup_list_is_left_to_the_theme(varied, login):
     assert page.content.decode().count('class="data-row relative"') == 2
 
 
-@pytest.mark.parametrize(
-    ("model", "query", "index"),
-    [
-        (Invoice, "q=0461", "invoice_number_trgm"),
-        (Invoice, f"q={data.SUPPLIER_GSTIN}", "invoice_supplier_gstin_trgm"),
-        # the counterparty's keys first, then the invoices by either index on that key
-        (Invoice, "q=Shree Ganesh", ("invoice_cparty_updated", "invoices_invoice_counterparty_id")),
-        (StatusChange, "q=GRN 4471", "statuschange_remarks_trgm"),
-    ],
-)
-def test_the_search_is_read_from_indexes(varied, model, query, index):
-    """Without a scan of the table: with scans refused, the plan still finds a way, and
-    it is the index meant for the term."""
-    queryset = changelist(model, query, varied).queryset
+SEARCHES = [
+    (Invoice, "q=0461", "invoice_number_trgm"),
+    (Invoice, f"q={data.SUPPLIER_GSTIN}", "invoice_supplier_gstin_trgm"),
+    # the counterparty's keys first, then the invoices by either index on that key
+    (Invoice, "q=Shree Ganesh", ("invoice_cparty_updated", "invoices_invoice_counterparty_id")),
+    (StatusChange, "q=GRN 4471", "statuschange_remarks_trgm"),
+]
+
+
+def indexed_plan(sql: str, params=None) -> str:
+    """The plan of `sql` with scans of whole tables refused: the plan still finds a way,
+    and it names the index it takes."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
-        plan = queryset.explain()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize(("model", "query", "index"), SEARCHES)
+def test_the_search_is_read_from_indexes(varied, model, query, index):
+    """A phrase expected in few rows: their keys are read first, from the index meant for
+    the term, and the list is those keys (read by the primary key)."""
+    admin_class = admin.site._registry[model]
+    bound = f"LIMIT {admin_class.search_keys_max + 1}"
+    with CaptureQueriesContext(connection) as captured:
+        queryset = changelist(model, query, varied).queryset
+    [keys_read] = [
+        q["sql"] for q in captured if bound in q["sql"] and not q["sql"].startswith("EXPLAIN")
+    ]
+    plan = indexed_plan(keys_read)
     assert f"Seq Scan on {model._meta.db_table}" not in plan
     assert any(name in plan for name in ([index] if isinstance(index, str) else index))
+    sql, params = queryset.query.sql_with_params()
+    assert f'"{model._meta.db_table}"."id" IN (SELECT unnest(' in sql
+    assert f"{model._meta.db_table}_pkey" in indexed_plan(sql, params)
     assert list(queryset)  # and the search finds what it should
+
+
+@pytest.mark.parametrize(("model", "query", "index"), SEARCHES)
+def test_a_phrase_expected_in_many_rows_is_searched_in_place(
+    varied, monkeypatch, model, query, index
+):
+    """Where the planner expects more rows than `search_keys_max`, the list's own query
+    holds the phrase, and reads it from the same index."""
+    monkeypatch.setattr(admin.site._registry[model], "search_keys_max", 0)
+    queryset = changelist(model, query, varied).queryset
+    sql, params = queryset.query.sql_with_params()
+    assert f'"{model._meta.db_table}"."id" IN (SELECT unnest(' not in sql
+    plan = indexed_plan(sql, params)
+    assert f"Seq Scan on {model._meta.db_table}" not in plan
+    assert any(name in plan for name in ([index] if isinstance(index, str) else index))
+    assert list(queryset)
+
+
+@pytest.mark.parametrize("term", ["shree ganesh", "SGST", "0461", data.SUPPLIER_GSTIN, "nothing"])
+def test_keys_read_first_find_what_the_phrase_finds(varied, monkeypatch, term):
+    """The same rows, in the same order, whether the keys are read first, the phrase
+    stays in the list's query, or more rows match than the keys the list would hold."""
+
+    def found():
+        return [i.pk for i in changelist(Invoice, f"q={term}", varied).queryset]
+
+    by_keys = found()
+    invoice_admin = admin.site._registry[Invoice]
+    monkeypatch.setattr(invoice_admin, "search_keys_max", 0)
+    assert found() == by_keys
+    monkeypatch.setattr(invoice_admin, "search_keys_max", 1)  # the planner: 1; found: 2
+    assert found() == by_keys
+    expected = 0 if term == "nothing" else 1 if term in ("0461",) else 2
+    assert len(by_keys) == expected
 
 
 def test_the_search_is_one_phrase_in_any_field(varied):
@@ -121,11 +171,13 @@ def test_a_list_whose_page_holds_every_row_counts_nothing(varied, login, monkeyp
             page.context["cl"].result_count
             == Invoice.objects.filter(supplier_invoice_number__icontains="SGST").count()
         )
+        search_keys = f"LIMIT {admin.site._registry[Invoice].search_keys_max + 1}"
         return [
             q["sql"]
             for q in captured
             if "invoices_invoice" in q["sql"]
             and (q["sql"].startswith("EXPLAIN") or "COUNT(" in q["sql"])
+            and search_keys not in q["sql"]  # the search's own estimate of its keys
         ]
 
     client = login("reviewer")
