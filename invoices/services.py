@@ -151,12 +151,11 @@ def _find_received(content: dict) -> Invoice | None:
     """The invoice a received version belongs to, locked: by objectId, else by EnKash's
     own id. An invoice first keyed by EnKash's id (no `nbblInvoiceId` yet) is joined to
     the network's objectId when a version carrying both arrives, not duplicated."""
-    locked = Invoice.objects.select_for_update()
-    invoice = locked.filter(object_id=content["object_id"]).first()
+    invoice = documents.find_locked(Invoice, "object_id", content["object_id"])
     enkash_id = content.get("enkash_id")
     if invoice is not None or enkash_id is None:
         return invoice
-    invoice = locked.filter(enkash_id=enkash_id).first()
+    invoice = documents.find_locked(Invoice, "enkash_id", enkash_id)
     if invoice is None:
         return None
     if content["object_id"] == wire.provisional_object_id(enkash_id):

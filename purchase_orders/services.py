@@ -93,7 +93,7 @@ def _look_up(content: dict, b2b_ids: dict):
 
 
 def _find(content: dict) -> PurchaseOrder | None:
-    return PurchaseOrder.objects.select_for_update().filter(object_id=content["object_id"]).first()
+    return documents.find_locked(PurchaseOrder, "object_id", content["object_id"])
 
 
 def _receive(body: dict, *, inbound, edit: bool) -> Received:

@@ -29,7 +29,7 @@ from functools import cache, partial
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -98,9 +98,25 @@ def is_pending(document) -> bool:
     return document.pending_message.state != OutboundMessage.State.FAILED
 
 
+@cache
+def _find_locked_sql(model, column: str) -> str:
+    table, name = (connection.ops.quote_name(n) for n in (model._meta.db_table, column))
+    # Names from the model's own metadata, quoted: no outside text reaches the SQL.
+    return f"SELECT * FROM {table} WHERE {name} = %s LIMIT 1 FOR UPDATE"  # noqa: S608
+
+
+def find_locked(model, column: str, value):
+    """The row of `model` whose unique `column` holds `value`, row-locked, or None.
+
+    Every received version and every decision finds its document so: one statement,
+    its SQL made once per model and column (the ORM would build it anew each time).
+    """
+    return next(iter(model.objects.raw(_find_locked_sql(model, column), [value])), None)
+
+
 def locked(spec: FamilySpec, object_id: str, field: str):
     """The document with this objectId, row-locked; refused when we hold none."""
-    document = spec.document_model.objects.select_for_update().filter(object_id=object_id).first()
+    document = find_locked(spec.document_model, "object_id", object_id)
     if document is None:
         raise DocumentError("UNKNOWN_DOCUMENT", f"No {spec.label} {object_id}", field)
     return document
