@@ -27,7 +27,8 @@ state mix (mostly processed / answered, a few invalid, failed or awaiting the ne
 each linked to an invoice; their secondary indexes are dropped during the load and
 built again after it.
 
-The pages: the invoice list (each filter and search), its status history list, the
+The pages: the home page (a person's figures, counted over the tables), the invoice
+list (each filter and search), its status history list, the
 purchase order list and its history, the inbound and outbound message lists, the
 invoice's page (2 and 20 lines, with a version diff, opened from a filtered list), a
 purchase order's page, and the API's invoice list (each filter), detail and history.
@@ -689,6 +690,7 @@ def pages(ids: dict) -> list[tuple[str, str, bool]]:
     ]  # fmt: skip
     detail = f"/admin/invoices/invoice/{ids['invoice']}/change/"
     return [
+        ("home page", "/", False),
         *[(f"admin list {label}".strip(), f"/admin/invoices/invoice/?{q}", True)
           for label, q in invoice_lists],
         *[(f"history list {label}".strip(), f"/admin/invoices/statuschange/?{q}", True)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from unfold.decorators import display
 
 from .families import ATTENTION_REASONS, family_of, outstanding
-from .services import current_assignee_id
+from .services import assigned_to, current_assignee_id
 
 
 class AttentionFilter(admin.SimpleListFilter):
@@ -60,9 +60,9 @@ class AssignedFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in ("me", "nobody"):
             return queryset
-        queryset = queryset.annotate(desk_assignee_id=current_assignee_id(queryset.model))
         if self.value() == "me":
-            return queryset.filter(desk_assignee_id=request.user.pk)
+            return queryset.filter(assigned_to(queryset.model, request.user.pk))
+        queryset = queryset.annotate(desk_assignee_id=current_assignee_id(queryset.model))
         return queryset.filter(desk_assignee_id__isnull=True)
 
 

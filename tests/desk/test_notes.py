@@ -131,15 +131,17 @@ def test_assigning_to_the_current_holder_again_is_refused(received, login, staff
 
 
 def test_assigned_to_me_filter_and_home_figure(make_invoice, login, staff):
-    mine, theirs, released, free = (make_invoice() for _ in range(4))
+    mine, theirs, released, free, moved = (make_invoice() for _ in range(5))
     services.assign(mine, staff["reviewer"].pk, staff["admin"])
     services.assign(theirs, staff["admin"].pk, staff["admin"])
     services.assign(released, staff["reviewer"].pk, staff["admin"])
     services.assign(released, None, staff["admin"])
+    services.assign(moved, staff["reviewer"].pk, staff["admin"])  # then given to another
+    services.assign(moved, staff["admin"].pk, staff["admin"])
     reviewer = login("reviewer")
     listed = reviewer.get("/admin/invoices/invoice/", {"assigned": "me"}).content.decode()
     assert mine.supplier_invoice_number in listed
-    for other in (theirs, released, free):
+    for other in (theirs, released, free, moved):
         assert other.supplier_invoice_number not in listed
     nobody = reviewer.get("/admin/invoices/invoice/", {"assigned": "nobody"}).content.decode()
     assert [i.supplier_invoice_number in nobody for i in (mine, theirs, released, free)] == [
