@@ -9,7 +9,7 @@ fewer for a family with nothing outstanding: no names to read).
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.apps import apps
@@ -242,11 +242,14 @@ def _party_name(party) -> str:
 def _week_decisions(family: Family, today) -> list[Figure]:
     """Our decisions requested in the last seven days, by the status each asked for."""
     since = today - timedelta(days=WEEK_DAYS - 1)
+    # From the start of that day here: a bound the history's index on `at` serves (the
+    # date of every row, `at__date`, would be computed over the whole table).
+    since_start = timezone.make_aware(datetime.combine(since, time.min))
     counts = dict(
         family.history_model.objects.filter(
             kind="requested",
             to_status__in=family.decision_statuses,
-            at__date__gte=since,
+            at__gte=since_start,
         )
         .values_list("to_status")
         .annotate(count=Count("pk"))
