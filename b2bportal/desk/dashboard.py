@@ -1,11 +1,13 @@
 """The numbers on a person's home page, each with the link to the list behind it.
 
-Per family: one aggregate query for the counts and values over the table, one count per
-reason a document needs attention (few documents, read from their indexes), one for
-the documents assigned to the person, two for the top counterparties (their sums, then
-their names), one for the week's decisions; the network's own counts add one query for
-those who can retry. The page costs the same number of queries whatever the data (one
-fewer for a family with nothing outstanding: no names to read).
+Per family, each figure is read where its rows are: one count per reason a document
+needs attention and one for those pending at the network (their few documents, from
+their indexes), one sum each for the documents to review and those due this week
+(through the status and due-date indexes), one grouped pass for the ageing, one count
+of the documents assigned to the person, two queries for the top counterparties (their
+sums, then their names) and one for the week's decisions; the network's own counts add
+one query for those who can retry. The page costs the same number of queries whatever
+the data (one fewer for a family with nothing outstanding: no names to read).
 """
 
 from dataclasses import dataclass, field
@@ -100,8 +102,8 @@ def _age_params(family: Family, fewest: int, most: int | None, today) -> dict:
 
 
 def _ageing(family: Family, outstanding: Q, today) -> dict:
-    """The outstanding documents' count and value by role and age bucket
-    (`age_<role>_<bucket>` and `..._value`), in one grouped query."""
+    """{(role, bucket): (count, value)} of the outstanding documents, every role and
+    bucket, in one pass that computes each row's age bucket once."""
     bucket = Case(
         *[
             When(_age_condition(family, fewest, most, today), then=Value(index))
@@ -118,14 +120,14 @@ def _ageing(family: Family, outstanding: Q, today) -> dict:
         .annotate(count=Count("pk"), value=Sum("total_value"))
         .order_by()
     )
-    ageing = {}
-    for role, _ in ROLES:
-        for index in range(len(AGE_BUCKETS)):
-            ageing[f"age_{role}_{index}"], ageing[f"age_{role}_{index}_value"] = 0, None
-    for row in rows:
-        key = f"age_{row['role']}_{row['desk_age']}"
-        ageing[key], ageing[f"{key}_value"] = row["count"], row["value"]
+    ageing = {(role, index): (0, 0) for role, _ in ROLES for index in range(len(AGE_BUCKETS))}
+    ageing |= {(row["role"], row["desk_age"]): (row["count"], row["value"]) for row in rows}
     return ageing
+
+
+def _count_and_value(documents) -> tuple[int, object]:
+    figures = documents.aggregate(count=Count("pk"), value=Sum("total_value"))
+    return figures["count"], figures["value"] or 0
 
 
 def family_desk(family: Family, user, now) -> FamilyDesk:
@@ -136,24 +138,18 @@ def family_desk(family: Family, user, now) -> FamilyDesk:
     outstanding = conditions.outstanding(family)
     due = family.due_field
     due_this_week = outstanding & Q(**{f"{due}__gte": today, f"{due}__lte": week_end})
-    model = family.model.objects
-    totals = {"pending": model.filter(conditions.pending()).count()}
-    # Each figure read where its rows are: the review and the week's dues through the
-    # status and due-date indexes, the ageing in one pass over the outstanding documents
-    # with each row's age bucket computed once (not every row tested against every
-    # role and bucket, as one query of filtered sums did).
-    for key, condition in (
-        ("to_review", conditions.awaiting_review(family)),
-        ("due_week", due_this_week),
-    ):
-        figures = model.filter(condition).aggregate(count=Count("pk"), value=Sum("total_value"))
-        totals[key], totals[f"{key}_value"] = figures["count"], figures["value"]
-    totals |= _ageing(family, outstanding, today)
-    # Few documents need attention: each reason is counted as its list filter reads it,
-    # from its own index (`families.among`), not tested on every row of the table.
-    for reason, (_, condition) in conditions.ATTENTION_REASONS.items():
-        matching = family.model.objects.filter(condition(family, now, False))
-        totals["attention" if reason == "any" else reason] = matching.count()
+    documents = family.model.objects
+    # Each figure is read where its rows are: pending and the reasons for attention from
+    # their few documents' indexes (`families.among`), the review and the week's dues
+    # through the status and due-date indexes, the ageing in one grouped pass.
+    counts = {
+        reason: documents.filter(condition(family, now, False)).count()
+        for reason, (_, condition) in conditions.ATTENTION_REASONS.items()
+    }
+    counts["pending"] = documents.filter(conditions.pending()).count()
+    to_review = _count_and_value(documents.filter(conditions.awaiting_review(family)))
+    due_week = _count_and_value(documents.filter(due_this_week))
+    ageing = _ageing(family, outstanding, today)
 
     desk = FamilyDesk(
         family=family,
@@ -161,10 +157,10 @@ def family_desk(family: Family, user, now) -> FamilyDesk:
         can_export=user.has_perm(family.permission("export")),
     )
     desk.attention = [
-        Figure(label, totals[reason], list_link(changelist, attention=reason), hint=hint)
+        Figure(label, counts[reason], list_link(changelist, attention=reason), hint=hint)
         for reason, label, hint in ATTENTION_FIGURES
     ]
-    desk.attention_total = totals["attention"]
+    desk.attention_total = counts["any"]
     review_params = dict(family.review_filter) or {
         "role__exact": family.review_role,
         "status__exact": family.review_status,
@@ -173,27 +169,27 @@ def family_desk(family: Family, user, now) -> FamilyDesk:
     desk.waiting = [
         Figure(
             "To review",
-            totals["to_review"],
+            to_review[0],
             list_link(changelist, **review_params),
-            value=totals["to_review_value"] or 0,
+            value=to_review[1],
             hint=" or ".join(conditions.status_label(s) for s in family.statuses_to_review)
             + ", awaiting our decision",
         ),
         Figure(
             "Pending at the network",
-            totals["pending"],
+            counts["pending"],
             list_link(changelist, pending="yes"),
             hint="our decision sent, awaiting the network's result",
         ),
         Figure(
             family.due_label,
-            totals["due_week"],
+            due_week[0],
             list_link(
                 changelist,
                 outstanding="yes",
                 **{f"{due}_from": dmy(today), f"{due}_to": dmy(week_end)},
             ),
-            value=totals["due_week_value"] or 0,
+            value=due_week[1],
             hint=f"outstanding, {family.due_word} {dmy(today)} to {dmy(week_end)}",
         ),
     ]
@@ -202,14 +198,14 @@ def family_desk(family: Family, user, now) -> FamilyDesk:
             [
                 Figure(
                     label,
-                    totals[f"age_{role}_{bucket}"],
+                    ageing[role, bucket][0],
                     list_link(
                         changelist,
                         role__exact=role,
                         outstanding="yes",
                         **_age_params(family, fewest, most, today),
                     ),
-                    value=totals[f"age_{role}_{bucket}_value"] or 0,
+                    value=ageing[role, bucket][1],
                 )
                 for bucket, (label, fewest, most) in enumerate(AGE_BUCKETS)
             ]
