@@ -7,6 +7,8 @@ indexes are left as they are. Built CONCURRENTLY: a large table keeps taking wri
 
 from django.db import migrations
 
+from b2bportal.indexes import concurrently
+
 
 class Migration(migrations.Migration):
     atomic = False
@@ -16,9 +18,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunSQL(
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS invoice_refused_updated "
-            "ON invoices_invoice (updated_at, id) WHERE last_error_code <> ''",
-            "DROP INDEX CONCURRENTLY IF EXISTS invoice_refused_updated",
-        ),
+        concurrently(
+            "invoice_refused_updated", "invoices_invoice",
+            "(updated_at, id) WHERE last_error_code <> ''",
+        ),  # fmt: skip
     ]

@@ -7,6 +7,8 @@ keeps taking writes."""
 
 from django.db import migrations
 
+from b2bportal.indexes import concurrently
+
 
 class Migration(migrations.Migration):
     atomic = False
@@ -16,10 +18,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunSQL(
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS invoice_attention_updated "
-            "ON invoices_invoice (updated_at, id) "
-            "WHERE pending_message_id IS NOT NULL OR last_error_code <> ''",
-            "DROP INDEX CONCURRENTLY IF EXISTS invoice_attention_updated",
-        ),
+        concurrently(
+            "invoice_attention_updated", "invoices_invoice",
+            "(updated_at, id) WHERE pending_message_id IS NOT NULL OR last_error_code <> ''",
+        ),  # fmt: skip
     ]

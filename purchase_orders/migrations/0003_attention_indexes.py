@@ -7,6 +7,8 @@ Built CONCURRENTLY: a large table keeps taking writes."""
 
 from django.db import migrations
 
+from b2bportal.indexes import concurrently
+
 
 class Migration(migrations.Migration):
     atomic = False
@@ -16,15 +18,12 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunSQL(
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS po_pending_updated "
-            "ON purchase_orders_purchaseorder (updated_at, id) "
-            "WHERE pending_message_id IS NOT NULL",
-            "DROP INDEX CONCURRENTLY IF EXISTS po_pending_updated",
+        concurrently(
+            "po_pending_updated", "purchase_orders_purchaseorder",
+            "(updated_at, id) WHERE pending_message_id IS NOT NULL",
         ),
-        migrations.RunSQL(
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS po_refused_updated "
-            "ON purchase_orders_purchaseorder (updated_at, id) WHERE last_error_code <> ''",
-            "DROP INDEX CONCURRENTLY IF EXISTS po_refused_updated",
-        ),
+        concurrently(
+            "po_refused_updated", "purchase_orders_purchaseorder",
+            "(updated_at, id) WHERE last_error_code <> ''",
+        ),  # fmt: skip
     ]

@@ -8,16 +8,13 @@ Built CONCURRENTLY: a large table keeps taking writes."""
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
+from b2bportal.indexes import trigram_concurrently
+
 SEARCHED = ["po_number", "object_id", "supplier_gstin", "buyer_gstin", "supplier_b2b_id", "buyer_b2b_id"]
 
 
 def trigram(column: str) -> migrations.RunSQL:
-    name = f"po_{column}_trgm"
-    return migrations.RunSQL(
-        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON purchase_orders_purchaseorder "
-        f"USING gin ((upper(({column})::text)) gin_trgm_ops)",
-        f"DROP INDEX CONCURRENTLY IF EXISTS {name}",
-    )
+    return trigram_concurrently(f"po_{column}_trgm", "purchase_orders_purchaseorder", column)
 
 
 class Migration(migrations.Migration):

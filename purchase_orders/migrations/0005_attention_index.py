@@ -4,6 +4,8 @@ it. In SQL; built CONCURRENTLY."""
 
 from django.db import migrations
 
+from b2bportal.indexes import concurrently
+
 
 class Migration(migrations.Migration):
     atomic = False
@@ -13,10 +15,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunSQL(
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS po_attention_updated "
-            "ON purchase_orders_purchaseorder (updated_at, id) "
-            "WHERE pending_message_id IS NOT NULL OR last_error_code <> ''",
-            "DROP INDEX CONCURRENTLY IF EXISTS po_attention_updated",
-        ),
+        concurrently(
+            "po_attention_updated", "purchase_orders_purchaseorder",
+            "(updated_at, id) WHERE pending_message_id IS NOT NULL OR last_error_code <> ''",
+        ),  # fmt: skip
     ]

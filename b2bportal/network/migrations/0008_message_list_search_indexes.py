@@ -11,6 +11,8 @@ Built CONCURRENTLY: the inbox keeps taking deliveries while they are built.
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
+from b2bportal.indexes import trigram_concurrently
+
 SEARCHED = {
     "network_inboundmessage": [
         "req_msg_id", "object_id", "fingerprint", "buyer_b2b_id", "supplier_b2b_id",
@@ -21,11 +23,7 @@ SEARCHED = {
 
 def trigram(table: str, column: str) -> migrations.RunSQL:
     name = f"{table.removeprefix('network_').removesuffix('message')}_{column}_trgm"
-    return migrations.RunSQL(
-        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} "
-        f"USING gin ((upper(({column})::text)) gin_trgm_ops)",
-        f"DROP INDEX CONCURRENTLY IF EXISTS {name}",
-    )
+    return trigram_concurrently(name, table, column)
 
 
 class Migration(migrations.Migration):
