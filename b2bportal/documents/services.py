@@ -6,7 +6,7 @@ what differs between families: models, labels, rules, wire blocks. A family's ow
 its rules) and calls these with its spec.
 
 - receive a version: new, duplicate, conflict, stale, parked ahead of sequence, late
-  (`receive_version`), and apply what was parked once the gap closes (`drain`);
+  (`receive_network_version`), and apply what was parked once the gap closes (`drain`);
 - receive a counterparty's action, parked when it names a version we do not hold yet
   (`receive_action`);
 - request an action of ours (`lock_for_decision`, then `request`): the row locked, the
@@ -374,23 +374,6 @@ def document_lock(object_id: str) -> RawSQL:
     )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class VersionSteps:
-    """What a family does with a received version, for `receive_version`.
-
-    find(content): the document it belongs to, row-locked, or None;
-    create(content): the document made from its first version (applied);
-    snapshot(document, content, number, state): the immutable version written;
-    apply(document, version, edit): the version made current, its status and history.
-    The caller holds the document's lock (`document_lock`, taken by `look_up`).
-    """
-
-    find: Callable
-    create: Callable
-    snapshot: Callable
-    apply: Callable
-
-
 def apply_received_version(spec: FamilySpec, document, version, *, first_status, edit):
     """Make a received version the document's content and take the status it carries
     (else the document's, else `first_status`), with its history row."""
@@ -483,50 +466,35 @@ def receive_network_version(
     spec: FamilySpec, content: dict, sides, *, find: Callable, build: Callable,
     first_status: str, edit: bool, **columns,
 ):  # fmt: skip
-    """A counterparty's version of a document received (`receive_version`), with the
-    steps every family takes: found by `find(content)` (row-locked, or None), created
-    by `create_received`, written by `write_version`, applied by
-    `apply_received_version`. `sides` comes from `look_up`, which also holds the
-    document's lock; `build(document, content, number, state)` makes a version
-    unwritten (version, lines, findings); `columns`: a new document's own columns."""
-
-    def snapshot(document, content, number, state):
-        return write_version(spec, *build(document, content, number, state))
-
-    steps = VersionSteps(
-        find=find,
-        create=partial(
-            create_received,
-            spec,
-            sides=sides,
-            build=build,
-            first_status=first_status,
-            edit=edit,
-            **columns,
-        ),  # fmt: skip
-        snapshot=snapshot,
-        apply=partial(apply_received_version, spec, first_status=first_status),
-    )
-    return receive_version(spec, content, steps, edit=edit)
-
-
-def receive_version(spec: FamilySpec, content: dict, steps: VersionSteps, *, edit: bool):
-    """A version of a document reaches us: new, duplicate, conflicting, stale, ahead or late.
+    """A counterparty's version of a document reaches us: new, duplicate, conflicting,
+    stale, ahead or late.
 
     `content` is the family's typed reading of the message (`object_id`, `version`
-    (None when the shape names none), `current_version`, `digest`, ...). A version
-    already held with the same content is a duplicate; with other content a conflict.
-    Behind ours it is kept as superseded; more than one ahead it is parked until the
-    gap closes; the next one is applied, then whatever it unblocks (`drain`).
+    (None when the shape names none), `current_version`, `digest`, ...); `sides` comes
+    from `look_up`, which also holds the document's lock. The document is found by
+    `find(content)` (row-locked, or None); `build(document, content, number, state)`
+    makes a version unwritten (version, lines, findings); `columns`: a new document's
+    own columns. A new document is made by `create_received`. A version already held
+    with the same content is a duplicate; with other content a conflict. Behind ours it
+    is kept as superseded; more than one ahead it is parked until the gap closes; the
+    next one is applied (`apply_received_version`), then whatever it unblocks (`drain`).
     """
     digest = content["digest"]
+    apply = partial(apply_received_version, spec, first_status=first_status)
+
+    def snapshot(document, number, state):
+        return write_version(spec, *build(document, content, number, state))
+
     # No savepoint of its own: a refusal propagates, and the caller's transaction (the
     # inbox's savepoint around the handler) undoes whatever was written before it.
     with transaction.atomic(savepoint=False):
-        document = steps.find(content)
+        document = find(content)
         if document is None:
             # No other transaction can be creating it: the caller holds its lock.
-            return Received(steps.create(content))
+            return Received(
+                create_received(spec, content, sides, build=build, first_status=first_status,
+                                edit=edit, **columns)
+            )  # fmt: skip
         receiver = spec.receiver_role
         if document.role != receiver:
             raise DocumentError(
@@ -554,14 +522,14 @@ def receive_version(spec: FamilySpec, content: dict, steps: VersionSteps, *, edi
         _check_acts_on(spec, document, content, number)
         if number < document.version:
             # A late version we never held: kept for history, the applied one stays.
-            steps.snapshot(document, content, number, VersionState.SUPERSEDED)
+            snapshot(document, number, VersionState.SUPERSEDED)
             return Received(document)
         if number > document.version + 1:
-            steps.snapshot(document, content, number, VersionState.PARKED)
+            snapshot(document, number, VersionState.PARKED)
             return Received(document)
-        version = steps.snapshot(document, content, number, VersionState.APPLIED)
-        steps.apply(document, version, edit=edit)
-        drain(spec, document, steps.apply)
+        version = snapshot(document, number, VersionState.APPLIED)
+        apply(document, version, edit=edit)
+        drain(spec, document, apply)
         return Received(document)
 
 
