@@ -111,6 +111,14 @@ def copy_rows(cursor, model, template_where: str, source: str, overrides: dict) 
     return cursor.rowcount
 
 
+def ids_after_loaded_rows(cursor, table: str) -> None:
+    """Move `table`'s id sequence past the rows loaded with ids of their own."""
+    cursor.execute(
+        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+        f"(SELECT max(id) FROM {table}))"
+    )
+
+
 def secondary_indexes(cursor) -> list[tuple[str, str]]:
     """(name, CREATE INDEX statement) of the loaded tables' indexes that back no constraint."""
     cursor.execute(
@@ -313,10 +321,7 @@ def build(count: int):
             },
         )
         for table in LOADED_TABLES:
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                f"(SELECT max(id) FROM {table}))"
-            )
+            ids_after_loaded_rows(cursor, table)
         loaded = time.perf_counter()
         for _, statement in indexes:
             cursor.execute(statement)
@@ -445,10 +450,7 @@ def build_orders(count: int) -> None:
             {"purchase_order_id": "o.id", "to_status": "o.status", "at": "o.created_at"},
         )
         for table in LOADED_TABLES[-4:]:
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                f"(SELECT max(id) FROM {table}))"
-            )
+            ids_after_loaded_rows(cursor, table)
         for _, statement in indexes:
             cursor.execute(statement)
     with connection.cursor() as cursor:
@@ -527,10 +529,7 @@ def build_messages(inbound: int, outbound: int) -> None:
                     f"generate_series(1, {wanted - have}) g",
                     {"id": f"{last} + g", **overrides},
                 )
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                f"(SELECT max(id) FROM {table}))"
-            )
+            ids_after_loaded_rows(cursor, table)
         loaded = time.perf_counter()
         for _, statement in indexes:
             cursor.execute(statement)
