@@ -301,6 +301,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = ENKASH_WEBHOOK_MAX_BODY_BYTES + 1024
 # The daily prune runs at ENKASH_INBOUND_PRUNE_CRON.
 ENKASH_INBOUND_RETENTION_DAYS = env_int("ENKASH_INBOUND_RETENTION_DAYS", None)
 ENKASH_INBOUND_PRUNE_CRON = os.environ.get("ENKASH_INBOUND_PRUNE_CRON", "17 3 * * *")
+# The home page's tallies (desk/tallies.py) are folded this often (cron): the rows the
+# documents' changes wrote since are summed into one row per key.
+DESK_TALLY_FOLD_CRON = os.environ.get("DESK_TALLY_FOLD_CRON", "* * * * *")
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ usual.
 import contextlib
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,13 +26,20 @@ TEMPLATE_LOCK = 7_160_512
 
 
 def migrations_digest() -> str:
-    """A digest of every migration file of the project's apps and of the locked dependencies."""
+    """A digest of every migration file of the project's apps, of the project's modules
+    they import (the SQL they run may be written there) and of the locked dependencies."""
     digest = hashlib.sha256()
     packages = [path for path in ROOT.iterdir() if (path / "__init__.py").exists()]
     files = [ROOT / "uv.lock"]
     for package in packages:
         files += package.glob("**/migrations/*.py")
-    for path in sorted(files):
+    imported = {
+        ROOT / (module.replace(".", "/") + ".py")
+        for migration in files[1:]
+        for module in re.findall(r"^from ([\w.]+) import", migration.read_text(), re.MULTILINE)
+    }
+    files += [path for path in imported if path.is_file()]
+    for path in sorted(set(files)):
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -70,6 +70,7 @@ def app_process_env(
         "ENKASH_RETRY_MAX_DELAY_SECONDS": "1",
         "ENKASH_STALLED_AFTER_SECONDS": "3",
         "ENKASH_RECOVERY_CRON": "* * * * * *",
+        "DESK_TALLY_FOLD_CRON": "* * * * * *",
         "PROCRASTINATE_HEARTBEAT_SECONDS": "0.5",
         **extra,
     }

@@ -1,13 +1,16 @@
 """The numbers on a person's home page, each with the link to the list behind it.
 
-Per family, each figure is read where its rows are: one count per reason a document
-needs attention and one for those pending at the network (their few documents, from
-their indexes), one sum each for the documents to review and those due this week
-(through the status and due-date indexes), one grouped pass for the ageing, one count
-of the documents assigned to the person, two queries for the top counterparties (their
-sums, then their names) and one for the week's decisions; the network's own counts add
-one query for those who can retry. The page costs the same number of queries whatever
-the data (one fewer for a family with nothing outstanding: no names to read).
+Per family, each figure is read where its rows are. The ageing, the documents to
+review, those due this week and the top counterparties are sums over the family's
+tally (`tallies.py`: counts the database keeps as documents change, a few thousand
+rows whatever the number of documents), one query each, plus one count of the few
+documents to review whose request of ours failed, and one read of the five
+counterparties' names. The rest count their few documents from their indexes: one
+count per reason a document needs attention and one for those pending at the network,
+one of the documents assigned to the person, one for the week's decisions; the
+network's own counts add one query for those who can retry. The page costs the same
+number of queries whatever the data (one fewer for a family with nothing outstanding:
+no names to read).
 """
 
 from dataclasses import dataclass, field
@@ -23,6 +26,7 @@ from b2bportal.indian import dmy
 
 from . import families as conditions
 from .families import FAMILIES, Family
+from .models import Tally
 from .services import assigned_to
 
 # Outstanding documents by days since their date: (label, fewest days, most days).
@@ -85,11 +89,11 @@ def _with_shares(figures: list[Figure], by_value: bool = True) -> list[Figure]:
     return figures
 
 
-def _age_condition(family: Family, fewest: int, most: int | None, today) -> Q:
-    on_or_before = {f"{family.date_field}__lte": today - timedelta(days=fewest)}
-    condition = Q(**on_or_before)
+def _age_condition(fewest: int, most: int | None, today) -> Q:
+    """A tally row's date `fewest` to `most` days before `today`."""
+    condition = Q(day__lte=today - timedelta(days=fewest))
     if most is not None:
-        condition &= Q(**{f"{family.date_field}__gte": today - timedelta(days=most)})
+        condition &= Q(day__gte=today - timedelta(days=most))
     return condition
 
 
@@ -101,23 +105,31 @@ def _age_params(family: Family, fewest: int, most: int | None, today) -> dict:
     return params
 
 
-def _ageing(family: Family, outstanding: Q, today) -> dict:
+def _tally(family: Family, kind: str):
+    """The tally rows of `kind` of the family's documents outstanding."""
+    return Tally.objects.filter(document_table=family.model._meta.db_table, kind=kind).exclude(
+        status__in=family.settled_statuses
+    )
+
+
+def _ageing(family: Family, today) -> dict:
     """{(role, bucket): (count, value)} of the outstanding documents, every role and
-    bucket, in one pass that computes each row's age bucket once."""
+    bucket, in one pass over the tally by date."""
     bucket = Case(
         *[
-            When(_age_condition(family, fewest, most, today), then=Value(index))
+            When(_age_condition(fewest, most, today), then=Value(index))
             for index, (_, fewest, most) in enumerate(AGE_BUCKETS)
         ],
         default=None,
         output_field=IntegerField(),
     )
     rows = (
-        family.model.objects.filter(outstanding, role__in=[role for role, _ in ROLES])
+        _tally(family, Tally.Kind.DATE)
+        .filter(role__in=[role for role, _ in ROLES])
         .annotate(desk_age=bucket)
         .filter(desk_age__isnull=False)  # dated after today, or undated: in no bucket
         .values("role", "desk_age")
-        .annotate(count=Count("pk"), value=Sum("total_value"))
+        .annotate(count=Sum("count"), value=Sum("value"))
         .order_by()
     )
     ageing = {(role, index): (0, 0) for role, _ in ROLES for index in range(len(AGE_BUCKETS))}
@@ -125,9 +137,22 @@ def _ageing(family: Family, outstanding: Q, today) -> dict:
     return ageing
 
 
-def _count_and_value(documents) -> tuple[int, object]:
-    figures = documents.aggregate(count=Count("pk"), value=Sum("total_value"))
-    return figures["count"], figures["value"] or 0
+def _summed(tally) -> tuple[int, object]:
+    figures = tally.aggregate(count=Sum("count"), value=Sum("value"))
+    return figures["count"] or 0, figures["value"] or 0
+
+
+def _to_review(family: Family) -> tuple[int, object]:
+    """(count, value) of the documents awaiting our decision (`awaiting_review`): those
+    with no request of ours on its way, from the tally, and the few whose request
+    failed, from their documents."""
+    review = {"role": family.review_role, "status__in": family.statuses_to_review}
+    unsent = _summed(_tally(family, Tally.Kind.DATE).filter(unsent=True, **review))
+    failed = (
+        family.model.objects.filter(conditions.failed_request(), **review)
+        .aggregate(count=Count("pk"), value=Sum("total_value"))
+    )  # fmt: skip
+    return unsent[0] + failed["count"], unsent[1] + (failed["value"] or 0)
 
 
 def family_desk(family: Family, user, now) -> FamilyDesk:
@@ -135,21 +160,18 @@ def family_desk(family: Family, user, now) -> FamilyDesk:
     today = timezone.localdate(now)
     week_end = today + timedelta(days=WEEK_DAYS - 1)
     changelist = family.changelist()
-    outstanding = conditions.outstanding(family)
     due = family.due_field
-    due_this_week = outstanding & Q(**{f"{due}__gte": today, f"{due}__lte": week_end})
     documents = family.model.objects
     # Each figure is read where its rows are: pending and the reasons for attention from
-    # their few documents' indexes (`families.among`), the review and the week's dues
-    # through the status and due-date indexes, the ageing in one grouped pass.
+    # their few documents' indexes (`families.among`), the sums from the tally.
     counts = {
         reason: documents.filter(condition(family, now, False)).count()
         for reason, (_, condition) in conditions.ATTENTION_REASONS.items()
     }
     counts["pending"] = documents.filter(conditions.pending()).count()
-    to_review = _count_and_value(documents.filter(conditions.awaiting_review(family)))
-    due_week = _count_and_value(documents.filter(due_this_week))
-    ageing = _ageing(family, outstanding, today)
+    to_review = _to_review(family)
+    due_week = _summed(_tally(family, Tally.Kind.DUE).filter(day__gte=today, day__lte=week_end))
+    ageing = _ageing(family, today)
 
     desk = FamilyDesk(
         family=family,
@@ -212,7 +234,7 @@ def family_desk(family: Family, user, now) -> FamilyDesk:
         )
     if desk.can_decide:
         desk.waiting.insert(0, _assigned_to(family, user, changelist))
-    desk.counterparties = _top_counterparties(family, outstanding, changelist)
+    desk.counterparties = _top_counterparties(family, changelist)
     desk.decisions = _week_decisions(family, today)
     history = family.history_changelist()
     desk.links = {"list": reverse(changelist), "history": reverse(history)}
@@ -230,13 +252,14 @@ def _assigned_to(family: Family, user, changelist: str) -> Figure:
     )
 
 
-def _top_counterparties(family: Family, outstanding: Q, changelist: str) -> list[Figure]:
-    """The counterparties with the most outstanding value: summed by key alone, the few
-    names read after (joined first, every row of the table carried them into the sums)."""
+def _top_counterparties(family: Family, changelist: str) -> list[Figure]:
+    """The counterparties with the most outstanding value, from the tally; their few
+    names read after."""
     rows = list(
-        family.model.objects.filter(outstanding)
+        _tally(family, Tally.Kind.COUNTERPARTY)
         .values("counterparty_id")
-        .annotate(count=Count("pk"), value=Sum("total_value"))
+        .annotate(count=Sum("count"), value=Sum("value"))
+        .filter(count__gt=0)  # rows of one that now has none sum to nothing
         .order_by("-value", "counterparty_id")[:TOP_COUNTERPARTIES]
     )
     counterparty = family.model._meta.get_field("counterparty").related_model

@@ -71,6 +71,16 @@ class Family:
     def statuses(self):
         return import_string(self.statuses_path)
 
+    @property
+    def tally_columns(self) -> tuple[str, str, str]:
+        """(table, date column, due column): what its tally (`tallies.py`) reads."""
+        meta = self.model._meta
+        return (
+            meta.db_table,
+            meta.get_field(self.date_field).column,
+            meta.get_field(self.due_field).column,
+        )
+
     def changelist(self) -> str:
         meta = self.model._meta
         return f"admin:{meta.app_label}_{meta.model_name}_changelist"
@@ -204,6 +214,18 @@ def awaiting_review(family: Family) -> Q:
     return Q(role=family.review_role, status__in=family.statuses_to_review) & ~pending()
 
 
+def requested_or_refused() -> Q:
+    """A request of ours on its way or failed, or a refusal: the predicate of the partial
+    index `*_attention_updated` (migrations), so a filter that adds it reads only that
+    index's few documents."""
+    return Q(pending_message__isnull=False) | ~Q(last_error_code="")
+
+
+def failed_request() -> Q:
+    """Our last request could not be delivered (`pending_message` failed for good)."""
+    return requested_or_refused() & Q(pending_message__state="failed")
+
+
 def failed(family: Family, per_row: bool = False) -> Q:
     """Our last request could not be delivered, or the network refused it.
 
@@ -214,7 +236,7 @@ def failed(family: Family, per_row: bool = False) -> Q:
     refused = Q(pending_message__isnull=True) & ~Q(last_error_code="")
     if per_row:
         return failing | refused
-    return (Q(pending_message__isnull=False) | ~Q(last_error_code="")) & (failing | refused)
+    return requested_or_refused() & (failing | refused)
 
 
 def overdue_at_network(family: Family, now=None, per_row: bool = False) -> Q:

@@ -77,3 +77,49 @@ class Assignment(AppendOnly):
 
     def __str__(self):
         return f"{self.document_type.model} {self.document_id} to {self.assignee or 'nobody'}"
+
+
+# A tally row's key: the family's table and what its documents are counted by.
+KEY = ["document_table", "kind", "role", "status", "day", "counterparty_id", "unsent"]
+
+
+class Tally(models.Model):
+    """How many documents of one family share a key, and their total value: the home
+    page's figures, kept by the database as documents change (`tallies.py`).
+
+    Each change to a family's table adds rows here (+1 and its value for a document as
+    it now is, -1 for it as it was), in the same transaction, from the table's own
+    triggers; `tallies.fold` sums them into one folded row per key. A figure is the sum
+    over the rows of its keys, folded or not.
+    """
+
+    class Kind(models.TextChoices):
+        DATE = "date", "by role, status, undecided-or-sent and document date"
+        DUE = "due", "by status and due date"
+        COUNTERPARTY = "party", "by status and counterparty"
+
+    document_table = models.CharField(max_length=63)
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    role = models.CharField(max_length=8, blank=True)
+    status = models.CharField(max_length=40)
+    day = models.DateField(null=True)
+    counterparty_id = models.BigIntegerField(null=True)
+    # No request of ours on its way (`pending_message` empty); DATE rows only.
+    unsent = models.BooleanField(null=True)
+    count = models.BigIntegerField()
+    value = models.DecimalField(max_digits=30, decimal_places=2)
+    folded = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=KEY,
+                condition=models.Q(folded=True),
+                nulls_distinct=False,
+                name="desk_tally_one_folded_row_per_key",
+            )
+        ]
+        indexes = [models.Index(fields=["document_table", "kind", "status"])]
+
+    def __str__(self):
+        return f"{self.document_table} {self.kind} {self.status}: {self.count}"

@@ -7,30 +7,18 @@ autodiscovery of `tasks` modules).
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
 from procrastinate.contrib.django import app
+
+from b2bportal.background import in_worker
 
 from . import delivery, retention
 from .jobs import DELIVER_TASK, PRUNE_TASK, QUEUE, RECOVER_TASK
 
 
-def _in_worker(work, *args, **kwargs) -> None:
-    """Run `work(*args)` from a worker thread between two `close_old_connections`.
-
-    A worker thread lives longer than a request: drop a connection the database closed
-    (restart, failover) before and after, as Django does around requests.
-    """
-    close_old_connections()
-    try:
-        work(*args, **kwargs)
-    finally:
-        close_old_connections()
-
-
 @app.task(name=DELIVER_TASK, queue=QUEUE)
 def deliver_outbound(message_id: int) -> None:
     """Deliver one OutboundMessage to EnKash, with a batch of others due (see network.delivery)."""
-    _in_worker(delivery.deliver, message_id, batch_size=settings.ENKASH_DELIVERY_BATCH_SIZE)
+    in_worker(delivery.deliver, message_id, batch_size=settings.ENKASH_DELIVERY_BATCH_SIZE)
 
 
 @app.periodic(cron=settings.ENKASH_RECOVERY_CRON, periodic_id="outbound")
@@ -47,11 +35,11 @@ async def recover_outbound(context, timestamp: int) -> None:
         seconds_since_heartbeat=settings.ENKASH_STALLED_AFTER_SECONDS
     ):
         await jobs.retry_job(job)
-    await sync_to_async(_in_worker, thread_sensitive=False)(delivery.requeue_stranded)
+    await sync_to_async(in_worker, thread_sensitive=False)(delivery.requeue_stranded)
 
 
 @app.periodic(cron=settings.ENKASH_INBOUND_PRUNE_CRON, periodic_id="prune-inbound")
 @app.task(name=PRUNE_TASK, queue=QUEUE, queueing_lock=PRUNE_TASK)
 def prune_inbound(timestamp: int) -> None:
     """Daily: clear old bodies of answered inbound messages (ENKASH_INBOUND_RETENTION_DAYS)."""
-    _in_worker(retention.prune_inbound)
+    in_worker(retention.prune_inbound)

@@ -26,6 +26,8 @@ import os
 import random
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -43,7 +45,7 @@ from b2bportal.sandbox.enkash import OfflineEnKash
 from b2bportal.staff.services import DEMO_PASSWORD
 from tests.live import wait_until
 
-from .conftest import CLIENT_ID, CLIENT_SECRET, WEBHOOK_TOKEN, process_env
+from .conftest import CLIENT_ID, CLIENT_SECRET, ROOT, WEBHOOK_TOKEN, process_env
 
 CONFIRM = "/api/v0/invoice/req-confirm-invoice"
 DAY = date(2026, 11, 20)
@@ -278,6 +280,21 @@ def test_decisions_survive_a_database_restart_a_killed_worker_and_enkash_away(
     for req_msg_id in replays:
         bodies = {r.raw for r in world.enkash.server.received if r.req_msg_id == req_msg_id}
         assert len(bodies) == 1
+
+    # The home page's tallies, kept through all of it, folded by the worker's job (every
+    # second here), agree with the invoices.
+    wait_until(lambda: pg.scalar("SELECT count(*) FROM desk_tally WHERE NOT folded") == 0, 20)
+    accepted = pg.scalar(
+        "SELECT sum(count) FROM desk_tally WHERE document_table = 'invoices_invoice' "
+        "AND kind = 'date' AND status = 'ACCEPTED'"
+    )
+    assert accepted == 3 * PER_ROUND
+    recount = subprocess.run(
+        [sys.executable, "manage.py", "recount_tallies", "--check"],
+        cwd=ROOT, env=process_env(pg.url), capture_output=True, text=True,
+    )  # fmt: skip
+    assert recount.returncode == 0, recount.stdout + recount.stderr
+    assert "Invoices: 0 key(s) differed." in recount.stdout
 
 
 def test_a_burst_of_requests_leaves_the_server_no_database_connection(running, private_postgres):
