@@ -25,6 +25,9 @@ counts every family again from its documents, and says what differed.
 from django.db import connection, migrations
 
 TABLE = "desk_tally"
+# Folds and recounts take turns (a recount deleting rows a fold is summing would count
+# them twice); the triggers' inserts never wait for either.
+TAKE_TURNS = f"SELECT pg_advisory_xact_lock(hashtext('{TABLE}'))"
 KEY_COLUMNS = "document_table, kind, role, status, day, counterparty_id, unsent"
 
 
@@ -95,6 +98,7 @@ def recount_sql(table: str, date_column: str, due_column: str) -> str:
     rows = f"SELECT 1 AS sign, * FROM {table}"
     return (
         # Writers wait (and those under way finish first), so none is counted twice.
+        f"{TAKE_TURNS};"
         f"LOCK TABLE {table} IN SHARE MODE;"
         f"DELETE FROM {TABLE} WHERE document_table = '{table}';"
         + _summed(_keyed(table, date_column, due_column, rows), folded=True)
@@ -127,9 +131,10 @@ FOLD = f"""
 def fold() -> int:
     """Sum the rows written since the last fold into their keys' folded rows, and drop
     the folded rows left at nothing (in the caller's transaction). Returns the keys
-    folded into. Safe beside the triggers (a row written meanwhile is folded next time)
-    and beside another fold."""
+    folded into. Safe beside the triggers (a row written meanwhile is folded next time);
+    waits for another fold or a recount under way."""
     with connection.cursor() as cursor:
+        cursor.execute(TAKE_TURNS)
         cursor.execute(FOLD)
         folded = cursor.rowcount
         cursor.execute(f"DELETE FROM {TABLE} WHERE folded AND count = 0 AND value = 0")
