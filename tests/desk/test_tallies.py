@@ -4,6 +4,7 @@ Each test compares `desk_tally` with sums computed here in Python from the docum
 themselves, an oracle apart from the SQL that keeps the tally.
 """
 
+import threading
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
@@ -264,3 +265,58 @@ def _apply(change, make_invoice, suppliers):
             one.update(pending_message=message)
         elif kind == "delete":
             one.delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writers_and_folds_at_the_same_time_leave_the_tally_exact(make_invoice, desk_parties):
+    """Four writers commit changes while a fifth folds over and over: nothing is lost or
+    counted twice, whatever the order in which their transactions end."""
+    _, suppliers = desk_parties
+    statuses = ["SENT_TO_BUYER", "ACCEPTED", "REJECTED", "FULLY_PAID"]
+    # Each writer changes only its own invoices: no two writers wait for each other.
+    writing = threading.Barrier(5)
+    errors = []
+
+    def write(seed: int) -> None:
+        mine = []
+        try:
+            writing.wait()
+            for step in range(25):
+                with transaction.atomic():
+                    invoice = make_invoice(supplier=(seed + step) % 3, age_days=step % 9)
+                    mine.append(invoice.pk)
+                    Invoice.objects.filter(pk=invoice.pk).update(status=statuses[step % 4])
+                    if step % 5 == 0:
+                        Invoice.objects.filter(pk=invoice.pk).delete()
+                    accepted = Invoice.objects.filter(pk__in=mine, status="ACCEPTED")
+                    accepted.update(total_value=Decimal(seed * 100 + step))
+        except Exception as error:  # noqa: BLE001  (reported by the main thread)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def fold_meanwhile() -> None:
+        try:
+            writing.wait()
+            while any(writer.is_alive() for writer in writers):
+                with transaction.atomic():
+                    tallies.fold()
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connection.close()
+
+    writers = [threading.Thread(target=write, args=(seed,)) for seed in range(4)]
+    folder = threading.Thread(target=fold_meanwhile)
+    for thread in [*writers, folder]:
+        thread.start()
+    for thread in [*writers, folder]:
+        thread.join(120)
+
+    assert errors == []
+    assert Invoice.objects.count() == 4 * 20
+    assert kept() == counted()
+    with transaction.atomic():
+        tallies.fold()
+    assert kept() == counted()
+    assert not Tally.objects.filter(folded=False).exists()
