@@ -258,7 +258,8 @@ def _quick_text(field):
             raise _Doubt
         if _UNSAFE_CHARACTERS.search(text):
             raise _Doubt
-        _run(others, text)
+        if others:
+            _run(others, text)
         return text
 
     return convert
@@ -340,7 +341,8 @@ def _quick_decimal(field):
         if scale is not None:
             number = number.quantize(scale, rounding=rounding, context=context)
         _check_bounds(number, lowest, highest)
-        _run(others, number)
+        if others:
+            _run(others, number)
         return number
 
     return convert
