@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from b2bportal import rows
 from b2bportal.network import delivery, outbox
+from b2bportal.network.envelope import to_json
 from b2bportal.network.models import OutboundMessage
 from b2bportal.network.outbox import enqueue
 from b2bportal.parties.models import Business
@@ -232,7 +233,8 @@ def as_stored(line, decimals: list) -> None:
     for field, exponent in decimals:
         value = getattr(line, field.attname)
         if value is not None:
-            stored = field.to_python(value).quantize(exponent, rounding=ROUND_HALF_UP)
+            number = value if type(value) is Decimal else field.to_python(value)
+            stored = number.quantize(exponent, rounding=ROUND_HALF_UP)
             setattr(line, field.attname, stored if stored else abs(stored))  # no -0 in numeric
 
 
@@ -250,7 +252,7 @@ def version_values(spec: FamilySpec, content: dict, *, digest: Callable, inbound
         "inbound_message": inbound,
         "created_by": actor,
         **{name: content.get(name) or {} for name in DETAILS},
-        "raw": json.loads(json.dumps(content.get("raw") or {}, cls=DjangoJSONEncoder)),
+        "raw": to_json(content.get("raw") or {}),
         **{name: content[name] for name in spec.content_fields if name in content},
     }
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import cache
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from b2bportal.network.envelope import to_json
 from b2bportal.network.handling import Rejected
 from b2bportal.network.wire import (
     ItemSerializer,
@@ -85,18 +87,27 @@ def money(value) -> Decimal:
     return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP, context=WIDE)
 
 
-def by_type(entries, wanted: str) -> Decimal | None:
-    """The sum of the `{type, value}` entries whose type is `wanted`, None when none."""
-    values = [
-        Decimal(e.get("value") or 0)
-        for e in entries or []
-        if str(e.get("type", "")).upper() in TYPE_ALIASES.get(wanted, (wanted,))
-    ]
-    return sum(values, ZERO) if values else None
-
-
 TYPE_ALIASES = {"SGST": ("SGST", "UTGST"), "CESS": ("CESS", "CESS_AMOUNT")}
 TAX_TYPES = ("CGST", "SGST", "UTGST", "IGST", "CESS", "CESS_AMOUNT")
+LINE_TAXES = ("CGST", "SGST", "IGST", "CESS")
+# The line tax each type or name counts towards (aliases included).
+TAX_OF = {alias: tax for tax in LINE_TAXES for alias in TYPE_ALIASES.get(tax, (tax,))}
+
+
+def sums_by_tax(entries, label: str, key: str) -> dict[str, Decimal]:
+    """The sums of the entries' `key` (a missing one counts as 0) by the line tax their
+    `label` names (`TAX_OF`), added in the entries' order; a tax none names is absent."""
+    sums = {}
+    for entry in entries or []:
+        tax = TAX_OF.get(str(entry.get(label, "")).upper())
+        if tax is not None:
+            sums[tax] = sums.get(tax, ZERO) + Decimal(entry.get(key) or 0)
+    return sums
+
+
+def stating(taxes, key: str) -> list:
+    """The `otherTaxes` entries that state a `key` (an amount or a rate)."""
+    return [t for t in taxes or [] if t.get(key) is not None]
 
 
 # The date forms EnKash's messages use: ISO (with or without a time), day first with
@@ -143,36 +154,31 @@ def read_date(value, path: str) -> datetime.date | None:
         ) from None
 
 
-LINE_TAXES = ("CGST", "SGST", "IGST", "CESS")
-
-
-def by_name(taxes, wanted: str, key: str) -> Decimal | None:
-    """The sum of `otherTaxes` entries named `wanted` (their `amount` or `rate`), None when none."""
-    values = [
-        Decimal(t.get(key) or 0)
-        for t in taxes or []
-        if str(t.get("name", "")).upper() in TYPE_ALIASES.get(wanted, (wanted,))
-        and t.get(key) is not None
-    ]
-    return sum(values, ZERO) if values else None
-
-
 def line_taxes(item: dict) -> dict[str, Decimal] | None:
     """A line's GST amounts by tax, read from `itemValueDetails` (by type) or else from
     `otherTaxes` (by name); None when neither states any (not the same as 0 charged)."""
+    by_type = sums_by_tax(item.get("itemValueDetails"), "type", "value")
+    by_name = sums_by_tax(stating(item.get("otherTaxes"), "amount"), "name", "amount")
     found = {}
     for tax in LINE_TAXES:
-        amount = by_type(item.get("itemValueDetails"), tax)
+        amount = by_type.get(tax)
         if amount is None:
-            amount = by_name(item.get("otherTaxes"), tax, "amount")
+            amount = by_name.get(tax)
         if amount is not None:
             found[tax] = amount
     return found or None
 
 
-def line_rate(item: dict, tax: str) -> Decimal:
-    rate = by_type(item.get("rates"), tax)
-    return rate if rate is not None else (by_name(item.get("otherTaxes"), tax, "rate") or ZERO)
+def line_rates(item: dict) -> dict[str, Decimal]:
+    """A line's CGST, SGST and IGST rates, read from `rates` (by type) or else from
+    `otherTaxes` (by name); 0 when neither states one."""
+    by_type = sums_by_tax(item.get("rates"), "type", "value")
+    by_name = sums_by_tax(stating(item.get("otherTaxes"), "rate"), "name", "rate")
+    rates = {}
+    for tax in ("CGST", "SGST", "IGST"):
+        rate = by_type.get(tax)
+        rates[tax] = rate if rate is not None else (by_name.get(tax) or ZERO)
+    return rates
 
 
 def tax_missing(position: int, where: str, rate) -> tuple:
@@ -185,9 +191,11 @@ def tax_missing(position: int, where: str, rate) -> tuple:
     )
 
 
-def network_item(item: dict, position: int) -> dict:
-    """A validated `itemLists` entry as line field values (`DocumentLine`)."""
-    taxes = line_taxes(item) or {}
+def network_item(item: dict, position: int, taxes: dict[str, Decimal] | None) -> dict:
+    """A validated `itemLists` entry as line field values (`DocumentLine`); `taxes`: its
+    `line_taxes`."""
+    taxes = taxes or {}
+    rates = line_rates(item)
     gross = item.get("totalAmt")
     if gross is None:
         gross = Decimal(item.get("quantity") or 0) * Decimal(item.get("unitPrice") or 0)
@@ -206,9 +214,9 @@ def network_item(item: dict, position: int) -> dict:
         "gross_amount": money(gross),
         "assessable_amount": money(gross if assessable is None else assessable),
         "gst_rate": Decimal(item.get("gstRate") or 0),
-        "cgst_rate": line_rate(item, "CGST"),
-        "sgst_rate": line_rate(item, "SGST"),
-        "igst_rate": line_rate(item, "IGST"),
+        "cgst_rate": rates["CGST"],
+        "sgst_rate": rates["SGST"],
+        "igst_rate": rates["IGST"],
         "cgst_amount": money(taxes.get("CGST")),
         "sgst_amount": money(taxes.get("SGST")),
         "igst_amount": money(taxes.get("IGST")),
@@ -223,8 +231,7 @@ def network_item(item: dict, position: int) -> dict:
     }
 
 
-def jsonable(value):
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+jsonable = to_json
 
 
 # GST state codes by the letters vehicle registrations and e-way bills use: a sender may
@@ -285,12 +292,20 @@ NETWORK_ITEM_NAMES = {
 }  # fmt: skip
 
 
-def too_big(field, value) -> bool:
+@cache
+def column_limits(model) -> tuple[tuple[str, Decimal], ...]:
+    """(name, the smallest number too large for it) of each decimal column of `model`:
+    10 to the power of the digits it holds before the point."""
+    return tuple(
+        (field.name, Decimal(10) ** (field.max_digits - field.decimal_places))
+        for field in model._meta.concrete_fields
+        if isinstance(field, DecimalField)
+    )
+
+
+def too_big(value, limit: Decimal) -> bool:
     """True when `value`, rounded to the column's places, has more digits than it holds."""
-    if value is None:
-        return False
-    whole_digits = field.max_digits - field.decimal_places
-    return abs(Decimal(value)) >= Decimal(10) ** whole_digits
+    return value is not None and abs(Decimal(value)) >= limit
 
 
 def check_columns(content: dict, version_model, line_model, *, block: str) -> None:
@@ -301,16 +316,17 @@ def check_columns(content: dict, version_model, line_model, *, block: str) -> No
     "items" to (the lines' path, {column: wire name}); `block` is the document block.
     """
     paths = content.get("wire_paths") or {}
-    for field in version_model._meta.concrete_fields:
-        if isinstance(field, DecimalField) and too_big(field, content.get(field.name)):
-            path = paths.get(field.name, block)
-            raise Rejected("INVALID_FIELD", f"{content[field.name]} is too large", path)
+    for name, limit in column_limits(version_model):
+        if too_big(content.get(name), limit):
+            path = paths.get(name, block)
+            raise Rejected("INVALID_FIELD", f"{content[name]} is too large", path)
     lines_at, names = paths.get("items", (f"{block}.itemLists", NETWORK_ITEM_NAMES))
+    line_limits = column_limits(line_model)
     for index, item in enumerate(content.get("items") or []):
-        for field in line_model._meta.concrete_fields:
-            if isinstance(field, DecimalField) and too_big(field, item.get(field.name)):
-                path = f"{lines_at}[{index}].{names.get(field.name, field.name)}"
-                raise Rejected("INVALID_FIELD", f"{item[field.name]} is too large", path)
+        for name, limit in line_limits:
+            if too_big(item.get(name), limit):
+                path = f"{lines_at}[{index}].{names.get(name, name)}"
+                raise Rejected("INVALID_FIELD", f"{item[name]} is too large", path)
 
 
 def wire_amount(value) -> Decimal:
@@ -386,12 +402,12 @@ def tax_values(version) -> list[dict]:
 def network_lines(entries: list[dict]) -> tuple[list[dict], list[tuple]]:
     """Validated `itemLists` entries as line values, and the findings of reading them
     (a GST rate stated without its tax)."""
-    items = [network_item(item, n) for n, item in enumerate(entries, start=1)]
-    arrival = [
-        tax_missing(n, f"itemLists[{n - 1}]", item.get("gstRate"))
-        for n, item in enumerate(entries, start=1)
-        if item.get("gstRate") and line_taxes(item) is None
-    ]
+    items, arrival = [], []
+    for n, item in enumerate(entries, start=1):
+        taxes = line_taxes(item)
+        items.append(network_item(item, n, taxes))
+        if item.get("gstRate") and taxes is None:
+            arrival.append(tax_missing(n, f"itemLists[{n - 1}]", item.get("gstRate")))
     return items, arrival
 
 
@@ -430,8 +446,9 @@ def value_columns(
             )
         ),
     }
-    for tax in ("CGST", "SGST", "IGST", "CESS"):
-        given = by_type(others, tax)
+    stated = sums_by_tax(others, "type", "value")
+    for tax in LINE_TAXES:
+        given = stated.get(tax)
         summed = sum((i[f"{tax.lower()}_amount"] for i in items), ZERO)
         columns[f"{tax.lower()}_amount"] = money(summed if given is None else given)
     return columns, arrival
@@ -456,18 +473,18 @@ def content_digest(content: dict, keys: tuple[str, ...]) -> str:
     """A digest of `content`'s `keys` that makes two deliveries 'the same version
     content' (amounts compared by value: 68.4 and 68.40 are the same)."""
 
-    def norm(value):
-        if isinstance(value, Decimal):
-            return format(value.normalize(), "f")
-        if isinstance(value, dict):
-            return {k: norm(v) for k, v in sorted(value.items())}
-        if isinstance(value, list):
-            return [norm(v) for v in value]
-        return value
-
-    data = {k: norm(content.get(k)) for k in keys}
-    encoded = json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder).encode()
+    data = {k: content.get(k) for k in keys}
+    encoded = json.dumps(data, sort_keys=True, cls=DigestEncoder).encode()
     return hashlib.sha256(encoded).hexdigest()
+
+
+class DigestEncoder(DjangoJSONEncoder):
+    """Amounts as the text of their value, without trailing zeros (68.40 as "68.4")."""
+
+    def default(self, o):
+        if isinstance(o, Decimal):
+            return format(o.normalize(), "f")
+        return super().default(o)
 
 
 def status_validator(statuses, family: str):

@@ -13,6 +13,7 @@ wrong (`errorField` is the JSON path of the failing field, e.g.
 """
 
 import json
+from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 
@@ -88,5 +89,28 @@ def error(
 
 
 def to_json(value):
-    """`value` with Decimals, dates and UUIDs turned into plain JSON, ready for a JSONField."""
+    """`value` with Decimals, dates and UUIDs turned into plain JSON, ready for a JSONField:
+    what a round trip through Django's JSON encoder gives, a new object each time.
+
+    Plain values, lists and dicts with text keys are converted here; anything else (a
+    date, a UUID, a dict with other keys) takes the round trip itself.
+    """
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    if kind is Decimal:
+        return str(value)
+    if kind is dict:
+        converted = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                return _round_trip(value)
+            converted[key] = to_json(item)
+        return converted
+    if kind is list or kind is tuple:
+        return [to_json(item) for item in value]
+    return _round_trip(value)
+
+
+def _round_trip(value):
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))

@@ -308,13 +308,15 @@ def _unstorable(parsed: dict, body: bytes) -> tuple[str, str] | None:
     """(detail, JSON path) of the first value PostgreSQL or our code could not handle, or None.
 
     Walked without recursion, so no depth makes it fail. A NUL or a lone surrogate can
-    only arrive as a `\\u` escape and depth needs brackets, so most bodies skip the walk.
-    Each entry carries its trail (parent trail, key) and the path is spelt out only for
-    the value refused.
+    only arrive as a `\\u` escape, and depth is measured first without keeping paths
+    (`_nested_deeper`), so most bodies skip the walk. Each entry carries its trail
+    (parent trail, key) and the path is spelt out only for the value refused.
     """
     check_text = _TEXT_ESCAPE.search(body) is not None
-    check_depth = body.count(b"[") + body.count(b"{") > MAX_NESTING
-    if not (check_text or check_depth):
+    too_deep = body.count(b"[") + body.count(b"{") > MAX_NESTING and _nested_deeper(
+        parsed, MAX_NESTING
+    )
+    if not (check_text or too_deep):
         return None
     stack = [(parsed, 1, None)]
     while stack:
@@ -339,6 +341,22 @@ def _unstorable(parsed: dict, body: bytes) -> tuple[str, str] | None:
             children = ((key, child) for key, child in children if type(child) in (dict, list))
         stack.extend((child, depth + 1, (trail, key)) for key, child in children)
     return None
+
+
+def _nested_deeper(parsed: dict, levels: int) -> bool:
+    """True when objects or lists nest more than `levels` deep in `parsed`: a walk level by
+    level, visiting only objects and lists, that keeps no paths."""
+    level = [parsed]
+    for _ in range(levels):
+        level = [
+            child
+            for value in level
+            for child in (value.values() if type(value) is dict else value)
+            if type(child) in (dict, list)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def _json_path(trail) -> str:

@@ -11,7 +11,9 @@ from decimal import Context, Decimal
 
 from django.core.validators import (
     MaxLengthValidator,
+    MaxValueValidator,
     MinLengthValidator,
+    MinValueValidator,
     ProhibitNullCharactersValidator,
     RegexValidator,
 )
@@ -256,7 +258,8 @@ def _quick_text(field):
             raise _Doubt
         if _UNSAFE_CHARACTERS.search(text):
             raise _Doubt
-        _run(others, text)
+        if others:
+            _run(others, text)
         return text
 
     return convert
@@ -272,12 +275,38 @@ def _decimal_places(number: Decimal) -> tuple[int, int, int]:
     return -exponent, 0, -exponent
 
 
+def _value_bounds(validators) -> tuple[list, list, list]:
+    """(lowest values, highest values, other validators): the plain min and max value
+    validators read as the bounds they check, the rest left to run."""
+    lowest, highest, others = [], [], []
+    for validator in validators:
+        kind, limit = type(validator), getattr(validator, "limit_value", None)
+        if kind is MinValueValidator and not callable(limit):
+            lowest.append(limit)
+        elif kind is MaxValueValidator and not callable(limit):
+            highest.append(limit)
+        else:
+            others.append(validator)
+    return lowest, highest, others
+
+
+def _check_bounds(number, lowest: list, highest: list) -> None:
+    for limit in lowest:
+        if number < limit:
+            raise _Doubt
+    for limit in highest:
+        if number > limit:
+            raise _Doubt
+
+
 def _quick_decimal(field):
     rules = _field_validators(field)
     if type(field) is not serializers.DecimalField or rules is None or field.localize:
         return None
     validators, allow_null = field.validators, field.allow_null
+    lowest, highest, others = _value_bounds(validators)
     limits = (field.max_digits, field.max_whole_digits, field.decimal_places)
+    limited = any(limit is not None for limit in limits)
     scale = None if field.decimal_places is None else Decimal(1).scaleb(-field.decimal_places)
     context = Context(prec=field.max_digits) if field.max_digits is not None else None
     rounding, longest = field.rounding, field.MAX_STRING_LENGTH
@@ -305,12 +334,15 @@ def _quick_decimal(field):
         number = Decimal(text)
         if not number.is_finite():
             raise _Doubt
-        for limit, count in zip(limits, _decimal_places(number), strict=True):
-            if limit is not None and count > limit:
-                raise _Doubt
+        if limited:
+            for limit, count in zip(limits, _decimal_places(number), strict=True):
+                if limit is not None and count > limit:
+                    raise _Doubt
         if scale is not None:
             number = number.quantize(scale, rounding=rounding, context=context)
-        _run(validators, number)
+        _check_bounds(number, lowest, highest)
+        if others:
+            _run(others, number)
         return number
 
     return convert
