@@ -52,11 +52,11 @@ from b2bportal.documents.wire import (
     tax_missing,
     transition_serializer,
 )
-from b2bportal.documents.wire import jsonable as _jsonable
 from b2bportal.documents.wire import money as _money
 from b2bportal.documents.wire import party_columns as _party_columns
 from b2bportal.documents.wire import party_values as _side
 from b2bportal.documents.wire import wire_amount as _amount
+from b2bportal.network.envelope import to_json
 from b2bportal.network.handling import Rejected
 from b2bportal.network.wire import (
     OBJECT_ID_PATTERN,
@@ -470,7 +470,7 @@ def network_content(validated: dict, raw: dict, at: str = "invoice") -> dict:
         "items": items,
         "wire_paths": {**NETWORK_PATHS, "items": (f"{at}.itemLists", NETWORK_ITEM_NAMES)},
         "arrival_findings": arrival,
-        "sections": _jsonable(
+        "sections": to_json(
             {
                 k: validated[k]
                 for k in (*OBJECT_SECTIONS, *LIST_SECTIONS, "einvoiceResponse")
@@ -570,7 +570,7 @@ def internal_content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
     """A validated internal invoice as canonical content (see the module docstring)."""
     content = _internal_content(validated, raw, b2b_ids)
     content["enkash_id"] = validated.get("id")
-    content["enkash_details"] = _jsonable(enkash_details(raw))
+    content["enkash_details"] = to_json(enkash_details(raw))
     content["order_references"] = order_references(content)
     return content
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from b2bportal.documents import wire as shared
+from b2bportal.network.envelope import to_json
 from b2bportal.network.wire import (
     OBJECT_ID_PATTERN,
     ObjectVersionSerializer,
@@ -140,7 +141,7 @@ def content(validated: dict, raw: dict, b2b_ids: dict) -> dict:
         "items": items,
         "wire_paths": PATHS,
         "arrival_findings": arrival + rounded,
-        "sections": shared.jsonable(
+        "sections": to_json(
             {k: v for k, v in validated.items() if k not in READ and v not in (None, "", [], {})}
             | ({"otherValues": others} if others else {})
         ),

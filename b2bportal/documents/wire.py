@@ -225,13 +225,10 @@ def network_item(item: dict, position: int, taxes: dict[str, Decimal] | None) ->
         "order_line_reference": item.get("orderLineReference") or "",
         "origin_country": item.get("originCountry") or "",
         "product_serial_number": item.get("productSerialNumber") or "",
-        "extra": jsonable(
+        "extra": to_json(
             {k: item[k] for k in ("batchDetails", "attributeDetails", "otherTaxes") if item.get(k)}
         ),
     }
-
-
-jsonable = to_json
 
 
 # GST state codes by the letters vehicle registrations and e-way bills use: a sender may
