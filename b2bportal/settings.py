@@ -247,6 +247,8 @@ SPECTACULAR_SETTINGS = {
 }
 # Exporting (django-import-export) needs the model's own `export_<model>` permission.
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+# The most rows one export holds (b2bportal/exports.py): it is built in the request.
+EXPORT_MAX_ROWS = max(env_int("EXPORT_MAX_ROWS", 10000), 1)
 
 # EnKash: the network side.
 ENKASH_BASE_URL = os.environ.get("ENKASH_BASE_URL", "")

@@ -48,6 +48,7 @@ from b2bportal.desk.filters import (
 )
 from b2bportal.desk.readable import postal_address
 from b2bportal.documents.errors import refusal_message
+from b2bportal.exports import BoundedExportMixin
 from b2bportal.indian import inr
 from b2bportal.network.handling import Rejected
 from b2bportal.network.models import InboundMessage, OutboundMessage
@@ -130,7 +131,12 @@ def document_filters(*dates: str, flags=()) -> list:
 
 
 class DocumentAdmin(
-    QuickListMixin, IndexedSearchMixin, AttentionColumnMixin, ExportActionMixin, ModelAdmin
+    QuickListMixin,
+    IndexedSearchMixin,
+    AttentionColumnMixin,
+    BoundedExportMixin,
+    ExportActionMixin,
+    ModelAdmin,
 ):
     """The reviewer's desk for one family of documents; a family subclasses it.
 
@@ -702,7 +708,7 @@ class DocumentAdmin(
         )
 
 
-class DocumentHistoryAdmin(QuickListMixin, ExportActionMixin, ModelAdmin):
+class DocumentHistoryAdmin(QuickListMixin, BoundedExportMixin, ExportActionMixin, ModelAdmin):
     """A family's status history, newest first: the auditor's trail, read-only; its pages
     drawn per column (`QuickListMixin`: 200 rows cost little more than 50).
 

@@ -73,3 +73,41 @@ def test_auditor_downloads_the_status_history_as_csv_and_xlsx(login, exported):
 
 def test_a_reviewer_cannot_export(login, exported):
     assert login("reviewer").get("/admin/invoices/invoice/export/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/invoices/invoice/export/", "/admin/invoices/statuschange/export/"]
+)
+def test_a_list_longer_than_an_export_holds_is_refused_with_its_reason(
+    login, exported, decision, settings, url
+):
+    decision(exported[1], "REJECTED")  # two history rows too
+    client = login("auditor")
+    settings.EXPORT_MAX_ROWS = 1
+
+    response = export(client, url, "csv")
+
+    assert response.status_code == 200
+    assert "Content-Disposition" not in response  # the form again, no file
+    assert [str(m) for m in response.context["messages"]] == [
+        "This list has more than 1 rows, the most one export holds. Narrow it first "
+        "(a date range, a status, a counterparty), then export again."
+    ]
+
+    settings.EXPORT_MAX_ROWS = 2
+    response = export(client, url, "csv")
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert len(list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))) == 2
+
+
+def test_a_filtered_list_within_the_limit_exports_though_the_whole_list_would_not(
+    login, exported, settings
+):
+    settings.EXPORT_MAX_ROWS = 1
+    first, _ = exported
+    url = f"/admin/invoices/invoice/export/?q={first.supplier_invoice_number}"
+
+    response = export(login("auditor"), url, "csv")
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["object_id"] for r in rows] == [first.object_id]
