@@ -341,6 +341,12 @@ class IndexedSearchMixin:
     rather than joining every row to test the name. One query more, whatever the term.
     """
 
+    # Fields that each hold one whole value of a known form: {field: the term as such a
+    # value, or None}. A term of that form is matched by equality in such a field (its
+    # b-tree index: one look-up), not as a part of it (its trigram index: posting lists
+    # of trigrams that thousands of similar values share): a GSTIN cannot be a part of
+    # another GSTIN.
+    search_whole_values: dict = {}
     # More related rows than this match: the keys are not read, the match is a subquery.
     search_related_keys_max = 1000
     # The planner expects at most this many rows to match (and they do): their keys are
@@ -355,7 +361,9 @@ class IndexedSearchMixin:
         own, related = plan
         condition = Q()
         for name in own:
-            condition |= Q(**{f"{name}__icontains": term})
+            as_value = self.search_whole_values.get(name)
+            whole = as_value(term) if as_value else None
+            condition |= Q(**{name: whole} if whole else {f"{name}__icontains": term})
         for relation, (target, names) in related.items():
             match = Q()
             for name in names:

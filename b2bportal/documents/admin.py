@@ -55,6 +55,7 @@ from b2bportal.network.models import InboundMessage, OutboundMessage
 from b2bportal.network.outbox_admin import document_filter_url
 from b2bportal.numbers import whole_number
 from b2bportal.paginators import EstimatedCountPaginator
+from b2bportal.parties.gstin import whole_gstin
 
 # The list's querystring travels with the detail page under this name (Django's own).
 LIST_FILTERS = "_changelist_filters"
@@ -168,6 +169,8 @@ class DocumentAdmin(
     responses_against_findings = ("ACCEPT",)
 
     export_form_class = ExportForm
+    # A whole GSTIN searched is looked up in the GSTIN columns' own indexes.
+    search_whole_values = {"supplier_gstin": whole_gstin, "buyer_gstin": whole_gstin}
     list_filter_submit = True
     list_per_page = 50
     show_full_result_count = False  # one COUNT less on a large table

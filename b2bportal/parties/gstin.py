@@ -24,6 +24,12 @@ def is_well_formed(gstin: str) -> bool:
     return bool(GSTIN_PATTERN.match(gstin or ""))
 
 
+def whole_gstin(term: str) -> str | None:
+    """`term` as a GSTIN as we store one (upper case) when it is a whole one, else None."""
+    gstin = term.upper()
+    return gstin if is_well_formed(gstin) else None
+
+
 def has_valid_check_digit(gstin: str) -> bool:
     """True when the last character is the check character of the first 14."""
     return is_well_formed(gstin) and check_character(gstin[:14]) == gstin[14]

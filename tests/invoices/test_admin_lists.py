@@ -76,7 +76,9 @@ def test_a_popup_list_is_left_to_the_theme(varied, login):
 
 SEARCHES = [
     (Invoice, "q=0461", "invoice_number_trgm"),
-    (Invoice, f"q={data.SUPPLIER_GSTIN}", "invoice_supplier_gstin_trgm"),
+    # a part of a GSTIN from the trigram index; a whole GSTIN from the column's own
+    (Invoice, f"q={data.SUPPLIER_GSTIN[2:12]}", "invoice_supplier_gstin_trgm"),
+    (Invoice, f"q={data.SUPPLIER_GSTIN.lower()}", "invoices_invoice_supplier_gstin_c15583cc"),
     # the counterparty's keys first, then the invoices by either index on that key
     (Invoice, "q=Shree Ganesh", ("invoice_cparty_updated", "invoices_invoice_counterparty_id")),
     (StatusChange, "q=GRN 4471", "statuschange_remarks_trgm"),
@@ -129,7 +131,10 @@ def test_a_phrase_expected_in_many_rows_is_searched_in_place(
     assert list(queryset)
 
 
-@pytest.mark.parametrize("term", ["shree ganesh", "SGST", "0461", data.SUPPLIER_GSTIN, "nothing"])
+@pytest.mark.parametrize(
+    "term",
+    ["shree ganesh", "SGST", "0461", data.SUPPLIER_GSTIN, data.SUPPLIER_GSTIN[3:9], "nothing"],
+)
 def test_keys_read_first_find_what_the_phrase_finds(varied, monkeypatch, term):
     """The same rows, in the same order, whether the keys are read first, the phrase
     stays in the list's query, or more rows match than the keys the list would hold."""
