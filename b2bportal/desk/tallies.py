@@ -141,7 +141,8 @@ def fold() -> int:
     return folded
 
 
-def _sums(cursor, table: str) -> dict[tuple, tuple]:
+def _kept(cursor, table: str) -> dict[tuple, tuple]:
+    """{key: (count, value)} the tally of `table` holds, keys summing to nothing left out."""
     cursor.execute(
         f"SELECT {KEY_COLUMNS}, sum(count)::bigint, sum(value) FROM {TABLE} "
         f"WHERE document_table = %s GROUP BY {KEY_COLUMNS}",
@@ -150,16 +151,39 @@ def _sums(cursor, table: str) -> dict[tuple, tuple]:
     return {row[:7]: row[7:] for row in cursor.fetchall() if row[7:] != (0, 0)}
 
 
-def recount(table: str, date_column: str, due_column: str) -> dict[tuple, tuple]:
-    """Count `table`'s documents again into its tally (in the caller's transaction;
-    writers to the table wait). Returns what differed: {key: ((count, value) kept,
-    (count, value) counted)}, empty when the tally was right."""
-    with connection.cursor() as cursor:
-        kept = _sums(cursor, table)
-        cursor.execute(recount_sql(table, date_column, due_column))
-        counted = _sums(cursor, table)
+def _counted(cursor, table: str, date_column: str, due_column: str) -> dict[tuple, tuple]:
+    """{key: (count, value)} of `table`'s documents as they are, counted, nothing written."""
+    rows = f"SELECT 1 AS sign, * FROM {table}"
+    cursor.execute(
+        f"SELECT {KEY_COLUMNS}, sum(sign)::bigint, sum(value) "
+        f"FROM ({_keyed(table, date_column, due_column, rows)}) AS keyed "
+        f"GROUP BY {KEY_COLUMNS}"
+    )
+    return {row[:7]: row[7:] for row in cursor.fetchall()}
+
+
+def _differences(kept: dict, counted: dict) -> dict[tuple, tuple]:
     return {
         key: (kept.get(key, (0, 0)), counted.get(key, (0, 0)))
         for key in kept.keys() | counted.keys()
         if kept.get(key) != counted.get(key)
     }
+
+
+def check(table: str, date_column: str, due_column: str) -> dict[tuple, tuple]:
+    """What differs between `table`'s tally and its documents: {key: ((count, value)
+    kept, (count, value) counted)}, empty when the tally is right. Writes nothing and
+    locks nothing: run it in a transaction at REPEATABLE READ, whose one snapshot sees a
+    document's change and its tally rows together (the triggers write both in the same
+    transaction)."""
+    with connection.cursor() as cursor:
+        return _differences(_kept(cursor, table), _counted(cursor, table, date_column, due_column))
+
+
+def recount(table: str, date_column: str, due_column: str) -> dict[tuple, tuple]:
+    """Count `table`'s documents again into its tally (in the caller's transaction;
+    writers to the table wait). Returns what differed, as `check` does."""
+    with connection.cursor() as cursor:
+        kept = _kept(cursor, table)
+        cursor.execute(recount_sql(table, date_column, due_column))
+        return _differences(kept, _kept(cursor, table))

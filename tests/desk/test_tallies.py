@@ -320,3 +320,26 @@ def test_writers_and_folds_at_the_same_time_leave_the_tally_exact(make_invoice, 
         tallies.fold()
     assert kept() == counted()
     assert not Tally.objects.filter(folded=False).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_check_neither_writes_nor_waits_for_writers(make_invoice):
+    """`recount_tallies --check` compares in one snapshot: a writer with a change not yet
+    committed neither blocks it nor is counted by it, and it writes no row."""
+    invoice = make_invoice(total="1000.00")
+    rows = list(Tally.objects.order_by("pk").values_list("pk", "count", "value"))
+    writer = connection.copy()
+    try:
+        with writer.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(
+                "UPDATE invoices_invoice SET status = 'ACCEPTED' WHERE id = %s", [invoice.pk]
+            )
+            with connection.cursor() as mine:
+                mine.execute("SET statement_timeout = '5s'")  # waiting would fail, not hang
+            call_command("recount_tallies", "--check", stdout=(out := _Text()))
+            cursor.execute("ROLLBACK")
+    finally:
+        writer.close()
+    assert "Invoices: 0 key(s) differed." in out.text
+    assert list(Tally.objects.order_by("pk").values_list("pk", "count", "value")) == rows

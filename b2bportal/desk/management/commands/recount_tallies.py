@@ -1,10 +1,11 @@
 """Count every family's documents again into the home page's tallies."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from b2bportal.desk.families import FAMILIES
 from b2bportal.desk.models import KEY
+from b2bportal.desk.tallies import check as compare
 from b2bportal.desk.tallies import recount
 
 
@@ -12,7 +13,8 @@ class Command(BaseCommand):
     help = (
         "Count every family's documents again into the home page's tallies (desk_tally), "
         "writers waiting meanwhile, and list every key whose kept count or value differed. "
-        "With --check, only compare: nothing is changed, and any difference exits 1."
+        "With --check, only compare, in one snapshot, writing and locking nothing: any "
+        "difference exits 1."
     )
 
     def add_arguments(self, parser):
@@ -21,9 +23,15 @@ class Command(BaseCommand):
     def handle(self, *args, check, **options):
         differed = 0
         for family in FAMILIES:
+            outermost = not connection.in_atomic_block
             with transaction.atomic():
-                differences = recount(*family.tally_columns)
-                transaction.set_rollback(check)
+                if check:
+                    if outermost:  # one snapshot for the tally and the documents
+                        with connection.cursor() as cursor:
+                            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    differences = compare(*family.tally_columns)
+                else:
+                    differences = recount(*family.tally_columns)
             for key, (kept, counted) in sorted(differences.items(), key=str):
                 named = " ".join(
                     f"{name}={value}" for name, value in zip(KEY[1:], key[1:], strict=True) if value
