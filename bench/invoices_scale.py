@@ -34,7 +34,8 @@ loads, which skip triggers, and the few documents that need attention), the invo
 list (each filter and search), its status history list, the
 purchase order list and its history, the inbound and outbound message lists, the
 invoice's page (2 and 20 lines, with a version diff, opened from a filtered list), a
-purchase order's page, and the API's invoice list (each filter), detail and history.
+purchase order's page, the API's invoice list (each filter), detail and history, and the
+API's purchase order list (a few filters), detail and history.
 Then for each page: SQL queries, the server's median time (--runs requests through
 Django's handler after --warmups requests), the part of it spent in SQL and the CPU
 time of the Django process (which a busy shared machine inflates far less than the
@@ -723,6 +724,13 @@ def pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("search number", "q=KEW/PO/26-27/77777"),
     ]
     order_history_lists = [("", ""), ("source", "source__exact=staff")]
+    order_api_lists = [
+        ("", ""),
+        ("status", "status=ACCEPTED"),
+        ("counterparty", "counterparty=SUPPLIER.B2B.0042"),
+        ("pending", "pending=true"),
+        ("updated after", "updated_after=2020-01-01T00:00:00Z"),
+    ]
     inbound, outbound = "/admin/network/inboundmessage/", "/admin/network/outboundmessage/"
     message_lists = [
         ("inbound", "", inbound),
@@ -766,6 +774,10 @@ def pages(ids: dict) -> list[tuple[str, str, bool]]:
         *[(f"API list {label}".strip(), f"/api/invoices/?{q}", True) for label, q in api_lists],
         ("API detail", f"/api/invoices/{ids['invoice']}/", False),
         ("API history", f"/api/invoices/{ids['invoice']}/history/", False),
+        *[(f"API PO list {label}".strip(), f"/api/purchase-orders/?{q}", True)
+          for label, q in order_api_lists],
+        ("API PO detail", f"/api/purchase-orders/{ids['order']}/", False),
+        ("API PO history", f"/api/purchase-orders/{ids['order']}/history/", False),
     ]  # fmt: skip
 
 
