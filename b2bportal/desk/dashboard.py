@@ -107,8 +107,8 @@ def _age_params(family: Family, fewest: int, most: int | None, today) -> dict:
 
 def _tally(family: Family, kind: str):
     """The tally rows of `kind` of the family's documents outstanding."""
-    return Tally.objects.filter(document_table=family.model._meta.db_table, kind=kind).exclude(
-        status__in=family.settled_statuses
+    return Tally.objects.filter(
+        conditions.outstanding(family), document_table=family.model._meta.db_table, kind=kind
     )
 
 
@@ -146,12 +146,11 @@ def _to_review(family: Family) -> tuple[int, object]:
     """(count, value) of the documents awaiting our decision (`awaiting_review`): those
     with no request of ours on its way, from the tally, and the few whose request
     failed, from their documents."""
-    review = {"role": family.review_role, "status__in": family.statuses_to_review}
-    unsent = _summed(_tally(family, Tally.Kind.DATE).filter(unsent=True, **review))
-    failed = (
-        family.model.objects.filter(conditions.failed_request(), **review)
-        .aggregate(count=Count("pk"), value=Sum("total_value"))
-    )  # fmt: skip
+    in_review = conditions.in_review(family)
+    unsent = _summed(_tally(family, Tally.Kind.DATE).filter(in_review, unsent=True))
+    failed = family.model.objects.filter(in_review & conditions.failed_request()).aggregate(
+        count=Count("pk"), value=Sum("total_value")
+    )
     return unsent[0] + failed["count"], unsent[1] + (failed["value"] or 0)
 
 

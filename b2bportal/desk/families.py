@@ -209,9 +209,15 @@ def pending() -> Q:
     return Q(pending_message__isnull=False) & ~Q(pending_message__state="failed")
 
 
+def in_review(family: Family) -> Q:
+    """Received, in a status that waits for our decision (a document's role and status:
+    also a condition on the desk's tallies)."""
+    return Q(role=family.review_role, status__in=family.statuses_to_review)
+
+
 def awaiting_review(family: Family) -> Q:
     """Received, waiting for our decision, and no decision of ours on its way."""
-    return Q(role=family.review_role, status__in=family.statuses_to_review) & ~pending()
+    return in_review(family) & ~pending()
 
 
 def requested_or_refused() -> Q:
@@ -280,7 +286,8 @@ def needs_attention(family: Family, now=None, per_row: bool = False) -> Q:
 
 
 def outstanding(family: Family) -> Q:
-    """Sent and not settled: still to be paid (or received) in full."""
+    """Sent and not settled: still to be paid (or received) in full (a condition on the
+    status: also one on the desk's tallies)."""
     return ~Q(status__in=family.settled_statuses)
 
 
