@@ -44,14 +44,25 @@ def _keyed(table: str, date_column: str, due_column: str, rows: str) -> str:
         ) AS key(kind, role, day, counterparty_id, unsent)"""
 
 
-def _summed(keyed: str, *, folded: bool) -> str:
-    """The insert of `keyed`'s rows summed by key, keys that net to nothing left out."""
+def _sums(keyed: str) -> str:
+    """`keyed`'s rows summed by key (count, value), keys that net to nothing left out."""
     return f"""
-        INSERT INTO {TABLE} ({KEY_COLUMNS}, count, value, folded)
-        SELECT {KEY_COLUMNS}, sum(sign), sum(value), {str(folded).lower()}
+        SELECT {KEY_COLUMNS}, sum(sign) AS count, sum(value) AS value
         FROM ({keyed}) AS keyed
         GROUP BY {KEY_COLUMNS}
         HAVING sum(sign) <> 0 OR sum(value) <> 0"""
+
+
+def _summed(keyed: str, *, folded: bool) -> str:
+    """The insert of `keyed`'s rows summed by key."""
+    return f"""
+        INSERT INTO {TABLE} ({KEY_COLUMNS}, count, value, folded)
+        SELECT *, {str(folded).lower()} FROM ({_sums(keyed)}) AS sums"""
+
+
+def _as_they_are(table: str) -> str:
+    """Every document of `table`, counted once."""
+    return f"SELECT 1 AS sign, * FROM {table}"
 
 
 def _function_name(table: str) -> str:
@@ -95,13 +106,12 @@ def trigger_sql(table: str, date_column: str, due_column: str) -> str:
 
 def recount_sql(table: str, date_column: str, due_column: str) -> str:
     """Replace `table`'s tally by the count of its documents as they are, folded."""
-    rows = f"SELECT 1 AS sign, * FROM {table}"
     return (
         # Writers wait (and those under way finish first), so none is counted twice.
         f"{TAKE_TURNS};"
         f"LOCK TABLE {table} IN SHARE MODE;"
         f"DELETE FROM {TABLE} WHERE document_table = '{table}';"
-        + _summed(_keyed(table, date_column, due_column, rows), folded=True)
+        + _summed(_keyed(table, date_column, due_column, _as_they_are(table)), folded=True)
     )
 
 
@@ -153,12 +163,7 @@ def _kept(cursor, table: str) -> dict[tuple, tuple]:
 
 def _counted(cursor, table: str, date_column: str, due_column: str) -> dict[tuple, tuple]:
     """{key: (count, value)} of `table`'s documents as they are, counted, nothing written."""
-    rows = f"SELECT 1 AS sign, * FROM {table}"
-    cursor.execute(
-        f"SELECT {KEY_COLUMNS}, sum(sign)::bigint, sum(value) "
-        f"FROM ({_keyed(table, date_column, due_column, rows)}) AS keyed "
-        f"GROUP BY {KEY_COLUMNS}"
-    )
+    cursor.execute(_sums(_keyed(table, date_column, due_column, _as_they_are(table))))
     return {row[:7]: row[7:] for row in cursor.fetchall()}
 
 
