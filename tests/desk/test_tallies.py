@@ -4,6 +4,7 @@ Each test compares `desk_tally` with sums computed here in Python from the docum
 themselves, an oracle apart from the SQL that keeps the tally.
 """
 
+import io
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -90,6 +91,24 @@ def test_creating_changing_and_deleting_documents_keeps_the_tally(make_invoice):
     assert kept() == counted()
 
 
+def test_one_statement_of_many_documents_writes_one_row_per_key(make_invoice):
+    """A bulk load or update is tallied per statement: 40 invoices of one key are three
+    rows (one per kind), not 120, and so is their status changed in one update."""
+    template = make_invoice(total="10.00")
+    columns = {f.attname: getattr(template, f.attname) for f in Invoice._meta.concrete_fields}
+    copies = [Invoice(**{**columns, "id": None, "object_id": f"INV{n:031d}B"}) for n in range(40)]
+    rows_before = Tally.objects.count()
+
+    Invoice.objects.bulk_create(copies)  # one INSERT statement
+    assert Tally.objects.count() == rows_before + 3
+    due = (INVOICES, "due", "", "SENT_TO_BUYER", None, None, None)
+    assert kept()[due] == (41, Decimal("410.00"))
+
+    Invoice.objects.update(status="ACCEPTED")  # one UPDATE statement
+    assert Tally.objects.count() == rows_before + 3 + 6  # per kind: -41 old key, +41 new
+    assert kept() == counted()
+
+
 def test_a_request_on_its_way_moves_the_document_out_of_unsent(make_invoice):
     invoice = make_invoice(total="500.00", outbound_state="pending")
     day = invoice.invoice_date
@@ -164,17 +183,17 @@ def test_recount_finds_and_mends_a_wrong_tally(make_invoice):
     Tally.objects.filter(pk=wrong.pk).update(count=5)
 
     with pytest.raises(CommandError, match="1 key"):
-        call_command("recount_tallies", "--check", stdout=(out := _Text()))
-    assert out.text.splitlines()[0] == (
+        call_command("recount_tallies", "--check", stdout=(out := io.StringIO()))
+    assert out.getvalue().splitlines()[0] == (
         f"Invoices kind=party status=SENT_TO_BUYER counterparty_id={wrong.counterparty_id}: "
         "kept 5 worth 1000.00, counted 1 worth 1000.00"
     )
     assert kept()[tuple(getattr(wrong, name) for name in KEY)][0] == 5  # unchanged
 
-    call_command("recount_tallies", stdout=_Text())
+    call_command("recount_tallies", stdout=io.StringIO())
     assert kept() == right
-    call_command("recount_tallies", "--check", stdout=(out := _Text()))
-    assert "Invoices: 0 key(s) differed." in out.text
+    call_command("recount_tallies", "--check", stdout=(out := io.StringIO()))
+    assert "Invoices: 0 key(s) differed." in out.getvalue()
 
 
 def test_the_fold_runs_every_minute_on_its_own_queue(settings):
@@ -184,17 +203,6 @@ def test_the_fold_runs_every_minute_on_its_own_queue(settings):
         if task.task.name == "desk.fold_tallies"
     ]
     assert [(task.cron, task.task.queue) for task in periodic] == [("* * * * *", "desk")]
-
-
-class _Text:
-    def __init__(self):
-        self.text = ""
-
-    def write(self, text):
-        self.text += text
-
-    def flush(self):
-        pass
 
 
 # Any sequence of changes, folds among them, leaves the tally equal to the documents.
@@ -337,9 +345,9 @@ def test_the_check_neither_writes_nor_waits_for_writers(make_invoice):
             )
             with connection.cursor() as mine:
                 mine.execute("SET statement_timeout = '5s'")  # waiting would fail, not hang
-            call_command("recount_tallies", "--check", stdout=(out := _Text()))
+            call_command("recount_tallies", "--check", stdout=(out := io.StringIO()))
             cursor.execute("ROLLBACK")
     finally:
         writer.close()
-    assert "Invoices: 0 key(s) differed." in out.text
+    assert "Invoices: 0 key(s) differed." in out.getvalue()
     assert list(Tally.objects.order_by("pk").values_list("pk", "count", "value")) == rows
