@@ -60,18 +60,18 @@ DATE_FORMAT = "%d/%m/%Y"
 
 def inr(value) -> str:
     """An amount grouped the Indian way with two decimals (12,34,567.89); blank for none."""
-    return _grouped(value, Decimal("0.01"), keep=2)
+    return _grouped(value, Decimal("0.01"))
 
 
 def unit_price(value) -> str:
     """A price or rate grouped the Indian way with two decimals, or up to four where it
     has them (68.40, 1,250.00, 12.3456); blank for none."""
-    return _grouped(value, Decimal("0.0001"), keep=2)
+    return _grouped(value, Decimal("0.0001"))
 
 
-def _grouped(value, step: Decimal, *, keep: int) -> str:
+def _grouped(value, step: Decimal) -> str:
     """`value` rounded half up to `step`, in lakh and crore groups, its trailing zeros
-    dropped down to `keep` decimals."""
+    dropped down to two decimals."""
     if value is None or value == "":
         return ""
     try:
@@ -80,7 +80,7 @@ def _grouped(value, step: Decimal, *, keep: int) -> str:
         return str(value)
     sign = "-" if amount < 0 else ""
     whole, fraction = f"{abs(amount):f}".split(".")
-    fraction = fraction.rstrip("0").ljust(keep, "0")
+    fraction = fraction.rstrip("0").ljust(2, "0")
     head, last3 = whole[:-3], whole[-3:]
     pairs = []
     while head:
